@@ -1,0 +1,3 @@
+from comp_sim.cli import main
+
+main()

@@ -1,0 +1,233 @@
+"""The measures cube: every number the engine reads, aggregated once per (trials, reps, months).
+
+Every array in a cube is float64 shaped (trials, reps, months); historical data is one trial.
+Deals are aggregated with ``np.bincount`` over a (rep, month) index, once per measure a set of
+plans needs; targets and forecasts given for a coarser period are spread evenly over its months.
+
+Measure keys are strings: a ``DealMeasure.key`` for sums and counts over deals, ``forecast``,
+``mbo_sum`` / ``mbo_count`` (mean score = sum / count over a window) and ``target.NAME``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+import numpy as np
+import pandas as pd
+
+from comp_sim.errors import DataError, Issue
+from comp_sim.periods import Month, Period
+
+Scalar = Union[str, bool, int, float]
+FORECAST = "forecast"
+MBO_SUM = "mbo_sum"
+MBO_COUNT = "mbo_count"
+TARGET = "target."
+
+
+@dataclass(frozen=True)
+class DealMeasure:
+    """A sum or count over credited deals, optionally filtered by deal columns.
+
+    ``sum``: value x split over the matching deals (``times`` multiplies in another column, as
+    for the discount-weighted amount). ``count``: deals with split > 0.
+
+    >>> DealMeasure("sum", "amount", where=(("product", ("Analytics", "Platform")),)).key
+    'sum:amount[product=Analytics|Platform]'
+    >>> DealMeasure("count", where=(("new_logo", (True,)),)).key
+    'count:deals[new_logo=True]'
+    """
+
+    kind: Literal["sum", "count"]
+    column: str = "amount"
+    where: tuple[tuple[str, tuple[Scalar, ...]], ...] = ()
+    times: str | None = None
+    source: str = field(default="", compare=False)  # the plan metric that asked for it, for errors
+
+    @classmethod
+    def of(cls, kind: Literal["sum", "count"], column: str, where: Mapping[str, object], *,
+           times: str | None = None, source: str = "") -> DealMeasure:
+        """A measure with its filter in canonical order (so equal filters share one array)."""
+        canonical = tuple(
+            sorted(
+                (col, tuple(sorted(set(v if isinstance(v, list) else [v]), key=repr)))
+                for col, v in where.items()
+            )
+        )
+        return cls(kind, column if kind == "sum" else "deals", canonical, times, source)
+
+    @property
+    def key(self) -> str:
+        text = f"{self.kind}:{self.column if self.kind == 'sum' else 'deals'}"
+        if self.times:
+            text += f"*{self.times}"
+        if self.where:
+            text += "[" + ",".join(f"{c}={'|'.join(map(str, v))}" for c, v in self.where) + "]"
+        return text
+
+
+BOOKINGS = DealMeasure("sum", "amount")
+DEALS = DealMeasure("count", "deals")
+NEW_LOGOS = DealMeasure("count", "deals", where=(("new_logo", (True,)),))
+NEW_LOGO_BOOKINGS = DealMeasure("sum", "amount", where=(("new_logo", (True,)),))
+DISCOUNTED_AMOUNT = DealMeasure("sum", "amount", times="discount")
+
+
+@dataclass(frozen=True)
+class Cube:
+    """Measures shaped (trials, reps, months), for months ``first_month`` onwards."""
+
+    first_month: Month
+    rep_ids: tuple[str, ...]
+    measures: Mapping[str, np.ndarray]
+    trials: int = 1
+
+    @property
+    def months(self) -> int:
+        return next(iter(self.measures.values())).shape[-1] if self.measures else 0
+
+    def window(self, key: str, start: Month, months: int) -> np.ndarray:
+        """A measure over ``months`` months from ``start``; months outside the cube are 0."""
+        values = self.measures[key]
+        out = np.zeros((*values.shape[:-1], months))
+        offset = start - self.first_month
+        lo, hi = max(offset, 0), min(offset + months, values.shape[-1])
+        if hi > lo:
+            out[..., lo - offset : hi - offset] = values[..., lo:hi]
+        return out
+
+
+def build_cube(
+    reps: pd.DataFrame,
+    deals: pd.DataFrame,
+    quotas: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    mbo: pd.DataFrame,
+    *,
+    deal_measures: Iterable[DealMeasure],
+    target_metrics: Iterable[str],
+    first_month: Month,
+    months: int,
+    deals_source: str = "deals",
+) -> Cube:
+    """Aggregate loaded tables into a one-trial cube of the measures asked for.
+
+    Rows for reps not in ``reps`` or months outside the cube are left out (the loader has
+    already reported unknown reps; months outside the plan years are simply not in this run).
+    """
+    rep_ids = tuple(reps["rep_id"].astype(str))
+    position = pd.Index(rep_ids)
+    shape = (len(rep_ids), months)
+    measures: dict[str, np.ndarray] = {}
+
+    rep_pos = position.get_indexer(deals["rep_id"].astype(str))
+    month_pos = _month_offsets(deals["close_date"], first_month)
+    inside = (rep_pos >= 0) & (month_pos >= 0) & (month_pos < months)
+    cell = np.where(inside, rep_pos * months + month_pos, 0)
+    split = deals["split"].to_numpy(dtype="float64")
+    issues: list[Issue] = []
+    for measure in {m.key: m for m in deal_measures}.values():
+        mask = inside & _where_mask(deals, measure, deals_source, issues)
+        if measure.kind == "count":
+            weights = (split > 0).astype("float64")
+        else:
+            weights = _numeric(deals, measure.column, measure, deals_source, issues) * split
+            if measure.times:
+                weights = weights * _numeric(deals, measure.times, measure, deals_source, issues)
+        if issues:
+            continue
+        measures[measure.key] = _bincount(cell[mask], weights[mask], shape)
+    if issues:
+        raise DataError(issues)
+
+    for metric in set(target_metrics):
+        rows = quotas[quotas["metric"] == metric]
+        measures[TARGET + metric] = _spread(rows, "target", position, first_month, months)
+    measures[FORECAST] = _spread(forecasts, "forecast", position, first_month, months)
+    measures[MBO_SUM] = _spread(mbo, "score", position, first_month, months, per_month=True)
+    counts = mbo.assign(one=1.0)
+    measures[MBO_COUNT] = _spread(counts, "one", position, first_month, months, per_month=True)
+    return Cube(first_month, rep_ids, {k: v[None, :, :] for k, v in measures.items()})
+
+
+def _month_offsets(dates: pd.Series, first_month: Month) -> np.ndarray:
+    values = pd.to_datetime(dates)
+    return (values.dt.year.to_numpy() * 12 + values.dt.month.to_numpy() - 1) - first_month.ordinal
+
+
+def _bincount(cells: np.ndarray, weights: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    size = shape[0] * shape[1]
+    return np.bincount(cells, weights=weights, minlength=size)[:size].reshape(shape)
+
+
+def _numeric(deals: pd.DataFrame, column: str, measure: DealMeasure, source: str, issues: list[Issue]) -> np.ndarray:
+    if column not in deals.columns:
+        issues.append(_missing_column(column, measure, deals, source))
+        return np.zeros(len(deals))
+    values = pd.to_numeric(deals[column], errors="coerce")
+    if values.isna().any() and len(deals):
+        row = int(np.flatnonzero(values.isna().to_numpy())[0])
+        issues.append(Issue(f"{_who(measure)} adds up column '{column}', which must be a number",
+                            source=source, line=row + 2, path=column, value=deals[column].iloc[row]))
+    return values.fillna(0.0).to_numpy(dtype="float64")
+
+
+def _where_mask(deals: pd.DataFrame, measure: DealMeasure, source: str, issues: list[Issue]) -> np.ndarray:
+    mask = np.ones(len(deals), dtype=bool)
+    for column, wanted in measure.where:
+        if column not in deals.columns:
+            issues.append(_missing_column(column, measure, deals, source))
+            continue
+        values = deals[column]
+        if pd.api.types.is_bool_dtype(values):
+            keep = [v for v in wanted if isinstance(v, bool)]
+            mask &= values.isin(keep).to_numpy()
+        elif pd.api.types.is_numeric_dtype(values):
+            keep = [v for v in wanted if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            mask &= values.isin(keep).to_numpy()
+        else:
+            mask &= values.astype("string").isin([str(v) for v in wanted]).fillna(False).to_numpy(dtype=bool)
+    return mask
+
+
+def _who(measure: DealMeasure) -> str:
+    return f"plan metric '{measure.source}'" if measure.source else f"measure {measure.key}"
+
+
+def _missing_column(column: str, measure: DealMeasure, deals: pd.DataFrame, source: str) -> Issue:
+    return Issue(
+        f"{_who(measure)} reads deals column '{column}', which the deals file does not have "
+        f"(columns: {', '.join(map(str, deals.columns))})",
+        source=source, path=column,
+    )
+
+
+def _spread(
+    rows: pd.DataFrame,
+    column: str,
+    position: pd.Index,
+    first_month: Month,
+    months: int,
+    *,
+    per_month: bool = False,
+) -> np.ndarray:
+    """Values of period rows spread over their months: evenly (value / months), or the value
+    itself in each month with ``per_month`` (for scores averaged later)."""
+    shape = (len(position), months)
+    if rows.empty:
+        return np.zeros(shape)
+    labels = rows["period"].astype(str)
+    parsed = {label: Period.parse(label) for label in labels.unique()}
+    first = labels.map({k: p.first.ordinal for k, p in parsed.items()}).to_numpy() - first_month.ordinal
+    length = labels.map({k: p.length for k, p in parsed.items()}).to_numpy()
+    values = rows[column].to_numpy(dtype="float64")
+    per = values if per_month else values / length
+    rep_pos = position.get_indexer(rows["rep_id"].astype(str))
+    row_index = np.repeat(np.arange(len(rows)), length)
+    offsets = np.arange(len(row_index)) - np.repeat(np.cumsum(length) - length, length)
+    month_pos = first[row_index] + offsets
+    inside = (rep_pos[row_index] >= 0) & (month_pos >= 0) & (month_pos < months)
+    cells = rep_pos[row_index] * months + month_pos
+    return _bincount(cells[inside], per[row_index][inside], shape)

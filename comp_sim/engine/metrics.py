@@ -1,0 +1,224 @@
+"""Metrics over windows: what a plan needs from the cube, and its metric values per window.
+
+Arrays are float64 shaped (trials, reps, windows); monthly inputs are (trials, reps, months).
+A window's sums are the sums of its months; ratios are computed from the window's sums, so a
+year-to-date attainment is YTD bookings / YTD quota, not a mean of monthly attainments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from comp_sim.data.cube import (
+    BOOKINGS,
+    DEALS,
+    DISCOUNTED_AMOUNT,
+    FORECAST,
+    MBO_COUNT,
+    MBO_SUM,
+    NEW_LOGO_BOOKINGS,
+    NEW_LOGOS,
+    TARGET,
+    DealMeasure,
+)
+from comp_sim.errors import DataError, Issue
+from comp_sim.plan.metrics import split_target
+from comp_sim.plan.models import (
+    CommissionComponent,
+    CountMetric,
+    GateModifier,
+    MultiplierModifier,
+    Plan,
+    RatioMetric,
+    SpiffComponent,
+    SumMetric,
+    TargetComponent,
+)
+from comp_sim.periods import Window
+
+QUOTA = TARGET + "bookings"
+# Always measured, for statements: plan-year bookings against quota.
+REPORTED_METRICS = ("bookings", "quota")
+
+_BUILTIN_MEASURES: dict[str, tuple[str | DealMeasure, ...]] = {
+    "bookings": (BOOKINGS,),
+    "quota": (QUOTA,),
+    "attainment": (BOOKINGS, QUOTA),
+    "deals": (DEALS,),
+    "new_logos": (NEW_LOGOS,),
+    "new_logo_bookings": (NEW_LOGO_BOOKINGS,),
+    "forecast": (FORECAST,),
+    "forecast_accuracy": (BOOKINGS, FORECAST),
+    "avg_discount": (DISCOUNTED_AMOUNT, BOOKINGS),
+    "mbo": (MBO_SUM, MBO_COUNT),
+}
+
+
+def used_metrics(plan: Plan) -> list[str]:
+    """Metric names the plan reads directly (components, modifiers), plus the reported ones."""
+    names: list[str] = list(REPORTED_METRICS)
+    for component in plan.components:
+        if isinstance(component, TargetComponent):
+            names.append(component.metric)
+        elif isinstance(component, CommissionComponent):
+            names.append(component.commission.basis)
+            if component.commission.relative_to == "quota":
+                names.append("quota")
+        elif isinstance(component, SpiffComponent):
+            names.append(component.spiff.metric)
+    for modifier in plan.modifiers:
+        body = modifier.multiplier if isinstance(modifier, MultiplierModifier) else modifier.gate
+        names.append(body.metric)
+    return list(dict.fromkeys(names))
+
+
+def plan_deal_measure(plan: Plan, name: str) -> DealMeasure:
+    """The deal measure behind a plan ``sum`` or ``count`` metric."""
+    definition = plan.metrics[name]
+    if isinstance(definition, SumMetric):
+        return DealMeasure.of("sum", definition.sum, definition.where, source=name)
+    assert isinstance(definition, CountMetric)
+    where = dict(definition.where)
+    if definition.count == "new_logos":
+        where["new_logo"] = True
+    return DealMeasure.of("count", "deals", where, source=name)
+
+
+def measures_of(plan: Plan, name: str) -> list[str | DealMeasure]:
+    """Cube measures (deal measures and plain keys) a metric is computed from."""
+    target_of = split_target(name)
+    if target_of is not None:
+        return [QUOTA if target_of == "bookings" else TARGET + target_of]
+    if name in _BUILTIN_MEASURES:
+        return list(_BUILTIN_MEASURES[name])
+    definition = plan.metrics[name]
+    if isinstance(definition, RatioMetric):
+        return [m for operand in definition.ratio for m in measures_of(plan, operand)]
+    return [plan_deal_measure(plan, name)]
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a set of plans needs from the data: deal measures and target metrics."""
+
+    deal_measures: tuple[DealMeasure, ...]
+    target_metrics: tuple[str, ...]
+
+
+def needs(plans: Sequence[Plan]) -> Needs:
+    deal: dict[str, DealMeasure] = {}
+    targets: dict[str, None] = {}
+    for plan in plans:
+        for name in used_metrics(plan):
+            for measure in measures_of(plan, name):
+                if isinstance(measure, DealMeasure):
+                    deal.setdefault(measure.key, measure)
+                elif measure.startswith(TARGET):
+                    targets[measure[len(TARGET):]] = None
+    return Needs(tuple(deal.values()), tuple(targets))
+
+
+def measure_key(measure: str | DealMeasure) -> str:
+    return measure.key if isinstance(measure, DealMeasure) else measure
+
+
+@dataclass
+class MetricContext:
+    """Evaluates metric names over one set of windows of a plan year.
+
+    ``monthly`` maps cube measure keys to (trials, reps, months) arrays of the plan year;
+    ``cumulative`` windows run from the plan start to each window's end.
+    """
+
+    plan: Plan
+    monthly: dict[str, np.ndarray]
+    windows: Sequence[Window]
+    cumulative: bool
+    rep_ids: Sequence[str]
+    _cache: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def sum_of(self, measure: str | DealMeasure) -> np.ndarray:
+        """Window sums of a monthly measure, (trials, reps, windows)."""
+        key = "sum|" + measure_key(measure)
+        if key not in self._cache:
+            monthly = self.monthly[measure_key(measure)]
+            starts = [w.first for w in self.windows]
+            sums = np.add.reduceat(monthly, starts, axis=-1)
+            self._cache[key] = np.cumsum(sums, axis=-1) if self.cumulative else sums
+        return self._cache[key]
+
+    def value(self, name: str) -> np.ndarray:
+        """The metric ``name`` per (trials, reps, windows)."""
+        if name not in self._cache:
+            self._cache[name] = self._compute(name)
+        return self._cache[name]
+
+    def _compute(self, name: str) -> np.ndarray:
+        target_of = split_target(name)
+        if target_of is not None or name in ("bookings", "quota", "deals", "new_logos",
+                                             "new_logo_bookings", "forecast"):
+            return self.sum_of(measures_of(self.plan, name)[0])
+        if name == "attainment":
+            return self._ratio(name, self.sum_of(BOOKINGS), self.sum_of(QUOTA), None,
+                               "bookings", "quota", "add a quota covering the period")
+        if name == "forecast_accuracy":
+            bookings, forecast = self.sum_of(BOOKINGS), self.sum_of(FORECAST)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                accuracy = np.maximum(0.0, 1.0 - np.abs(bookings - forecast) / forecast)
+            no_forecast = np.where(_is_zero(bookings), 1.0, 0.0)
+            return np.where(forecast > 0, accuracy, no_forecast)
+        if name == "avg_discount":
+            return _safe_divide(self.sum_of(DISCOUNTED_AMOUNT), self.sum_of(BOOKINGS))
+        if name == "mbo":
+            return _safe_divide(self.sum_of(MBO_SUM), self.sum_of(MBO_COUNT))
+        definition = self.plan.metrics[name]
+        if isinstance(definition, RatioMetric):
+            top, bottom = definition.ratio
+            return self._ratio(name, self.value(top), self.value(bottom), definition.on_zero,
+                               top, bottom, "set on_zero in the plan metric or add the data")
+        return self.sum_of(plan_deal_measure(self.plan, name))
+
+    def _ratio(self, name: str, top: np.ndarray, bottom: np.ndarray, on_zero: float | None,
+               top_name: str, bottom_name: str, fix: str) -> np.ndarray:
+        """top / bottom; 0 / 0 is 0; x / 0 is ``on_zero`` or a data error naming rep and period."""
+        zero = _is_zero(bottom)
+        broken = zero & ~_is_zero(top)
+        if on_zero is None and broken.any():
+            raise DataError(self._zero_issues(name, broken, top, top_name, bottom_name, fix))
+        ratio = _safe_divide(top, bottom)
+        if on_zero is not None:
+            ratio = np.where(broken, on_zero, ratio)
+        return ratio
+
+    def _zero_issues(self, name: str, broken: np.ndarray, top: np.ndarray, top_name: str,
+                     bottom_name: str, fix: str) -> list[Issue]:
+        issues = []
+        for trial, rep, window in np.argwhere(broken):
+            label = self.windows[window].label + (" year to date" if self.cumulative else "")
+            trial_text = f" (trial {trial})" if broken.shape[0] > 1 else ""
+            issues.append(Issue(
+                f"{name} = {top_name} / {bottom_name} = {top[trial, rep, window]:,.2f} / 0: "
+                f"a {bottom_name} of 0 cannot divide a non-zero {top_name}; {fix}",
+                source=f"rep {self.rep_ids[rep]}{trial_text}", path=label,
+            ))
+        return issues
+
+
+def _is_zero(values: np.ndarray) -> np.ndarray:
+    return np.round(values, 9) == 0
+
+
+def _safe_divide(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """top / bottom with 0 where bottom is 0."""
+    zero = _is_zero(bottom)
+    return np.divide(top, np.where(zero, 1.0, bottom), out=np.zeros(np.broadcast_shapes(top.shape, bottom.shape)), where=~zero)
+
+
+def gate_and_multiplier_metrics(plan: Plan, component_id: str) -> tuple[list[GateModifier], list[MultiplierModifier]]:
+    """The gates and multipliers that apply to a component, in plan order."""
+    gates = [m for m in plan.modifiers if isinstance(m, GateModifier) and component_id in m.applies_to]
+    multipliers = [m for m in plan.modifiers if isinstance(m, MultiplierModifier) and component_id in m.applies_to]
+    return gates, multipliers

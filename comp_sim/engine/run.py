@@ -1,0 +1,269 @@
+"""Run one plan over a cube: metric -> fraction -> gates -> money -> multipliers -> true-up -> cap.
+
+Arrays are float64 shaped (trials, reps, windows) unless a comment says otherwise; "reps" are the
+reps the plan covers, in roster order. Loops run over a plan's components, modifiers and the
+periods of one year only; everything per rep and per trial is a numpy operation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from comp_sim.data.cube import Cube
+from comp_sim.engine import primitives
+from comp_sim.engine.metrics import (
+    MetricContext,
+    gate_and_multiplier_metrics,
+    measure_key,
+    measures_of,
+    used_metrics,
+)
+from comp_sim.periods import (
+    PLAN_YEAR_MONTHS,
+    Month,
+    Window,
+    days_employed,
+    month_days,
+    plan_windows,
+)
+from comp_sim.plan.models import (
+    CommissionComponent,
+    ComponentBase,
+    CurveComponent,
+    GateModifier,
+    MultiplierModifier,
+    Plan,
+    SpiffComponent,
+    TargetComponent,
+    TiersComponent,
+)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The reps a plan covers, with what their pay is prorated on."""
+
+    rep_ids: tuple[str, ...]
+    positions: np.ndarray  # (reps,) index of each rep in the cube
+    annual_ti: np.ndarray  # (reps,)
+    days_employed: np.ndarray  # (reps, months) of the plan year
+    month_days: np.ndarray  # (months,)
+
+    @property
+    def cap_basis_ti(self) -> np.ndarray:
+        """Plan-year TI after proration: annual TI x days employed / days in the plan year."""
+        return self.annual_ti * self.days_employed.sum(axis=1) / self.month_days.sum()
+
+    def window_ti(self, windows: list[Window]) -> np.ndarray:
+        """TI of each window, (reps, windows): annual TI x months/12 x employed share of days."""
+        starts = [w.first for w in windows]
+        employed = np.add.reduceat(self.days_employed, starts, axis=1)
+        days = np.add.reduceat(self.month_days, starts)
+        months = np.array([w.months for w in windows], dtype="float64")
+        return self.annual_ti[:, None] * months / PLAN_YEAR_MONTHS * employed / days
+
+
+def build_roster(plan: Plan, reps: pd.DataFrame, start: Month) -> Roster:
+    """Reps whose role the plan lists; a rep's own target_incentive overrides the role default."""
+    covered = reps["role"].astype(str).isin(list(plan.roles)).to_numpy()
+    positions = np.flatnonzero(covered)
+    chosen = reps.iloc[positions]
+    role_ti = chosen["role"].astype(str).map({r: v.target_incentive for r, v in plan.roles.items()})
+    own_ti = pd.to_numeric(chosen.get("target_incentive"), errors="coerce") if "target_incentive" in chosen else None
+    annual = role_ti.to_numpy(dtype="float64")
+    if own_ti is not None:
+        own = own_ti.to_numpy(dtype="float64")
+        annual = np.where(np.isnan(own), annual, own)
+    hire = _dates(chosen, "hire_date")
+    end = _dates(chosen, "end_date")
+    return Roster(
+        rep_ids=tuple(chosen["rep_id"].astype(str)),
+        positions=positions,
+        annual_ti=annual,
+        days_employed=days_employed(start, PLAN_YEAR_MONTHS, hire, end),
+        month_days=month_days(start, PLAN_YEAR_MONTHS),
+    )
+
+
+def _dates(reps: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in reps:
+        return np.full(len(reps), np.datetime64("NaT"), dtype="datetime64[D]")
+    return pd.to_datetime(reps[column]).to_numpy().astype("datetime64[D]")
+
+
+@dataclass
+class ModifierEffect:
+    """One gate or multiplier on one component: its metric and what it did, per window."""
+
+    modifier: GateModifier | MultiplierModifier
+    value: np.ndarray  # metric over the component's windows
+    effect: np.ndarray  # gate: 1.0 open / 0.0 closed; multiplier: the factor
+
+
+@dataclass
+class ComponentRun:
+    """Everything a component computed, per (trials, reps, windows)."""
+
+    component: ComponentBase
+    windows: list[Window]
+    value: np.ndarray  # the metric (a commission's basis, a SPIFF's count)
+    fraction: np.ndarray  # of target, after gates; NaN outside TI
+    ti: np.ndarray  # (reps, windows) TI the fraction is paid on (year to date when cumulative)
+    gates: list[ModifierEffect]
+    multipliers: list[ModifierEffect]
+    multiplier: np.ndarray  # product of the multipliers
+    earned: np.ndarray  # money after multipliers; earned-to-date when cumulative
+    payment: np.ndarray  # due this period, after the true-up
+    amount: np.ndarray  # paid, after the plan cap
+    capped: np.ndarray  # cut by the plan cap
+
+    @property
+    def pay_months(self) -> np.ndarray:
+        """Offset in the plan year of the month each window is paid in (its last month)."""
+        return np.array([w.last for w in self.windows])
+
+
+@dataclass
+class PlanRun:
+    """One plan over one cube (or one chunk of trials)."""
+
+    plan: Plan
+    start: Month
+    roster: Roster
+    components: list[ComponentRun]
+    bookings: np.ndarray  # (trials, reps) plan-year bookings
+    quota: np.ndarray  # (trials, reps) plan-year quota
+
+    @property
+    def trials(self) -> int:
+        return self.bookings.shape[0]
+
+    def paid(self) -> np.ndarray:
+        """(trials, reps) plan-year payout."""
+        return sum(c.amount.sum(axis=-1) for c in self.components)
+
+
+def run_plan(plan: Plan, cube: Cube, roster: Roster, start: Month) -> PlanRun:
+    """Compute a plan's payouts over the plan year starting at ``start``."""
+    monthly = _plan_year_measures(plan, cube, roster, start)
+    components = [_run_component(plan, c, monthly, roster, start) for c in plan.components]
+    _apply_plan_cap(plan, components, roster)
+    year = MetricContext(plan, monthly, plan_windows(start, "year"), False, roster.rep_ids)
+    return PlanRun(
+        plan=plan,
+        start=start,
+        roster=roster,
+        components=components,
+        bookings=year.value("bookings")[..., 0],
+        quota=year.value("quota")[..., 0],
+    )
+
+
+def _plan_year_measures(plan: Plan, cube: Cube, roster: Roster, start: Month) -> dict[str, np.ndarray]:
+    """The cube measures the plan reads, for its reps over its plan year, (trials, reps, 12)."""
+    keys = {measure_key(m) for name in used_metrics(plan) for m in measures_of(plan, name)}
+    return {
+        key: cube.window(key, start, PLAN_YEAR_MONTHS)[:, roster.positions, :]
+        for key in keys
+    }
+
+
+def _run_component(plan: Plan, component: ComponentBase, monthly: dict[str, np.ndarray],
+                   roster: Roster, start: Month) -> ComponentRun:
+    windows = plan_windows(start, component.measure)
+    context = MetricContext(plan, monthly, windows, component.cumulative, roster.rep_ids)
+    gate_mods, multiplier_mods = gate_and_multiplier_metrics(plan, component.id)
+    gates = [
+        ModifierEffect(m, context.value(m.gate.metric),
+                       primitives.gate_open(context.value(m.gate.metric), m.gate).astype("float64"))
+        for m in gate_mods
+    ]
+    window_ti = roster.window_ti(windows)
+    ti = np.cumsum(window_ti, axis=1) if component.cumulative else window_ti
+    periods = np.arange(1, len(windows) + 1) if component.cumulative else 1.0
+
+    if isinstance(component, TargetComponent):
+        value = context.value(component.metric)
+        if isinstance(component, CurveComponent):
+            fraction = primitives.curve(value, component.curve)
+        else:
+            assert isinstance(component, TiersComponent)
+            fraction = primitives.tiers(value, component.tiers)
+        for gate in gates:
+            closed_cap = gate.modifier.gate.cap_when_closed
+            fraction = np.where(gate.effect > 0, fraction, np.minimum(fraction, closed_cap))
+        money = fraction * component.weight * ti
+    else:
+        if isinstance(component, CommissionComponent):
+            rule = component.commission
+            value = context.value(rule.basis)
+            quota = context.value("quota") if rule.relative_to == "quota" else None
+            money = primitives.commission(value, rule, quota=quota, periods=periods)
+        else:
+            assert isinstance(component, SpiffComponent)
+            value = context.value(component.spiff.metric)
+            money = primitives.spiff(value, component.spiff, periods=periods)
+        fraction = np.full(value.shape, np.nan)
+        for gate in gates:
+            money = np.where(gate.effect > 0, money, 0.0)
+        ti = np.zeros_like(ti)
+
+    multipliers = [
+        ModifierEffect(m, context.value(m.multiplier.metric),
+                       primitives.curve(context.value(m.multiplier.metric), m.multiplier.as_curve()))
+        for m in multiplier_mods
+    ]
+    multiplier = np.ones(value.shape)
+    for effect in multipliers:
+        multiplier = multiplier * effect.effect
+    earned = money * multiplier
+    payment = true_up(earned, plan.negative_true_up) if component.cumulative else earned
+    return ComponentRun(component, windows, value, fraction, ti, gates, multipliers,
+                        multiplier, earned, payment, payment.copy(), np.zeros_like(payment))
+
+
+def true_up(earned_to_date: np.ndarray, negative: str) -> np.ndarray:
+    """Payment per period = earned-to-date - paid-to-date, along the last axis.
+
+    ``hold``: a negative payment is 0 and paid-to-date only grows by what was paid, so
+    paid-to-date is the running maximum of earned-to-date (and of 0).
+    ``claw_back``: the negative amount is paid, so paid-to-date is earned-to-date.
+
+    >>> true_up(np.array([100.0, 60.0, 150.0]), "hold").tolist()
+    [100.0, 0.0, 50.0]
+    >>> true_up(np.array([100.0, 60.0, 150.0]), "claw_back").tolist()
+    [100.0, -40.0, 90.0]
+    """
+    if negative == "hold":
+        paid_to_date = np.maximum.accumulate(np.maximum(earned_to_date, 0.0), axis=-1)
+    else:
+        paid_to_date = earned_to_date
+    return np.diff(paid_to_date, axis=-1, prepend=0.0)
+
+
+def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) -> None:
+    """Pay in date order (components in plan order within a period) until the annual cap.
+
+    A positive payment is cut to what is left under the cap and the rest reported as capped;
+    negative payments are never cut and free room again.
+    """
+    if plan.cap is None:
+        return
+    cap = plan.cap.multiple_of_ti * roster.cap_basis_ti  # (reps,)
+    slots = sorted(
+        ((int(w.last), order, index) for order, c in enumerate(components)
+         for index, w in enumerate(c.windows)),
+    )
+    paid_so_far = np.zeros(components[0].payment.shape[:2])
+    for _, order, index in slots:
+        run = components[order]
+        due = run.payment[..., index]
+        room = np.maximum(cap - paid_so_far, 0.0)
+        amount = np.where(due > 0, np.minimum(due, room), due)
+        run.amount[..., index] = amount
+        run.capped[..., index] = due - amount
+        paid_so_far += amount
+

@@ -1,0 +1,99 @@
+"""Errors a user can act on: every issue names the file, the place in it, the value and the rule.
+
+>>> str(Issue("x values must increase", source="plans/x.yaml", line=14, column=5,
+...           path="components[1].curve.points", value=1.0))
+'plans/x.yaml:14:5: components[1].curve.points: x values must increase (got 1.0)'
+>>> str(Issue("not a number", source="deals.csv", line=3, path="amount", value="abc"))
+"deals.csv:3: amount: not a number (got 'abc')"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+NO_VALUE: Any = object()
+MAX_REPORTED = 50
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One broken rule at one place: ``file:line:col: path: rule (got value)``."""
+
+    message: str
+    source: str | None = None
+    line: int | None = None
+    column: int | None = None
+    path: str | None = None
+    value: Any = field(default=NO_VALUE, compare=False)
+
+    @property
+    def location(self) -> str:
+        parts = [self.source or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        text = self.location
+        if self.path:
+            text += f": {self.path}"
+        text += f": {self.message}"
+        if self.value is not NO_VALUE and not _mentions(self.message, self.value):
+            text += f" (got {_show(self.value)})"
+        return text
+
+
+def _mentions(message: str, value: Any) -> bool:
+    """Whether the rule's text already quotes the value, so that it is not said twice."""
+    if isinstance(value, str):
+        return f"'{value}'" in message
+    if isinstance(value, float):
+        return f"{value:g}" in message
+    return False
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class CompSimError(Exception):
+    """Bad input, reported as every issue found (the first 50, then a count)."""
+
+    kind = "input"
+
+    def __init__(self, issues: list[Issue] | Issue | str):
+        if isinstance(issues, str):
+            issues = [Issue(issues)]
+        elif isinstance(issues, Issue):
+            issues = [issues]
+        self.issues: list[Issue] = list(issues)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [str(issue) for issue in self.issues[:MAX_REPORTED]]
+        hidden = len(self.issues) - MAX_REPORTED
+        if hidden > 0:
+            lines.append(f"... and {hidden} more {self.kind} error(s)")
+        return "\n".join(lines)
+
+
+class PlanError(CompSimError):
+    """A plan file breaks a rule of the plan language."""
+
+    kind = "plan"
+
+
+class DataError(CompSimError):
+    """A data file (reps, quotas, deals, forecasts, mbo) breaks a rule of the data format."""
+
+    kind = "data"
+
+
+class UsageError(CompSimError):
+    """An interface was called with arguments that cannot work (unknown rep, trials <= 0, ...)."""
+
+    kind = "usage"
