@@ -93,7 +93,7 @@ class Period:
 
     @classmethod
     def parse(cls, text: object) -> Period:
-        raw = str(text).strip()
+        raw = str(text).strip().upper()
         if isinstance(text, float) and text.is_integer():
             raw = str(int(text))
         match = _PERIOD_RE.match(raw)
@@ -115,6 +115,21 @@ class Period:
     @property
     def months(self) -> tuple[Month, ...]:
         return tuple(self.first + i for i in range(self.length))
+
+    def __str__(self) -> str:
+        """The canonical label: ``2027-03``, ``2027-Q1``, ``2027-H1`` or ``2027``.
+
+        >>> str(Period.parse("2027-q3")), str(Period.parse(2027))
+        ('2027-Q3', '2027')
+        """
+        first = self.first
+        if self.length == 3:
+            return f"{first.year}-Q{(first.month + 2) // 3}"
+        if self.length == 6:
+            return f"{first.year}-H{(first.month + 5) // 6}"
+        if self.length == 12:
+            return str(first.year)
+        return str(first)
 
 
 @dataclass(frozen=True)

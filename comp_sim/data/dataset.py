@@ -1,0 +1,142 @@
+"""A loaded dataset: the five tables of SPEC "Data", with normalized columns and types.
+
+Normalized columns (what every consumer may rely on):
+
+- ``reps``: rep_id (str), name (str, defaults to rep_id), role (str), team, region (str or NA),
+  hire_date, end_date (datetime64, NaT when open), base_salary, target_incentive (float, NaN
+  when the role default applies).
+- ``quotas``: rep_id, period (canonical text: ``2027-03``, ``2027-Q1``, ``2027-H1``, ``2027``),
+  metric (str, default ``bookings``), target (float).
+- ``deals``: deal_id, rep_id, close_date (datetime64), amount (float), product, account_id (str
+  or NA), new_logo (bool), discount (float, default 0), split (float, default 1), plus any other
+  columns of the file as loaded (plan metrics may filter or add them up).
+- ``forecasts``: rep_id, period, forecast (float). ``mbo``: rep_id, period, score (float).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from comp_sim.data.cube import Cube, build_cube
+from comp_sim.periods import Month, Period
+
+TABLES = ("reps", "quotas", "deals", "forecasts", "mbo")
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "reps": ("rep_id", "name", "role", "team", "region", "hire_date", "end_date", "base_salary", "target_incentive"),
+    "quotas": ("rep_id", "period", "metric", "target"),
+    "deals": ("deal_id", "rep_id", "close_date", "amount", "product", "account_id", "new_logo", "discount", "split"),
+    "forecasts": ("rep_id", "period", "forecast"),
+    "mbo": ("rep_id", "period", "score"),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "reps": ("rep_id", "role"),
+    "quotas": ("rep_id", "period", "target"),
+    "deals": ("deal_id", "rep_id", "close_date", "amount"),
+    "forecasts": ("rep_id", "period", "forecast"),
+    "mbo": ("rep_id", "period", "score"),
+}
+_TEXT = {"rep_id", "name", "role", "team", "region", "deal_id", "product", "account_id", "metric", "period"}
+_DATES = {"hire_date", "end_date", "close_date"}
+_NUMBERS = {"base_salary", "target_incentive", "target", "amount", "discount", "split", "forecast", "score"}
+_DEFAULTS = {"metric": "bookings", "discount": 0.0, "split": 1.0}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The tables a run reads, already validated and normalized."""
+
+    reps: pd.DataFrame
+    quotas: pd.DataFrame
+    deals: pd.DataFrame
+    forecasts: pd.DataFrame
+    mbo: pd.DataFrame
+    source: str = "<data>"
+    files: Mapping[str, str] = field(default_factory=dict)  # table -> file it was read from
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def from_frames(cls, reps: pd.DataFrame, deals: pd.DataFrame | None = None,
+                    quotas: pd.DataFrame | None = None, forecasts: pd.DataFrame | None = None,
+                    mbo: pd.DataFrame | None = None, *, source: str = "<data>",
+                    files: Mapping[str, str] | None = None, warnings: tuple[str, ...] = ()) -> Dataset:
+        """Normalize tables that are already valid (types, defaults, derived new_logo)."""
+        frames = {"reps": reps, "deals": deals, "quotas": quotas, "forecasts": forecasts, "mbo": mbo}
+        tables = {name: normalize(name, frame) for name, frame in frames.items()}
+        if "name" in tables["reps"]:
+            tables["reps"]["name"] = tables["reps"]["name"].fillna(tables["reps"]["rep_id"])
+        return cls(**tables, source=source, files=dict(files or {}), warnings=warnings)
+
+    def table_file(self, table: str) -> str:
+        return self.files.get(table, f"{self.source}/{table}")
+
+    def months_covered(self) -> list[Month]:
+        """Calendar months with a deal closed or a quota period, sorted (empty when neither)."""
+        months: set[int] = set()
+        if len(self.deals):
+            dates = pd.to_datetime(self.deals["close_date"])
+            months |= set((dates.dt.year * 12 + dates.dt.month - 1).astype(int).tolist())
+        for label in self.quotas["period"].astype(str).unique():
+            months |= {m.ordinal for m in Period.parse(label).months}
+        return [Month(m) for m in sorted(months)]
+
+    def cube(self, deal_measures, target_metrics, first_month: Month, months: int) -> Cube:
+        """The one-trial measures cube of the months [first_month, first_month + months)."""
+        return build_cube(
+            self.reps, self.deals, self.quotas, self.forecasts, self.mbo,
+            deal_measures=deal_measures, target_metrics=target_metrics,
+            first_month=first_month, months=months, deals_source=self.table_file("deals"),
+        )
+
+
+def normalize(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """A table with every SPEC column present, in its type, defaults filled."""
+    frame = pd.DataFrame(columns=list(REQUIRED[table])) if frame is None else frame.copy()
+    frame = frame.reset_index(drop=True)
+    for column in COLUMNS[table]:
+        if column not in frame:
+            frame[column] = _DEFAULTS.get(column, pd.NA if column not in ("new_logo",) else None)
+        if column in _TEXT:
+            frame[column] = _text(frame[column])
+        elif column in _DATES:
+            frame[column] = pd.to_datetime(frame[column], errors="coerce").astype("datetime64[ns]")
+        elif column in _NUMBERS:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    for column, default in _DEFAULTS.items():
+        if column in frame:
+            frame[column] = frame[column].fillna(default)
+    if "period" in frame:
+        frame["period"] = frame["period"].map(lambda p: str(Period.parse(p)) if pd.notna(p) else p)
+    if table == "deals":
+        frame["new_logo"] = _new_logo(frame)
+    return frame
+
+
+def _text(values: pd.Series) -> pd.Series:
+    def one(value: object) -> object:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            return pd.NA
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    return values.map(one).astype("string")
+
+
+def _new_logo(deals: pd.DataFrame) -> pd.Series:
+    """The given flag where present; otherwise a deal is new-logo when it is its account's first
+    closed deal in the data (every credit row of that deal counts as new-logo)."""
+    given = deals["new_logo"]
+    if given.notna().all() and len(given):
+        return given.astype(bool)
+    derived = pd.Series(False, index=deals.index)
+    has_account = deals["account_id"].notna()
+    if has_account.any():
+        ordered = deals[has_account].sort_values(["close_date", "deal_id"], kind="stable")
+        first_deal = ordered.groupby("account_id", sort=False)["deal_id"].transform("first")
+        derived.loc[first_deal.index] = (ordered["deal_id"] == first_deal).to_numpy()
+    return given.astype("boolean").fillna(derived).astype(bool)
