@@ -1,17 +1,34 @@
 """The Python API: load_plan, load_data, synthesize, simulate, compare, explain.
 
 The CLI and the app call these and nothing deeper, so what a user sees is what the tests check.
+For example, ``simulate(["plans/current-2026.yaml", "plans/balanced-2027.yaml"]).summary``
+compares today's plan with a proposal on the bundled sample data.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from comp_sim.plan.loader import load_plan
+import pandas as pd
+
+from comp_sim.data.dataset import Dataset
+from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
+from comp_sim.errors import Issue, UsageError
+from comp_sim.plan.loader import PlanSource, load_plan
+from comp_sim.plan.models import Plan
+from comp_sim.report import tables
+from comp_sim.report.results import PlanResult
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS_DIR = ROOT / "plans"
 SAMPLE_DATA_DIR = ROOT / "data" / "sample"
+
+DataSource = Dataset | str | Path | dict
 
 
 def bundled_plan_paths() -> list[Path]:
@@ -19,4 +36,124 @@ def bundled_plan_paths() -> list[Path]:
     return sorted(PLANS_DIR.glob("*.yaml"))
 
 
-__all__ = ["load_plan", "bundled_plan_paths", "PLANS_DIR", "SAMPLE_DATA_DIR"]
+def load_plans(sources: Sequence[PlanSource]) -> list[Plan]:
+    """Plans from files, text or dicts; ids must be unique among them."""
+    plans = [load_plan(source) for source in sources]
+    seen: dict[str, int] = {}
+    issues = []
+    for index, plan in enumerate(plans):
+        if plan.id in seen:
+            issues.append(Issue(f"plan id '{plan.id}' is loaded twice (plans {seen[plan.id] + 1} "
+                                f"and {index + 1}); ids must be unique", path="id"))
+        seen[plan.id] = index
+    if issues:
+        raise UsageError(issues)
+    if not plans:
+        raise UsageError("give at least one plan")
+    return plans
+
+
+def load_data(source: DataSource | None = None, mapping: Any = None) -> Dataset:
+    """A validated dataset from a folder, files or DataFrames (default: the bundled sample)."""
+    if isinstance(source, Dataset):
+        return source
+    from comp_sim.data.loader import load_data as load
+
+    return load(SAMPLE_DATA_DIR if source is None else source, mapping=mapping)
+
+
+@dataclass
+class Simulation:
+    """The results of running plans over data: SPEC's payouts, statements and summary."""
+
+    results: list[PlanResult]
+    trials: int
+    seed: int | None
+    data_label: str
+    notes: list[str] = field(default_factory=list)
+
+    def result(self, plan_id: str) -> PlanResult:
+        for result in self.results:
+            if result.plan.id == plan_id:
+                return result
+        known = ", ".join(r.plan.id for r in self.results)
+        raise UsageError(Issue(f"no plan '{plan_id}' in this run (plans: {known})", path="plan"))
+
+    @property
+    def plans(self) -> list[Plan]:
+        return [r.plan for r in self.results]
+
+    @cached_property
+    def payouts(self) -> pd.DataFrame:
+        """Long table: plan, trial, rep_id, period, component, value, fraction, multiplier,
+        amount, capped (and pay_month), for the trials kept in detail."""
+        return tables.payouts_table(self.results)
+
+    @cached_property
+    def statements(self) -> pd.DataFrame:
+        """One row per plan and rep: plan-year totals (means over trials)."""
+        return tables.statements_table(self.results)
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """One row per plan: cost, cost of sales, payout % of TI, share at quota, ..."""
+        return tables.summary_table(self.results)
+
+    def summary_dict(self) -> dict[str, Any]:
+        """Everything ``summary.json`` holds."""
+        return {
+            "run": {"trials": self.trials, "seed": self.seed, "data": self.data_label,
+                    "notes": self.notes},
+            "plans": {r.plan.id: tables.plan_summary(r) for r in self.results},
+        }
+
+    def summary_json(self) -> str:
+        return json.dumps(self.summary_dict(), indent=2, default=_json_default) + "\n"
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def simulate(
+    plans: Sequence[PlanSource],
+    data: DataSource | None = None,
+    *,
+    trials: int | None = None,
+    seed: int = 0,
+    detail_trials: int | None = None,
+    progress: Progress | None = None,
+) -> Simulation:
+    """Run plans over historical data (one trial) and return the SPEC tables.
+
+    ``data`` is a Dataset, a folder or a dict of tables; None means the bundled sample.
+    """
+    loaded = load_plans(plans)
+    if trials is not None and trials <= 0:
+        raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
+    dataset = load_data(data)
+    source: TrialSource = HistoricalSource(dataset)
+    results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
+    return Simulation(results, source.trials, None, dataset.source, _notes(results, dataset))
+
+
+def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
+    notes = []
+    for result in results:
+        if result.replayed:
+            notes.append(f"{result.plan.id} names the plan year from {result.plan.start}; "
+                         f"it ran on the data's plan year {result.start}..{result.start + 11}")
+        if not len(result.roster.rep_ids):
+            roles = ", ".join(result.plan.roles)
+            notes.append(f"{result.plan.id} covers no rep of the data (its roles: {roles})")
+    if dataset is not None:
+        notes += list(dataset.warnings)
+    return notes
+
+
+__all__ = [
+    "load_plan", "load_plans", "load_data", "simulate", "Simulation", "bundled_plan_paths",
+    "PLANS_DIR", "SAMPLE_DATA_DIR",
+]

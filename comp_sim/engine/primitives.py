@@ -2,8 +2,9 @@
 
 Each takes the metric (any shape, float64) and the validated rule from ``comp_sim.plan.models``
 and returns an array of the same shape. Metrics are rounded to 9 decimal places before they are
-compared with curve points, band edges and gate minimums (SPEC "Edges and floating point"), so a
-quota spread over months and summed back lands exactly on its edge.
+*compared* with curve points, band edges and gate minimums (SPEC "Edges and floating point"), so
+a quota spread over months and summed back lands exactly on its edge; amounts are then computed
+from the metric itself, so rounding never moves money.
 
 SPEC's worked example, bands ``[{to: 1.0, rate: 1.0}, {rate: 2.0}]`` at attainment 1.2:
 
@@ -39,11 +40,11 @@ def curve(metric: np.ndarray, rule: Curve) -> np.ndarray:
     >>> curve(np.array([0.999999999, 1.0, 3.0]), step).tolist()
     [0.0, 1.0, 1.0]
     """
-    m = at_edges(metric)
+    m = np.asarray(metric, dtype="float64")
     xs = np.array([p[0] for p in rule.points], dtype="float64")
     ys = np.array([p[1] for p in rule.points], dtype="float64")
     last = len(xs) - 1
-    index = np.searchsorted(xs, m, side="right") - 1  # last point with x <= m; -1 below
+    index = np.searchsorted(xs, at_edges(m), side="right") - 1  # last x <= m; -1 below
     if last == 0:
         inside = np.full(m.shape, ys[0])
     else:
@@ -82,11 +83,11 @@ def banded(metric: np.ndarray, bands: Sequence[Band], mode: str) -> np.ndarray:
     >>> banded(np.array([1.0, 1.000000001, 1.5, 2.0]), bands, "retroactive").round(12).tolist()
     [1.0, 1.5000000015, 2.25, 4.0]
     """
-    m = at_edges(metric)
+    m = np.asarray(metric, dtype="float64")
     edges = [b.to for b in bands[:-1]]
     rates = np.array([b.rate for b in bands], dtype="float64")
     if mode == "retroactive":
-        band = np.searchsorted(np.array(edges, dtype="float64"), m, side="left")
+        band = np.searchsorted(np.array(edges, dtype="float64"), at_edges(m), side="left")
         return rates[band] * np.maximum(m, 0.0)
     total = np.zeros(m.shape)
     lower = 0.0

@@ -1,0 +1,117 @@
+"""Run plans over a source of trials, chunk by chunk, into ``PlanResult``s.
+
+A source is historical data (one trial) or Monte-Carlo trials; either way the engine sees cubes
+shaped (trials, reps, months) and folds each chunk into per-plan totals before the next one is
+made, so peak memory depends on the chunk size, not on the trial count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import pandas as pd
+
+from comp_sim.data.cube import Cube
+from comp_sim.data.dataset import Dataset
+from comp_sim.engine.metrics import Needs, needs
+from comp_sim.engine.run import build_roster, run_plan
+from comp_sim.periods import MONTHS_PER, PLAN_YEAR_MONTHS, Month
+from comp_sim.plan.models import Plan
+from comp_sim.report.results import PlanAccumulator, PlanResult
+
+Progress = Callable[[int, int], None]  # (trials done, trials in all)
+DETAIL_ROWS = 1_000_000  # payout rows kept in detail at most (whole trials)
+
+
+class TrialSource(Protocol):
+    """Where trials come from: the reps, the months the data covers, and cubes of trials."""
+
+    reps: pd.DataFrame
+    trials: int
+
+    def months_covered(self) -> list[Month]: ...
+
+    def chunks(self, needed: Needs, first_month: Month, months: int) -> Iterator[Cube]: ...
+
+
+@dataclass
+class HistoricalSource:
+    """Historical data: one trial, the data as it happened."""
+
+    dataset: Dataset
+    trials: int = 1
+
+    @property
+    def reps(self) -> pd.DataFrame:
+        return self.dataset.reps
+
+    def months_covered(self) -> list[Month]:
+        return self.dataset.months_covered()
+
+    def chunks(self, needed: Needs, first_month: Month, months: int) -> Iterator[Cube]:
+        yield self.dataset.cube(needed.deal_measures, needed.target_metrics, first_month, months)
+
+
+def plan_year(plan: Plan, covered: Sequence[Month]) -> Month:
+    """The first month of the plan year a plan runs on for data covering ``covered`` months.
+
+    A plan runs on the year it names when the data reaches into it. Otherwise (replaying history
+    through a proposed plan, say) it runs on the plan year with the same start month that holds
+    the most months of data, the latest on a tie.
+
+    >>> from comp_sim.plan.loader import load_plan
+    >>> plan = load_plan("plans/balanced-2027.yaml")
+    >>> str(plan_year(plan, [Month.parse("2026-03"), Month.parse("2026-11")]))
+    '2026-01'
+    """
+    own = plan.start_month
+    if not covered or any(0 <= m - own < PLAN_YEAR_MONTHS for m in covered):
+        return own
+    counts: dict[int, int] = {}
+    for month in covered:
+        shift = (month - own) // PLAN_YEAR_MONTHS
+        counts[shift] = counts.get(shift, 0) + 1
+    best = max(counts.items(), key=lambda item: (item[1], item[0]))[0]
+    return own + best * PLAN_YEAR_MONTHS
+
+
+def run_plans(plans: Sequence[Plan], source: TrialSource, *, detail_trials: int | None = None,
+              progress: Progress | None = None) -> list[PlanResult]:
+    """Every plan over every trial of the source."""
+    covered = source.months_covered()
+    starts = {plan.id: plan_year(plan, covered) for plan in plans}
+    first = min(starts.values())
+    months = max(starts.values()) - first + PLAN_YEAR_MONTHS
+    rosters = {plan.id: build_roster(plan, source.reps, starts[plan.id]) for plan in plans}
+    if detail_trials is None:
+        rows = max(1, max(_rows_per_trial(plan, len(rosters[plan.id].rep_ids)) for plan in plans))
+        detail_trials = max(1, min(source.trials, DETAIL_ROWS // rows))
+    accumulators = [
+        PlanAccumulator(plan, starts[plan.id], rosters[plan.id],
+                        _covered_reps(source.reps, rosters[plan.id].positions),
+                        source.trials, detail_trials)
+        for plan in plans
+    ]
+    done = 0
+    for cube in source.chunks(needs(plans), first, months):
+        for plan, accumulator in zip(plans, accumulators):
+            accumulator.add(run_plan(plan, cube, rosters[plan.id], starts[plan.id]))
+        done += cube.trials
+        if progress is not None:
+            progress(done, source.trials)
+    return [a.result for a in accumulators]
+
+
+def _rows_per_trial(plan: Plan, reps: int) -> int:
+    return reps * sum(PLAN_YEAR_MONTHS // MONTHS_PER[c.measure] for c in plan.components)
+
+
+def _covered_reps(reps: pd.DataFrame, positions) -> pd.DataFrame:
+    columns = ["rep_id", "name", "role", "team", "region"]
+    frame = reps.iloc[positions].reset_index(drop=True)
+    for column in columns:
+        if column not in frame:
+            frame[column] = pd.NA
+    return frame[columns]

@@ -1,0 +1,116 @@
+"""What a simulation keeps of each plan: per-trial totals for the distribution, detail for a few.
+
+Aggregates are float64 arrays with a leading trials axis, filled chunk by chunk so memory stays
+bounded: (trials, reps) for pay, bookings and quota; (trials, components) and (trials, months)
+for cost by component and cash timing. The full per-period detail (``PlanRun``) is kept for the
+first ``detail_trials`` trials only; historical data is one trial, kept whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from comp_sim.engine.run import PlanRun, Roster
+from comp_sim.periods import PLAN_YEAR_MONTHS, Month
+from comp_sim.plan.models import Plan
+
+
+@dataclass
+class PlanResult:
+    """One plan's results over all trials."""
+
+    plan: Plan
+    start: Month  # first month of the plan year this run covered
+    roster: Roster
+    reps: pd.DataFrame  # covered reps: rep_id, name, role, team, region, target_incentive, prorated_ti
+    trials: int
+    paid: np.ndarray  # (trials, reps)
+    capped: np.ndarray  # (trials, reps)
+    bookings: np.ndarray  # (trials, reps)
+    quota: np.ndarray  # (trials, reps)
+    by_component: np.ndarray  # (trials, components)
+    by_month: np.ndarray  # (trials, 12) paid per month of the plan year (cash timing)
+    rep_component_sum: np.ndarray  # (reps, components) summed over trials
+    detail: list[PlanRun] = field(default_factory=list)  # the first trials, in order
+
+    @property
+    def replayed(self) -> bool:
+        """True when the plan ran on another year than the one it names (history replay)."""
+        return self.start != self.plan.start_month
+
+    @property
+    def component_ids(self) -> list[str]:
+        return [c.id for c in self.plan.components]
+
+    @property
+    def month_labels(self) -> list[str]:
+        return [str(self.start + i) for i in range(PLAN_YEAR_MONTHS)]
+
+    @property
+    def total_cost(self) -> np.ndarray:
+        """(trials,) total payout of the plan in each trial."""
+        return self.paid.sum(axis=1)
+
+    @property
+    def attainment(self) -> np.ndarray:
+        """(trials, reps) plan-year bookings / quota (NaN without a quota)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.quota > 0, self.bookings / self.quota, np.nan)
+
+    @property
+    def payout_pct_ti(self) -> np.ndarray:
+        """(trials, reps) payout as a share of the rep's prorated plan-year TI (NaN without TI)."""
+        ti = self.roster.cap_basis_ti[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(ti > 0, self.paid / ti, np.nan)
+
+
+class PlanAccumulator:
+    """Collects a plan's chunks of trials into a ``PlanResult``."""
+
+    def __init__(self, plan: Plan, start: Month, roster: Roster, reps: pd.DataFrame,
+                 trials: int, detail_trials: int):
+        n_reps, n_components = len(roster.rep_ids), len(plan.components)
+        self.result = PlanResult(
+            plan=plan, start=start, roster=roster, reps=reps, trials=trials,
+            paid=np.zeros((trials, n_reps)), capped=np.zeros((trials, n_reps)),
+            bookings=np.zeros((trials, n_reps)), quota=np.zeros((trials, n_reps)),
+            by_component=np.zeros((trials, n_components)),
+            by_month=np.zeros((trials, PLAN_YEAR_MONTHS)),
+            rep_component_sum=np.zeros((n_reps, n_components)),
+        )
+        self.detail_trials = detail_trials
+        self.done = 0
+
+    def add(self, run: PlanRun) -> None:
+        """Fold one chunk of trials (the next ``run.trials`` trials) into the totals."""
+        result, lo = self.result, self.done
+        hi = lo + run.trials
+        paid_by_component = np.stack([c.amount.sum(axis=-1) for c in run.components], axis=-1)
+        result.paid[lo:hi] = paid_by_component.sum(axis=-1)
+        result.capped[lo:hi] = sum(c.capped.sum(axis=-1) for c in run.components)
+        result.bookings[lo:hi] = run.bookings
+        result.quota[lo:hi] = run.quota
+        result.by_component[lo:hi] = paid_by_component.sum(axis=1)
+        result.rep_component_sum += paid_by_component.sum(axis=0)
+        for c in run.components:
+            np.add.at(result.by_month[lo:hi].T, c.pay_months, c.amount.sum(axis=1).T)
+        if lo < self.detail_trials:
+            result.detail.append(run if hi <= self.detail_trials else _first_trials(run, self.detail_trials - lo))
+        self.done = hi
+
+
+def _first_trials(run: PlanRun, count: int) -> PlanRun:
+    """The same run cut to its first ``count`` trials."""
+    components = []
+    for c in run.components:
+        cut = {name: getattr(c, name)[:count] for name in
+               ("value", "fraction", "multiplier", "earned", "payment", "amount", "capped")}
+        gates = [type(g)(g.modifier, g.value[:count], g.effect[:count]) for g in c.gates]
+        multipliers = [type(m)(m.modifier, m.value[:count], m.effect[:count]) for m in c.multipliers]
+        components.append(type(c)(component=c.component, windows=c.windows, ti=c.ti,
+                                  gates=gates, multipliers=multipliers, **cut))
+    return PlanRun(run.plan, run.start, run.roster, components, run.bookings[:count], run.quota[:count])

@@ -1,0 +1,163 @@
+"""The tables of SPEC "Outputs": payouts (long), statements (plan x rep), summary (per plan).
+
+Money stays unrounded float64 here; rounding to cents happens only when a table is written or
+shown, so sums over components, periods and reps reconcile exactly with the totals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from comp_sim.engine.run import PlanRun
+from comp_sim.report.results import PlanResult
+
+PAYOUT_COLUMNS = ["plan", "trial", "rep_id", "period", "component", "value", "fraction",
+                  "multiplier", "amount", "capped"]
+COST_PERCENTILES = (5, 50, 90, 95, 99)
+PCT_TI_PERCENTILES = (10, 50, 90)
+
+
+def payouts_table(results: list[PlanResult]) -> pd.DataFrame:
+    """One row per plan, trial, rep, period and component, for the trials kept in detail."""
+    frames = []
+    for result in results:
+        trial0 = 0
+        for run in result.detail:
+            frames += _run_rows(run, trial0)
+            trial0 += run.trials
+    if not frames:
+        return pd.DataFrame(columns=PAYOUT_COLUMNS + ["pay_month"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _run_rows(run: PlanRun, trial0: int) -> list[pd.DataFrame]:
+    frames = []
+    trials, reps = run.trials, len(run.roster.rep_ids)
+    rep_ids = np.array(run.roster.rep_ids, dtype=object)
+    for c in run.components:
+        windows = len(c.windows)
+        trial = np.repeat(np.arange(trial0, trial0 + trials), reps * windows)
+        rep = np.tile(np.repeat(rep_ids, windows), trials)
+        period = np.tile(np.array([w.label for w in c.windows], dtype=object), trials * reps)
+        pay_month = np.tile(np.array([str(run.start + w.last) for w in c.windows], dtype=object), trials * reps)
+        frames.append(pd.DataFrame({
+            "plan": run.plan.id,
+            "trial": trial,
+            "rep_id": rep,
+            "period": period,
+            "component": c.component.id,
+            "value": c.value.reshape(-1),
+            "fraction": c.fraction.reshape(-1),
+            "multiplier": c.multiplier.reshape(-1),
+            "amount": c.amount.reshape(-1),
+            "capped": c.capped.reshape(-1),
+            "pay_month": pay_month,
+        }))
+    return frames
+
+
+def statements_table(results: list[PlanResult]) -> pd.DataFrame:
+    """One row per plan and rep: plan-year totals (means over trials), attainment, % of TI."""
+    frames = []
+    for result in results:
+        reps = result.reps
+        frame = pd.DataFrame({
+            "plan": result.plan.id,
+            "rep_id": reps["rep_id"].to_numpy(),
+            "name": reps["name"].to_numpy(),
+            "role": reps["role"].to_numpy(),
+            "team": reps["team"].to_numpy(),
+            "region": reps["region"].to_numpy(),
+            "target_incentive": result.roster.annual_ti,
+            "prorated_ti": result.roster.cap_basis_ti,
+            "bookings": result.bookings.mean(axis=0),
+            "quota": result.quota.mean(axis=0),
+        })
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frame["attainment"] = np.where(frame["quota"] > 0, frame["bookings"] / frame["quota"], np.nan)
+        frame["payout"] = result.paid.mean(axis=0)
+        frame["payout_pct_ti"] = np.where(frame["prorated_ti"] > 0,
+                                          frame["payout"] / frame["prorated_ti"].where(frame["prorated_ti"] > 0), np.nan)
+        frame["capped"] = result.capped.mean(axis=0)
+        if result.trials > 1:
+            frame["payout_p10"] = np.percentile(result.paid, 10, axis=0)
+            frame["payout_p90"] = np.percentile(result.paid, 90, axis=0)
+        means = result.rep_component_sum / result.trials
+        for index, component_id in enumerate(result.component_ids):
+            frame[f"pay_{component_id}"] = means[:, index]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def plan_summary(result: PlanResult) -> dict[str, Any]:
+    """SPEC's summary figures for one plan; money in the plan currency, unrounded."""
+    cost = result.total_cost
+    bookings = result.bookings.sum(axis=1)
+    pct = result.payout_pct_ti
+    attainment = result.attainment
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost_of_sales = np.where(bookings > 0, cost / bookings, np.nan)
+    valid_pct = pct[np.isfinite(pct)]
+    summary: dict[str, Any] = {
+        "plan": result.plan.id,
+        "name": result.plan.plan,
+        "currency": result.plan.currency,
+        "plan_year": f"{result.start}..{result.start + 11}",
+        "replayed": result.replayed,
+        "trials": result.trials,
+        "reps": len(result.roster.rep_ids),
+        "total_payout": float(cost.mean()),
+        "total_bookings": float(bookings.mean()),
+        "cost_of_sales": _mean(cost_of_sales),
+        "total_ti": float(result.roster.cap_basis_ti.sum()),
+        "capped": float(result.capped.sum(axis=1).mean()),
+        "payout_pct_ti_mean": _mean(valid_pct),
+        **{f"payout_pct_ti_p{q}": _percentile(valid_pct, q) for q in PCT_TI_PERCENTILES},
+        "share_at_or_above_quota": _share_at_quota(attainment),
+        "pay_for_performance": _correlation(attainment, pct),
+        "by_component": {cid: float(v) for cid, v in zip(result.component_ids, result.by_component.mean(axis=0))},
+        "by_month": {label: float(v) for label, v in zip(result.month_labels, result.by_month.mean(axis=0))},
+        "cost_distribution": {f"p{q}": float(np.percentile(cost, q)) for q in COST_PERCENTILES},
+    }
+    return summary
+
+
+def summary_table(results: list[PlanResult]) -> pd.DataFrame:
+    """One row per plan with the flat summary figures (components and months as columns)."""
+    rows = []
+    for result in results:
+        summary = plan_summary(result)
+        row = {k: v for k, v in summary.items() if not isinstance(v, dict)}
+        row.update({f"cost_{k}": v for k, v in summary["cost_distribution"].items()})
+        row.update({f"component_{k}": v for k, v in summary["by_component"].items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _mean(values: np.ndarray) -> float | None:
+    values = values[np.isfinite(values)]
+    return float(values.mean()) if values.size else None
+
+
+def _percentile(values: np.ndarray, q: float) -> float | None:
+    return float(np.percentile(values, q)) if values.size else None
+
+
+def _share_at_quota(attainment: np.ndarray) -> float | None:
+    """Share of (trial, rep) pairs with a quota whose attainment is at least 1 (at 9 decimals)."""
+    has_quota = np.isfinite(attainment)
+    if not has_quota.any():
+        return None
+    return float((np.round(attainment[has_quota], 9) >= 1.0).mean())
+
+
+def _correlation(attainment: np.ndarray, pct: np.ndarray) -> float | None:
+    """Pearson correlation of attainment and payout % of TI over reps (pooled over trials)."""
+    ok = np.isfinite(attainment) & np.isfinite(pct)
+    x, y = attainment[ok], pct[ok]
+    if x.size < 2 or x.std() == 0 or y.std() == 0:
+        return None
+    return float(np.corrcoef(x, y)[0, 1])
