@@ -22,6 +22,8 @@ from comp_sim.errors import Issue, UsageError
 from comp_sim.plan.loader import PlanSource, load_plan
 from comp_sim.plan.models import Plan
 from comp_sim.report import tables
+from comp_sim.report.compare import Comparison, compare_results
+from comp_sim.report.explain import Statement, statement
 from comp_sim.report.results import PlanResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,6 +141,26 @@ def simulate(
     return Simulation(results, source.trials, None, dataset.source, _notes(results, dataset))
 
 
+def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:
+    """Plans side by side against ``baseline`` (default: the first plan): cost, cost of sales,
+    payout % of TI, and per rep the winners and losers."""
+    baseline = baseline or simulation.results[0].plan.id
+    simulation.result(baseline)  # raises a UsageError naming the plans when unknown
+    return compare_results(simulation.results, baseline)
+
+
+def explain(plan: PlanSource, data: DataSource | None = None, rep_id: str = "", *,
+            simulation: Simulation | None = None, trial: int = 0) -> Statement:
+    """A rep's statement under a plan, line by line (metric -> curve -> gate -> multiplier ->
+    true-up -> cap -> paid). Pass ``simulation`` to read it from a run already made."""
+    if simulation is None:
+        simulation = simulate([plan], data)
+        result = simulation.results[0]
+    else:
+        result = simulation.result(load_plan(plan).id if not isinstance(plan, str) or plan.endswith((".yaml", ".yml")) else plan)
+    return statement(result, rep_id, trial)
+
+
 def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
     notes = []
     for result in results:
@@ -154,6 +176,7 @@ def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
 
 
 __all__ = [
-    "load_plan", "load_plans", "load_data", "simulate", "Simulation", "bundled_plan_paths",
+    "load_plan", "load_plans", "load_data", "simulate", "compare", "explain", "Simulation",
+    "Comparison", "Statement", "bundled_plan_paths",
     "PLANS_DIR", "SAMPLE_DATA_DIR",
 ]

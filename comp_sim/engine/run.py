@@ -110,10 +110,12 @@ class ComponentRun:
     component: ComponentBase
     windows: list[Window]
     value: np.ndarray  # the metric (a commission's basis, a SPIFF's count)
+    curve_fraction: np.ndarray  # of target, from the curve or tiers; NaN outside TI
     fraction: np.ndarray  # of target, after gates; NaN outside TI
     ti: np.ndarray  # (reps, windows) TI the fraction is paid on (year to date when cumulative)
     gates: list[ModifierEffect]
     multipliers: list[ModifierEffect]
+    money: np.ndarray  # before multipliers (to date when cumulative)
     multiplier: np.ndarray  # product of the multipliers
     earned: np.ndarray  # money after multipliers; earned-to-date when cumulative
     payment: np.ndarray  # due this period, after the true-up
@@ -192,6 +194,7 @@ def _run_component(plan: Plan, component: ComponentBase, monthly: dict[str, np.n
         else:
             assert isinstance(component, TiersComponent)
             fraction = primitives.tiers(value, component.tiers)
+        curve_fraction = fraction
         for gate in gates:
             closed_cap = gate.modifier.gate.cap_when_closed
             fraction = np.where(gate.effect > 0, fraction, np.minimum(fraction, closed_cap))
@@ -206,7 +209,7 @@ def _run_component(plan: Plan, component: ComponentBase, monthly: dict[str, np.n
             assert isinstance(component, SpiffComponent)
             value = context.value(component.spiff.metric)
             money = primitives.spiff(value, component.spiff, periods=periods)
-        fraction = np.full(value.shape, np.nan)
+        fraction = curve_fraction = np.full(value.shape, np.nan)
         for gate in gates:
             money = np.where(gate.effect > 0, money, 0.0)
         ti = np.zeros_like(ti)
@@ -221,8 +224,8 @@ def _run_component(plan: Plan, component: ComponentBase, monthly: dict[str, np.n
         multiplier = multiplier * effect.effect
     earned = money * multiplier
     payment = true_up(earned, plan.negative_true_up) if component.cumulative else earned
-    return ComponentRun(component, windows, value, fraction, ti, gates, multipliers,
-                        multiplier, earned, payment, payment.copy(), np.zeros_like(payment))
+    return ComponentRun(component, windows, value, curve_fraction, fraction, ti, gates, multipliers,
+                        money, multiplier, earned, payment, payment.copy(), np.zeros_like(payment))
 
 
 def true_up(earned_to_date: np.ndarray, negative: str) -> np.ndarray:

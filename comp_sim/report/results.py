@@ -108,7 +108,8 @@ def _first_trials(run: PlanRun, count: int) -> PlanRun:
     components = []
     for c in run.components:
         cut = {name: getattr(c, name)[:count] for name in
-               ("value", "fraction", "multiplier", "earned", "payment", "amount", "capped")}
+               ("value", "curve_fraction", "fraction", "money", "multiplier", "earned", "payment",
+                "amount", "capped")}
         gates = [type(g)(g.modifier, g.value[:count], g.effect[:count]) for g in c.gates]
         multipliers = [type(m)(m.modifier, m.value[:count], m.effect[:count]) for m in c.multipliers]
         components.append(type(c)(component=c.component, windows=c.windows, ti=c.ti,

@@ -1,0 +1,196 @@
+"""A rep's statement, line by line: metric -> curve/tiers -> gates -> money -> multipliers ->
+true-up -> cap -> paid, for every period and component, read from the engine's own arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from comp_sim.engine.run import ComponentRun, ModifierEffect, PlanRun
+from comp_sim.errors import Issue, UsageError
+from comp_sim.plan.models import GateModifier, TargetComponent
+from comp_sim.report.results import PlanResult
+
+LINE_COLUMNS = [
+    "period", "pay_month", "component", "label", "weight", "metric", "value", "curve_fraction", "gates",
+    "fraction", "ti", "money", "multipliers", "multiplier", "earned", "paid_before", "payment",
+    "capped", "amount",
+]
+
+
+@dataclass
+class Statement:
+    """One rep under one plan: a header and one line per period and component."""
+
+    header: dict[str, Any]
+    lines: pd.DataFrame  # LINE_COLUMNS
+
+    @property
+    def total(self) -> float:
+        return float(self.lines["amount"].sum())
+
+    def by_component(self) -> pd.Series:
+        """Paid per component, in plan order."""
+        return self.lines.groupby("component", sort=False)["amount"].sum().reindex(self.header["components"])
+
+    def to_dict(self) -> dict[str, Any]:
+        lines = self.lines.replace({np.nan: None})
+        return {"header": self.header, "lines": lines.to_dict(orient="records"),
+                "by_component": {k: float(v) for k, v in self.by_component().items()},
+                "total": self.total}
+
+    def text(self) -> str:
+        """The statement as plain text a rep can read top to bottom."""
+        h = self.header
+        cur = h["currency"]
+        out = [
+            f"{h['plan_name']} ({h['plan']}), plan year {h['plan_year']}",
+            f"Rep {h['rep_id']} {h['name']} ({h['role']})",
+            f"Target incentive {_money(h['target_incentive'])} {cur} a year; "
+            f"{_money(h['prorated_ti'])} for the days employed in the plan year",
+            f"Bookings {_money(h['bookings'])} against quota {_money(h['quota'])}"
+            + (f" = {h['attainment']:.1%} attainment" if h["attainment"] is not None else ""),
+            "",
+        ]
+        quiet = 0
+        for _, line in self.lines.iterrows():
+            if pd.isna(line["fraction"]) and line["value"] == 0 and line["amount"] == 0:
+                quiet += 1
+                continue
+            out += _line_text(line, cur)
+        if quiet:
+            out.append(f"({quiet} period(s) of commissions or SPIFFs with nothing to pay are not shown)")
+        out.append("")
+        out.append("Total by component:")
+        for component, amount in self.by_component().items():
+            out.append(f"  {component:<24} {_money(amount):>14} {cur}")
+        out.append(f"  {'TOTAL':<24} {_money(self.total):>14} {cur}")
+        if h["capped"] > 0.005:
+            out.append(f"  (the plan cap cut {_money(h['capped'])} {cur})")
+        return "\n".join(out) + "\n"
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def _line_text(line: pd.Series, currency: str) -> list[str]:
+    text = [f"{line['period']} (paid {line['pay_month']})  {line['label']}"]
+    steps = [f"{line['metric']} = {line['value']:,.4f}"]
+    if pd.notna(line["fraction"]):
+        steps.append(f"curve/tiers -> {line['curve_fraction']:.4f} of target")
+        if line["gates"]:
+            steps.append(f"gates: {line['gates']} -> {line['fraction']:.4f}")
+        steps.append(f"x weight {line['weight']:g} x TI {_money(line['ti'])} = {_money(line['money'])}")
+    else:
+        if line["gates"]:
+            steps.append(f"gates: {line['gates']}")
+        steps.append(f"money {_money(line['money'])}")
+    if line["multipliers"]:
+        steps.append(f"x {line['multiplier']:.4f} ({line['multipliers']}) = {_money(line['earned'])}")
+    if pd.notna(line["paid_before"]):
+        steps.append(f"earned to date {_money(line['earned'])} - paid to date "
+                     f"{_money(line['paid_before'])} -> due {_money(line['payment'])}")
+    if line["capped"] > 0.005:
+        steps.append(f"plan cap cuts {_money(line['capped'])}")
+    steps.append(f"paid {_money(line['amount'])} {currency}")
+    text += ["    " + step for step in steps]
+    return text
+
+
+def statement(result: PlanResult, rep_id: str, trial: int = 0) -> Statement:
+    """The statement of ``rep_id`` in ``trial`` (which must be among the trials kept in detail)."""
+    ids = list(result.roster.rep_ids)
+    if rep_id not in ids:
+        hint = ", ".join(ids[:8]) + (" ..." if len(ids) > 8 else "")
+        raise UsageError(Issue(f"no rep '{rep_id}' on plan {result.plan.id} "
+                               f"(its reps: {hint or 'none'})", path="rep"))
+    run, offset = _detail_run(result, trial)
+    rep = ids.index(rep_id)
+    lines = pd.concat([_component_lines(run, c, offset, rep) for c in run.components], ignore_index=True)
+    lines = lines.sort_values(["pay_month_index", "order"], kind="stable").drop(columns=["pay_month_index", "order"])
+    info = result.reps.iloc[rep]
+    quota = float(result.quota[trial, rep])
+    bookings = float(result.bookings[trial, rep])
+    header = {
+        "plan": result.plan.id, "plan_name": result.plan.plan, "currency": result.plan.currency,
+        "plan_year": f"{result.start}..{result.start + 11}",
+        "rep_id": rep_id, "name": str(info["name"]), "role": str(info["role"]),
+        "target_incentive": float(result.roster.annual_ti[rep]),
+        "prorated_ti": float(result.roster.cap_basis_ti[rep]),
+        "bookings": bookings, "quota": quota,
+        "attainment": bookings / quota if quota > 0 else None,
+        "capped": float(lines["capped"].sum()), "trial": trial,
+        "components": [c.id for c in result.plan.components],
+    }
+    return Statement(header, lines.reset_index(drop=True)[LINE_COLUMNS])
+
+
+def _detail_run(result: PlanResult, trial: int) -> tuple[PlanRun, int]:
+    start = 0
+    for run in result.detail:
+        if start <= trial < start + run.trials:
+            return run, trial - start
+        start += run.trials
+    raise UsageError(Issue(f"trial {trial} is not kept in detail (trials 0..{start - 1} are)", path="trial"))
+
+
+def _component_lines(run: PlanRun, c: ComponentRun, t: int, rep: int) -> pd.DataFrame:
+    component = c.component
+    windows = len(c.windows)
+    metric = _metric_name(c)
+    payment = c.payment[t, rep]
+    paid_before = np.cumsum(payment) - payment if component.cumulative else np.full(windows, np.nan)
+    gates = [_gate_text(c.gates, t, rep, w) for w in range(windows)]
+    multipliers = [
+        "; ".join(f"{m.modifier.id}: {m.modifier.multiplier.metric} {m.value[t, rep, w]:.4f} -> {m.effect[t, rep, w]:.4f}"
+                  for m in c.multipliers)
+        for w in range(windows)
+    ]
+    return pd.DataFrame({
+        "period": [w.label for w in c.windows],
+        "pay_month": [str(run.start + w.last) for w in c.windows],
+        "pay_month_index": [w.last for w in c.windows],
+        "order": run.plan.components.index(component),
+        "component": component.id,
+        "label": component.name,
+        "weight": getattr(component, "weight", np.nan),
+        "metric": metric + (" (year to date)" if component.cumulative else ""),
+        "value": c.value[t, rep],
+        "curve_fraction": c.curve_fraction[t, rep],
+        "gates": gates,
+        "fraction": c.fraction[t, rep],
+        "ti": c.ti[rep] if isinstance(component, TargetComponent) else np.full(windows, np.nan),
+        "money": c.money[t, rep],
+        "multipliers": multipliers,
+        "multiplier": c.multiplier[t, rep],
+        "earned": c.earned[t, rep],
+        "paid_before": paid_before,
+        "payment": payment,
+        "capped": c.capped[t, rep],
+        "amount": c.amount[t, rep],
+    })
+
+
+def _metric_name(c: ComponentRun) -> str:
+    component = c.component
+    if isinstance(component, TargetComponent):
+        return component.metric
+    rule = getattr(component, "commission", None)
+    return rule.basis if rule is not None else component.spiff.metric
+
+
+def _gate_text(gates: list[ModifierEffect], t: int, rep: int, w: int) -> str:
+    parts = []
+    for gate in gates:
+        modifier: GateModifier = gate.modifier
+        value = gate.value[t, rep, w]
+        if gate.effect[t, rep, w] > 0:
+            parts.append(f"{modifier.id} open ({modifier.gate.metric} {value:,.4g} >= {modifier.gate.min:g})")
+        else:
+            parts.append(f"{modifier.id} closed ({modifier.gate.metric} {value:,.4g} < {modifier.gate.min:g}; "
+                         f"capped at {modifier.gate.cap_when_closed:g})")
+    return "; ".join(parts)
