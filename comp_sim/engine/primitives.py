@@ -25,8 +25,9 @@ from comp_sim.plan.models import Band, Commission, Curve, Gate, Spiff, Tiers
 EDGE_DECIMALS = 9
 
 
-def at_edges(metric: np.ndarray) -> np.ndarray:
-    """The metric as compared with edges: rounded to 9 decimal places."""
+def at_edges(metric: np.ndarray | float) -> np.ndarray:
+    """A metric or an edge as compared: rounded to 9 decimal places (both sides, so an edge
+    written with more decimals still holds the metric that equals it)."""
     return np.round(np.asarray(metric, dtype="float64"), EDGE_DECIMALS)
 
 
@@ -41,7 +42,7 @@ def curve(metric: np.ndarray, rule: Curve) -> np.ndarray:
     [0.0, 1.0, 1.0]
     """
     m = np.asarray(metric, dtype="float64")
-    xs = np.array([p[0] for p in rule.points], dtype="float64")
+    xs = at_edges(np.array([p[0] for p in rule.points], dtype="float64"))  # x to 9 decimals
     ys = np.array([p[1] for p in rule.points], dtype="float64")
     last = len(xs) - 1
     index = np.searchsorted(xs, at_edges(m), side="right") - 1  # last x <= m; -1 below
@@ -87,7 +88,7 @@ def banded(metric: np.ndarray, bands: Sequence[Band], mode: str) -> np.ndarray:
     edges = [b.to for b in bands[:-1]]
     rates = np.array([b.rate for b in bands], dtype="float64")
     if mode == "retroactive":
-        band = np.searchsorted(np.array(edges, dtype="float64"), at_edges(m), side="left")
+        band = np.searchsorted(at_edges(np.array(edges, dtype="float64")), at_edges(m), side="left")
         return rates[band] * np.maximum(m, 0.0)
     total = np.zeros(m.shape)
     lower = 0.0
@@ -150,4 +151,4 @@ def gate_open(metric: np.ndarray, rule: Gate) -> np.ndarray:
     >>> gate_open(np.array([0.0, 0.9999999999, 1.0]), Gate(metric="new_logos", min=1)).tolist()
     [False, True, True]
     """
-    return at_edges(metric) >= rule.min
+    return at_edges(metric) >= at_edges(rule.min)

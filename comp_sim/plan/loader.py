@@ -116,8 +116,10 @@ def _safe_yaml(text: str, source: str) -> Any:
 def _yaml_issue(exc: MarkedYAMLError, source: str) -> Issue:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "not valid YAML"
-    if exc.context and "duplicate" in str(exc.problem or "") + str(exc.context):
-        problem = f"{exc.context} {exc.problem}".strip()
+    context = exc.context_mark
+    if exc.context and context is not None and mark is not None and context.line != mark.line:
+        what = str(exc.context).removeprefix("while parsing ").removeprefix("while constructing ").removeprefix("a ")
+        problem += f" (in the {what} that starts at line {context.line + 1}, column {context.column + 1})"
     line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
     return Issue(f"not valid YAML: {problem}", source=source, line=line, column=column)
 
@@ -156,7 +158,8 @@ def _issues_from(exc: ValidationError, tree: CommentedMap | None, source: str) -
         full_loc = tuple(error["loc"])
         if error["type"] == "plan_rules":
             for rule_loc, message, value in error["ctx"]["issues"]:
-                issues.append(_issue(tree, source, tuple(rule_loc), message, value))
+                shown = NO_VALUE if value is None else value
+                issues.append(_issue(tree, source, tuple(rule_loc), message, shown))
             continue
         message, value, at_key = _describe(error, full_loc)
         if error["type"] == "missing":

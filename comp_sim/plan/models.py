@@ -446,7 +446,7 @@ class Plan(StrictModel):
 
 # --------------------------------------------------------------------------- plan-wide rules
 
-RuleIssue = tuple[tuple[Any, ...], str, Any]
+RuleIssue = tuple[tuple[Any, ...], str, Any]  # (key path, rule, value or None when the rule says it)
 
 
 def plan_rule_issues(plan: Plan) -> list[RuleIssue]:
@@ -555,7 +555,7 @@ def _metric_cycles(plan: Plan) -> list[RuleIssue]:
             for operand in definition.ratio:
                 if operand == start:
                     cycle = " -> ".join((*trail, operand))
-                    issues.append((("metrics", start, "ratio"), f"metrics refer to each other in a cycle: {cycle}", start))
+                    issues.append((("metrics", start, "ratio"), f"metrics refer to each other in a cycle: {cycle}", None))
                     stack.clear()
                     break
                 if operand not in trail:
