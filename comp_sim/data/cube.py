@@ -89,8 +89,11 @@ class Cube:
         return next(iter(self.measures.values())).shape[-1] if self.measures else 0
 
     def window(self, key: str, start: Month, months: int) -> np.ndarray:
-        """A measure over ``months`` months from ``start``; months outside the cube are 0."""
+        """A measure over ``months`` months from ``start``; months outside the cube are 0.
+        (The cube's own array when it spans exactly those months: do not write to it.)"""
         values = self.measures[key]
+        if start == self.first_month and months == values.shape[-1]:
+            return values
         out = np.zeros((*values.shape[:-1], months))
         offset = start - self.first_month
         lo, hi = max(offset, 0), min(offset + months, values.shape[-1])

@@ -24,7 +24,8 @@ from comp_sim.data.cube import (
     TARGET,
     DealMeasure,
 )
-from comp_sim.errors import DataError, Issue
+from comp_sim.engine.primitives import HALF_STEP
+from comp_sim.errors import MAX_REPORTED, DataError, Issue
 from comp_sim.plan.metrics import split_target
 from comp_sim.plan.models import (
     CommissionComponent,
@@ -37,7 +38,7 @@ from comp_sim.plan.models import (
     SumMetric,
     TargetComponent,
 )
-from comp_sim.periods import Window
+from comp_sim.periods import Month, Window, plan_windows
 
 QUOTA = TARGET + "bookings"
 # Always measured, for statements: plan-year bookings against quota.
@@ -126,29 +127,47 @@ def measure_key(measure: str | DealMeasure) -> str:
 
 
 @dataclass
-class MetricContext:
-    """Evaluates metric names over one set of windows of a plan year.
-
-    ``monthly`` maps cube measure keys to (trials, reps, months) arrays of the plan year;
-    ``cumulative`` windows run from the plan start to each window's end.
-    """
+class PlanYear:
+    """The measures of one plan year, (trials, reps, 12), and their window sums, which every
+    component measured on the same grain shares. (It holds no reference to its contexts, so
+    that the arrays are freed as soon as a run is done, without waiting for the cycle GC.)"""
 
     plan: Plan
+    start: Month
     monthly: dict[str, np.ndarray]
-    windows: Sequence[Window]
-    cumulative: bool
     rep_ids: Sequence[str]
+    _sums: dict[tuple[str, str, bool], np.ndarray] = field(default_factory=dict)
+
+    def window_sums(self, key: str, measure: str, cumulative: bool) -> np.ndarray:
+        """Sums of a monthly measure over each window (from the plan start when cumulative)."""
+        cached = self._sums.get((key, measure, cumulative))
+        if cached is None:
+            if cumulative:
+                cached = np.cumsum(self.window_sums(key, measure, False), axis=-1)
+            else:
+                starts = [w.first for w in plan_windows(self.start, measure)]
+                cached = np.add.reduceat(self.monthly[key], starts, axis=-1)
+            self._sums[(key, measure, cumulative)] = cached
+        return cached
+
+
+@dataclass
+class MetricContext:
+    """Evaluates metric names over the windows of one grain of a plan year, (trials, reps, windows);
+    ``cumulative`` windows run from the plan start to each window's end."""
+
+    year: PlanYear
+    measure: str
+    cumulative: bool
     _cache: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def windows(self) -> list[Window]:
+        return plan_windows(self.year.start, self.measure)
 
     def sum_of(self, measure: str | DealMeasure) -> np.ndarray:
         """Window sums of a monthly measure, (trials, reps, windows)."""
-        key = "sum|" + measure_key(measure)
-        if key not in self._cache:
-            monthly = self.monthly[measure_key(measure)]
-            starts = [w.first for w in self.windows]
-            sums = np.add.reduceat(monthly, starts, axis=-1)
-            self._cache[key] = np.cumsum(sums, axis=-1) if self.cumulative else sums
-        return self._cache[key]
+        return self.year.window_sums(measure_key(measure), self.measure, self.cumulative)
 
     def value(self, name: str) -> np.ndarray:
         """The metric ``name`` per (trials, reps, windows)."""
@@ -157,10 +176,11 @@ class MetricContext:
         return self._cache[name]
 
     def _compute(self, name: str) -> np.ndarray:
+        plan = self.year.plan
         target_of = split_target(name)
         if target_of is not None or name in ("bookings", "quota", "deals", "new_logos",
                                              "new_logo_bookings", "forecast"):
-            return self.sum_of(measures_of(self.plan, name)[0])
+            return self.sum_of(measures_of(plan, name)[0])
         if name == "attainment":
             return self._ratio(name, self.sum_of(BOOKINGS), self.sum_of(QUOTA), None,
                                "bookings", "quota", "add a quota covering the period")
@@ -174,47 +194,49 @@ class MetricContext:
             return _safe_divide(self.sum_of(DISCOUNTED_AMOUNT), self.sum_of(BOOKINGS))
         if name == "mbo":
             return _safe_divide(self.sum_of(MBO_SUM), self.sum_of(MBO_COUNT))
-        definition = self.plan.metrics[name]
+        definition = plan.metrics[name]
         if isinstance(definition, RatioMetric):
             top, bottom = definition.ratio
             return self._ratio(name, self.value(top), self.value(bottom), definition.on_zero,
                                top, bottom, "set on_zero in the plan metric or add the data")
-        return self.sum_of(plan_deal_measure(self.plan, name))
+        return self.sum_of(plan_deal_measure(plan, name))
 
     def _ratio(self, name: str, top: np.ndarray, bottom: np.ndarray, on_zero: float | None,
                top_name: str, bottom_name: str, fix: str) -> np.ndarray:
         """top / bottom; 0 / 0 is 0; x / 0 is ``on_zero`` or a data error naming rep and period."""
         zero = _is_zero(bottom)
         broken = zero & ~_is_zero(top)
-        if on_zero is None and broken.any():
+        if not broken.any():
+            return _safe_divide(top, bottom, zero)
+        if on_zero is None:
             raise DataError(self._zero_issues(name, broken, top, top_name, bottom_name, fix))
-        ratio = _safe_divide(top, bottom)
-        if on_zero is not None:
-            ratio = np.where(broken, on_zero, ratio)
-        return ratio
+        return np.where(broken, on_zero, _safe_divide(top, bottom, zero))
 
     def _zero_issues(self, name: str, broken: np.ndarray, top: np.ndarray, top_name: str,
                      bottom_name: str, fix: str) -> list[Issue]:
         issues = []
-        for trial, rep, window in np.argwhere(broken):
-            label = self.windows[window].label + (" year to date" if self.cumulative else "")
+        windows = self.windows
+        for trial, rep, window in np.argwhere(broken)[: MAX_REPORTED + 1]:
+            label = windows[window].label + (" year to date" if self.cumulative else "")
             trial_text = f" (trial {trial})" if broken.shape[0] > 1 else ""
             issues.append(Issue(
                 f"{name} = {top_name} / {bottom_name} = {top[trial, rep, window]:,.2f} / 0: "
                 f"a {bottom_name} of 0 cannot divide a non-zero {top_name}; {fix}",
-                source=f"rep {self.rep_ids[rep]}{trial_text}", path=label,
+                source=f"rep {self.year.rep_ids[rep]}{trial_text}", path=label,
             ))
         return issues
 
 
 def _is_zero(values: np.ndarray) -> np.ndarray:
-    return np.round(values, 9) == 0
+    """Zero at 9 decimals."""
+    return np.abs(values) < HALF_STEP
 
 
-def _safe_divide(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+def _safe_divide(top: np.ndarray, bottom: np.ndarray, zero: np.ndarray | None = None) -> np.ndarray:
     """top / bottom with 0 where bottom is 0."""
-    zero = _is_zero(bottom)
-    return np.divide(top, np.where(zero, 1.0, bottom), out=np.zeros(np.broadcast_shapes(top.shape, bottom.shape)), where=~zero)
+    zero = _is_zero(bottom) if zero is None else zero
+    out = np.zeros(np.broadcast_shapes(top.shape, bottom.shape))
+    return np.divide(top, bottom, out=out, where=~zero)
 
 
 def gate_and_multiplier_metrics(plan: Plan, component_id: str) -> tuple[list[GateModifier], list[MultiplierModifier]]:

@@ -23,12 +23,42 @@ import numpy as np
 from comp_sim.plan.models import Band, Commission, Curve, Gate, Spiff, Tiers
 
 EDGE_DECIMALS = 9
+HALF_STEP = 0.5 * 10.0**-EDGE_DECIMALS  # round(m, 9) >= e  <=>  m >= e - HALF_STEP
 
 
-def at_edges(metric: np.ndarray | float) -> np.ndarray:
-    """A metric or an edge as compared: rounded to 9 decimal places (both sides, so an edge
-    written with more decimals still holds the metric that equals it)."""
-    return np.round(np.asarray(metric, dtype="float64"), EDGE_DECIMALS)
+def at_edges(value: np.ndarray | float) -> np.ndarray:
+    """An edge (or a metric) as compared: rounded to 9 decimal places."""
+    return np.round(np.asarray(value, dtype="float64"), EDGE_DECIMALS)
+
+
+def count_at_or_below(edges: np.ndarray, metric: np.ndarray) -> np.ndarray:
+    """How many edges the metric has reached: ``round(metric, 9) >= round(edge, 9)``.
+
+    Comparing with the edge moved down half a step of the 9th decimal is the same test as
+    rounding the metric first, without a pass over the metric to round it.
+
+    >>> count_at_or_below(np.array([1.0, 1.2]), np.array([0.9999999996, 1.1999999994, 1.2])).tolist()
+    [1, 1, 2]
+    """
+    return np.searchsorted(at_edges(edges) - HALF_STEP, metric, side="right")
+
+
+def count_below(edges: np.ndarray, metric: np.ndarray) -> np.ndarray:
+    """How many edges lie strictly below the metric: ``round(metric, 9) > round(edge, 9)``.
+
+    >>> count_below(np.array([1.0]), np.array([1.0000000004, 1.0000000006])).tolist()
+    [0, 1]
+    """
+    return np.searchsorted(at_edges(edges) + HALF_STEP, metric, side="left")
+
+
+def _linear(segment: np.ndarray, metric: np.ndarray, intercepts: list[float],
+            slopes: list[float]) -> np.ndarray:
+    """``intercept + slope x metric`` with the coefficients of each element's segment."""
+    out = np.asarray(np.take(np.asarray(slopes, dtype="float64"), segment))  # 0-d stays an array
+    out *= metric
+    out += np.take(np.asarray(intercepts, dtype="float64"), segment)
+    return out
 
 
 def curve(metric: np.ndarray, rule: Curve) -> np.ndarray:
@@ -42,32 +72,32 @@ def curve(metric: np.ndarray, rule: Curve) -> np.ndarray:
     [0.0, 1.0, 1.0]
     """
     m = np.asarray(metric, dtype="float64")
-    xs = at_edges(np.array([p[0] for p in rule.points], dtype="float64"))  # x to 9 decimals
-    ys = np.array([p[1] for p in rule.points], dtype="float64")
-    last = len(xs) - 1
-    index = np.searchsorted(xs, at_edges(m), side="right") - 1  # last x <= m; -1 below
-    if last == 0:
-        inside = np.full(m.shape, ys[0])
-    else:
-        seg = np.clip(index, 0, last - 1)
-        x0, x1, y0, y1 = xs[seg], xs[seg + 1], ys[seg], ys[seg + 1]
-        width = x1 - x0
-        slope = np.divide(y1 - y0, width, out=np.zeros(m.shape), where=width > 0)
-        inside = y0 + slope * (m - x0)
-    past = ys[last] + _extend_slope(xs, ys, rule.beyond) * np.maximum(m - xs[last], 0.0)
-    fraction = np.where(index < 0, rule.below, np.where(index >= last, past, inside))
+    xs = [float(x) for x in at_edges(np.array([p[0] for p in rule.points]))]
+    ys = [float(p[1]) for p in rule.points]
+    # Segment k holds the metrics that reached k points: k = 0 is below the first point,
+    # k = n at or after the last; a segment between two equal x (a step) is never reached.
+    intercepts, slopes = [rule.below], [0.0]
+    for k in range(1, len(xs)):
+        width = xs[k] - xs[k - 1]
+        slope = (ys[k] - ys[k - 1]) / width if width > 0 else 0.0
+        intercepts.append(ys[k - 1] - slope * xs[k - 1])
+        slopes.append(slope)
+    extend = _extend_slope(xs, ys, rule.beyond)
+    intercepts.append(ys[-1] - extend * xs[-1])
+    slopes.append(extend)
+    fraction = _linear(count_at_or_below(np.array(xs), m), m, intercepts, slopes)
     if rule.cap is not None:
-        fraction = np.minimum(fraction, rule.cap)
+        np.minimum(fraction, rule.cap, out=fraction)
     return fraction
 
 
-def _extend_slope(xs: np.ndarray, ys: np.ndarray, beyond: str) -> float:
+def _extend_slope(xs: list[float], ys: list[float], beyond: str) -> float:
     """Slope continued after the last point: that of the last non-vertical segment, or 0."""
     if beyond == "hold":
         return 0.0
     for i in range(len(xs) - 1, 0, -1):
         if xs[i] > xs[i - 1]:
-            return float((ys[i] - ys[i - 1]) / (xs[i] - xs[i - 1]))
+            return (ys[i] - ys[i - 1]) / (xs[i] - xs[i - 1])
     return 0.0
 
 
@@ -85,17 +115,22 @@ def banded(metric: np.ndarray, bands: Sequence[Band], mode: str) -> np.ndarray:
     [1.0, 1.5000000015, 2.25, 4.0]
     """
     m = np.asarray(metric, dtype="float64")
-    edges = [b.to for b in bands[:-1]]
-    rates = np.array([b.rate for b in bands], dtype="float64")
+    edges = [float(e) for e in at_edges(np.array([b.to for b in bands[:-1]], dtype="float64"))]
+    rates = [b.rate for b in bands]
     if mode == "retroactive":
-        band = np.searchsorted(at_edges(np.array(edges, dtype="float64")), at_edges(m), side="left")
-        return rates[band] * np.maximum(m, 0.0)
-    total = np.zeros(m.shape)
-    lower = 0.0
-    for rate, upper in zip(rates, [*edges, np.inf]):
-        total += rate * np.clip(m - lower, 0.0, upper - lower)
-        lower = upper
-    return total
+        # segment 0: at or below 0; then one segment per band the metric is in
+        segment = np.where(m > 0, count_below(np.array(edges), m) + 1, 0)
+        return _linear(segment, m, [0.0] * (len(rates) + 1), [0.0, *rates])
+    # marginal is continuous: segment k covers band k, its intercept makes it meet band k - 1
+    lowers = [0.0, *edges]
+    intercepts, slopes, paid_below = [0.0], [0.0], 0.0
+    for lower, rate, upper in zip(lowers, rates, [*edges, None]):
+        intercepts.append(paid_below - rate * lower)
+        slopes.append(rate)
+        if upper is not None:
+            paid_below += rate * (upper - lower)
+    segment = np.searchsorted(np.array(lowers), m, side="right")
+    return _linear(segment, m, intercepts, slopes)
 
 
 def tiers(metric: np.ndarray, rule: Tiers) -> np.ndarray:
@@ -151,4 +186,4 @@ def gate_open(metric: np.ndarray, rule: Gate) -> np.ndarray:
     >>> gate_open(np.array([0.0, 0.9999999999, 1.0]), Gate(metric="new_logos", min=1)).tolist()
     [False, True, True]
     """
-    return at_edges(metric) >= at_edges(rule.min)
+    return np.asarray(metric) >= at_edges(rule.min) - HALF_STEP

@@ -7,6 +7,7 @@ periods of one year only; everything per rep and per trial is a numpy operation.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ from comp_sim.data.cube import Cube
 from comp_sim.engine import primitives
 from comp_sim.engine.metrics import (
     MetricContext,
+    PlanYear,
     gate_and_multiplier_metrics,
     measure_key,
     measures_of,
@@ -150,33 +152,44 @@ class PlanRun:
 
 def run_plan(plan: Plan, cube: Cube, roster: Roster, start: Month) -> PlanRun:
     """Compute a plan's payouts over the plan year starting at ``start``."""
-    monthly = _plan_year_measures(plan, cube, roster, start)
-    components = [_run_component(plan, c, monthly, roster, start) for c in plan.components]
+    year = PlanYear(plan, start, _plan_year_measures(plan, cube, roster, start), roster.rep_ids)
+    contexts: dict[tuple[str, bool], MetricContext] = {}
+
+    def context(measure: str, cumulative: bool) -> MetricContext:
+        if (measure, cumulative) not in contexts:
+            contexts[(measure, cumulative)] = MetricContext(year, measure, cumulative)
+        return contexts[(measure, cumulative)]
+
+    components = [_run_component(plan, c, context(c.measure, c.cumulative), roster) for c in plan.components]
     _apply_plan_cap(plan, components, roster)
-    year = MetricContext(plan, monthly, plan_windows(start, "year"), False, roster.rep_ids)
+    whole_year = context("year", False)
     return PlanRun(
         plan=plan,
         start=start,
         roster=roster,
         components=components,
-        bookings=year.value("bookings")[..., 0],
-        quota=year.value("quota")[..., 0],
+        bookings=whole_year.value("bookings")[..., 0],
+        quota=whole_year.value("quota")[..., 0],
     )
 
 
 def _plan_year_measures(plan: Plan, cube: Cube, roster: Roster, start: Month) -> dict[str, np.ndarray]:
-    """The cube measures the plan reads, for its reps over its plan year, (trials, reps, 12)."""
+    """The cube measures the plan reads, for its reps over its plan year, (trials, reps, 12).
+
+    When the cube is the plan year and the plan covers every rep, these are the cube's own
+    arrays (no copy)."""
     keys = {measure_key(m) for name in used_metrics(plan) for m in measures_of(plan, name)}
-    return {
-        key: cube.window(key, start, PLAN_YEAR_MONTHS)[:, roster.positions, :]
-        for key in keys
-    }
+    every_rep = len(roster.positions) == len(cube.rep_ids)
+    measures = {}
+    for key in keys:
+        values = cube.window(key, start, PLAN_YEAR_MONTHS)
+        measures[key] = values if every_rep else values[:, roster.positions, :]
+    return measures
 
 
-def _run_component(plan: Plan, component: ComponentBase, monthly: dict[str, np.ndarray],
-                   roster: Roster, start: Month) -> ComponentRun:
-    windows = plan_windows(start, component.measure)
-    context = MetricContext(plan, monthly, windows, component.cumulative, roster.rep_ids)
+def _run_component(plan: Plan, component: ComponentBase, context: MetricContext,
+                   roster: Roster) -> ComponentRun:
+    windows = context.windows
     gate_mods, multiplier_mods = gate_and_multiplier_metrics(plan, component.id)
     gates = [
         ModifierEffect(m, context.value(m.gate.metric),
@@ -198,7 +211,7 @@ def _run_component(plan: Plan, component: ComponentBase, monthly: dict[str, np.n
         for gate in gates:
             closed_cap = gate.modifier.gate.cap_when_closed
             fraction = np.where(gate.effect > 0, fraction, np.minimum(fraction, closed_cap))
-        money = fraction * component.weight * ti
+        money = fraction * (component.weight * ti)
     else:
         if isinstance(component, CommissionComponent):
             rule = component.commission
@@ -209,7 +222,7 @@ def _run_component(plan: Plan, component: ComponentBase, monthly: dict[str, np.n
             assert isinstance(component, SpiffComponent)
             value = context.value(component.spiff.metric)
             money = primitives.spiff(value, component.spiff, periods=periods)
-        fraction = curve_fraction = np.full(value.shape, np.nan)
+        fraction = curve_fraction = np.broadcast_to(np.nan, value.shape)
         for gate in gates:
             money = np.where(gate.effect > 0, money, 0.0)
         ti = np.zeros_like(ti)
@@ -219,13 +232,14 @@ def _run_component(plan: Plan, component: ComponentBase, monthly: dict[str, np.n
                        primitives.curve(context.value(m.multiplier.metric), m.multiplier.as_curve()))
         for m in multiplier_mods
     ]
-    multiplier = np.ones(value.shape)
-    for effect in multipliers:
-        multiplier = multiplier * effect.effect
-    earned = money * multiplier
+    if multipliers:
+        multiplier = functools.reduce(np.multiply, [m.effect for m in multipliers])
+        earned = money * multiplier
+    else:
+        multiplier, earned = np.broadcast_to(1.0, value.shape), money
     payment = true_up(earned, plan.negative_true_up) if component.cumulative else earned
     return ComponentRun(component, windows, value, curve_fraction, fraction, ti, gates, multipliers,
-                        money, multiplier, earned, payment, payment.copy(), np.zeros_like(payment))
+                        money, multiplier, earned, payment, payment, np.broadcast_to(0.0, payment.shape))
 
 
 def true_up(earned_to_date: np.ndarray, negative: str) -> np.ndarray:
@@ -251,22 +265,26 @@ def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) 
     """Pay in date order (components in plan order within a period) until the annual cap.
 
     A positive payment is cut to what is left under the cap and the rest reported as capped;
-    negative payments are never cut and free room again.
+    negative payments are never cut and free room again. Only (trial, rep) pairs whose positive
+    payments add up to more than the cap can be cut, so only those are walked through.
     """
     if plan.cap is None:
         return
     cap = plan.cap.multiple_of_ti * roster.cap_basis_ti  # (reps,)
-    slots = sorted(
-        ((int(w.last), order, index) for order, c in enumerate(components)
-         for index, w in enumerate(c.windows)),
-    )
-    paid_so_far = np.zeros(components[0].payment.shape[:2])
+    positive = sum(np.maximum(c.payment, 0.0).sum(axis=-1) for c in components)  # (trials, reps)
+    trial_index, rep_index = np.nonzero(positive > cap[None, :])
+    if not trial_index.size:
+        return
+    slots = sorted((w.last, order, index) for order, c in enumerate(components)
+                   for index, w in enumerate(c.windows))
+    for c in components:
+        c.amount = c.payment.copy()
+        c.capped = np.zeros(c.payment.shape)
+    room = cap[rep_index]
     for _, order, index in slots:
         run = components[order]
-        due = run.payment[..., index]
-        room = np.maximum(cap - paid_so_far, 0.0)
-        amount = np.where(due > 0, np.minimum(due, room), due)
-        run.amount[..., index] = amount
-        run.capped[..., index] = due - amount
-        paid_so_far += amount
-
+        due = run.payment[trial_index, rep_index, index]
+        amount = np.where(due > 0, np.minimum(due, np.maximum(room, 0.0)), due)
+        run.amount[trial_index, rep_index, index] = amount
+        run.capped[trial_index, rep_index, index] = due - amount
+        room = room - amount
