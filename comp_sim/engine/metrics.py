@@ -38,7 +38,8 @@ from comp_sim.plan.models import (
     SumMetric,
     TargetComponent,
 )
-from comp_sim.periods import Month, Window, plan_windows
+from comp_sim.engine.windows import running_sum, window_sums
+from comp_sim.periods import MONTHS_PER, Month, Window, plan_windows
 
 QUOTA = TARGET + "bookings"
 # Always measured, for statements: plan-year bookings against quota.
@@ -143,10 +144,9 @@ class PlanYear:
         cached = self._sums.get((key, measure, cumulative))
         if cached is None:
             if cumulative:
-                cached = np.cumsum(self.window_sums(key, measure, False), axis=-1)
+                cached = running_sum(self.window_sums(key, measure, False))
             else:
-                starts = [w.first for w in plan_windows(self.start, measure)]
-                cached = np.add.reduceat(self.monthly[key], starts, axis=-1)
+                cached = window_sums(self.monthly[key], MONTHS_PER[measure])
             self._sums[(key, measure, cumulative)] = cached
         return cached
 
@@ -235,7 +235,7 @@ def _is_zero(values: np.ndarray) -> np.ndarray:
 def _safe_divide(top: np.ndarray, bottom: np.ndarray, zero: np.ndarray | None = None) -> np.ndarray:
     """top / bottom with 0 where bottom is 0."""
     zero = _is_zero(bottom) if zero is None else zero
-    out = np.zeros(np.broadcast_shapes(top.shape, bottom.shape))
+    out = np.zeros_like(top, dtype="float64")
     return np.divide(top, bottom, out=out, where=~zero)
 
 

@@ -40,7 +40,7 @@ def count_at_or_below(edges: np.ndarray, metric: np.ndarray) -> np.ndarray:
     >>> count_at_or_below(np.array([1.0, 1.2]), np.array([0.9999999996, 1.1999999994, 1.2])).tolist()
     [1, 1, 2]
     """
-    return np.searchsorted(at_edges(edges) - HALF_STEP, metric, side="right")
+    return _count(at_edges(edges) - HALF_STEP, metric, np.greater_equal)
 
 
 def count_below(edges: np.ndarray, metric: np.ndarray) -> np.ndarray:
@@ -49,16 +49,42 @@ def count_below(edges: np.ndarray, metric: np.ndarray) -> np.ndarray:
     >>> count_below(np.array([1.0]), np.array([1.0000000004, 1.0000000006])).tolist()
     [0, 1]
     """
-    return np.searchsorted(at_edges(edges) + HALF_STEP, metric, side="left")
+    return _count(at_edges(edges) + HALF_STEP, metric, np.greater)
+
+
+def _count(thresholds: np.ndarray, metric: np.ndarray, reached) -> np.ndarray:
+    """Number of thresholds the metric has reached, as an index array.
+
+    A few comparisons over the whole array are much faster than a binary search per element
+    for the handful of edges a plan has."""
+    metric = np.asarray(metric)
+    count = np.zeros_like(metric, dtype=np.intp)
+    for threshold in thresholds:
+        count += reached(metric, threshold)
+    return count
 
 
 def _linear(segment: np.ndarray, metric: np.ndarray, intercepts: list[float],
             slopes: list[float]) -> np.ndarray:
-    """``intercept + slope x metric`` with the coefficients of each element's segment."""
-    out = np.asarray(np.take(np.asarray(slopes, dtype="float64"), segment))  # 0-d stays an array
-    out *= metric
-    out += np.take(np.asarray(intercepts, dtype="float64"), segment)
+    """``intercept + slope x metric`` with the coefficients of each element's segment.
+
+    The lookups run over the arrays in memory order, and the result keeps the metric's layout.
+    """
+    out = np.empty_like(metric, dtype="float64")
+    flat_out, flat_segment, flat_metric = (_memory_order(a) for a in (out, segment, metric))
+    if flat_out is None or flat_segment is None or flat_metric is None:
+        out[...] = np.take(slopes, segment) * metric + np.take(intercepts, segment)
+        return out
+    np.take(np.asarray(slopes, dtype="float64"), flat_segment, out=flat_out)
+    flat_out *= flat_metric
+    flat_out += np.take(np.asarray(intercepts, dtype="float64"), flat_segment)
     return out
+
+
+def _memory_order(values: np.ndarray) -> np.ndarray | None:
+    """A flat view of the array in memory order, or None when it is not one block."""
+    flat = values.ravel(order="K")
+    return flat if values.size == 0 or np.may_share_memory(flat, values) else None
 
 
 def curve(metric: np.ndarray, rule: Curve) -> np.ndarray:
@@ -129,7 +155,7 @@ def banded(metric: np.ndarray, bands: Sequence[Band], mode: str) -> np.ndarray:
         slopes.append(rate)
         if upper is not None:
             paid_below += rate * (upper - lower)
-    segment = np.searchsorted(np.array(lowers), m, side="right")
+    segment = _count(np.array(lowers), m, np.greater_equal)
     return _linear(segment, m, intercepts, slopes)
 
 
@@ -159,7 +185,7 @@ def commission(
     """
     if rule.relative_to == "quota":
         assert quota is not None, "relative_to: quota needs the quota"
-        ratio = np.divide(basis, quota, out=np.zeros(np.shape(basis)), where=quota != 0)
+        ratio = np.divide(basis, quota, out=np.zeros_like(basis, dtype="float64"), where=quota != 0)
         money = banded(ratio, rule.bands, rule.mode) * quota
     else:
         money = banded(basis, rule.bands, rule.mode)

@@ -23,6 +23,7 @@ from comp_sim.engine.metrics import (
     measures_of,
     used_metrics,
 )
+from comp_sim.engine.windows import differences, running_max, running_sum, total
 from comp_sim.periods import (
     PLAN_YEAR_MONTHS,
     Month,
@@ -123,6 +124,7 @@ class ComponentRun:
     payment: np.ndarray  # due this period, after the true-up
     amount: np.ndarray  # paid, after the plan cap
     capped: np.ndarray  # cut by the plan cap
+    cut_by_cap: bool = False  # whether the cap cut anything (else ``capped`` is all zeros)
 
     @property
     def pay_months(self) -> np.ndarray:
@@ -147,7 +149,7 @@ class PlanRun:
 
     def paid(self) -> np.ndarray:
         """(trials, reps) plan-year payout."""
-        return sum(c.amount.sum(axis=-1) for c in self.components)
+        return sum(total(c.amount) for c in self.components)
 
 
 def run_plan(plan: Plan, cube: Cube, roster: Roster, start: Month) -> PlanRun:
@@ -197,7 +199,7 @@ def _run_component(plan: Plan, component: ComponentBase, context: MetricContext,
         for m in gate_mods
     ]
     window_ti = roster.window_ti(windows)
-    ti = np.cumsum(window_ti, axis=1) if component.cumulative else window_ti
+    ti = running_sum(window_ti) if component.cumulative else window_ti
     periods = np.arange(1, len(windows) + 1) if component.cumulative else 1.0
 
     if isinstance(component, TargetComponent):
@@ -255,10 +257,10 @@ def true_up(earned_to_date: np.ndarray, negative: str) -> np.ndarray:
     [100.0, -40.0, 90.0]
     """
     if negative == "hold":
-        paid_to_date = np.maximum.accumulate(np.maximum(earned_to_date, 0.0), axis=-1)
+        paid_to_date = running_max(np.maximum(earned_to_date, 0.0))
     else:
         paid_to_date = earned_to_date
-    return np.diff(paid_to_date, axis=-1, prepend=0.0)
+    return differences(paid_to_date)
 
 
 def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) -> None:
@@ -271,15 +273,16 @@ def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) 
     if plan.cap is None:
         return
     cap = plan.cap.multiple_of_ti * roster.cap_basis_ti  # (reps,)
-    positive = sum(np.maximum(c.payment, 0.0).sum(axis=-1) for c in components)  # (trials, reps)
+    positive = sum(total(np.maximum(c.payment, 0.0)) for c in components)  # (trials, reps)
     trial_index, rep_index = np.nonzero(positive > cap[None, :])
     if not trial_index.size:
         return
     slots = sorted((w.last, order, index) for order, c in enumerate(components)
                    for index, w in enumerate(c.windows))
     for c in components:
-        c.amount = c.payment.copy()
-        c.capped = np.zeros(c.payment.shape)
+        c.amount = c.payment.copy(order="K")
+        c.capped = np.zeros_like(c.payment)
+        c.cut_by_cap = True
     room = cap[rep_index]
     for _, order, index in slots:
         run = components[order]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from comp_sim.engine.run import PlanRun, Roster
+from comp_sim.engine.windows import total
 from comp_sim.periods import PLAN_YEAR_MONTHS, Month
 from comp_sim.plan.models import Plan
 
@@ -89,9 +90,9 @@ class PlanAccumulator:
         """Fold one chunk of trials (the next ``run.trials`` trials) into the totals."""
         result, lo = self.result, self.done
         hi = lo + run.trials
-        paid_by_component = np.stack([c.amount.sum(axis=-1) for c in run.components], axis=-1)
+        paid_by_component = np.stack([total(c.amount) for c in run.components], axis=-1)
         result.paid[lo:hi] = paid_by_component.sum(axis=-1)
-        result.capped[lo:hi] = sum(c.capped.sum(axis=-1) for c in run.components)
+        result.capped[lo:hi] = sum(total(c.capped) for c in run.components if c.cut_by_cap)
         result.bookings[lo:hi] = run.bookings
         result.quota[lo:hi] = run.quota
         result.by_component[lo:hi] = paid_by_component.sum(axis=1)
@@ -113,5 +114,5 @@ def _first_trials(run: PlanRun, count: int) -> PlanRun:
         gates = [type(g)(g.modifier, g.value[:count], g.effect[:count]) for g in c.gates]
         multipliers = [type(m)(m.modifier, m.value[:count], m.effect[:count]) for m in c.multipliers]
         components.append(type(c)(component=c.component, windows=c.windows, ti=c.ti,
-                                  gates=gates, multipliers=multipliers, **cut))
+                                  gates=gates, multipliers=multipliers, cut_by_cap=c.cut_by_cap, **cut))
     return PlanRun(run.plan, run.start, run.roster, components, run.bookings[:count], run.quota[:count])
