@@ -7,33 +7,43 @@ made, so peak memory depends on the chunk size, not on the trial count.
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import pandas as pd
 
 from comp_sim.data.cube import Cube
 from comp_sim.data.dataset import Dataset
 from comp_sim.engine.metrics import Needs, needs
-from comp_sim.engine.run import build_roster, run_plan
+from comp_sim.engine.run import PlanRun, build_roster, run_plan
 from comp_sim.periods import MONTHS_PER, PLAN_YEAR_MONTHS, Month
 from comp_sim.plan.models import Plan
 from comp_sim.report.results import PlanAccumulator, PlanResult
 
 Progress = Callable[[int, int], None]  # (trials done, trials in all)
+T = TypeVar("T")
 DETAIL_ROWS = 1_000_000  # payout rows kept in detail at most (whole trials)
 
 
 class TrialSource(Protocol):
-    """Where trials come from: the reps, the months the data covers, and cubes of trials."""
+    """Where trials come from: the reps, the months the data covers, and cubes of trials.
+
+    Chunks are made independently of each other (``chunk(i)`` needs no earlier chunk), so they
+    can be made and run on several cores at once and give the same numbers however they are
+    scheduled."""
 
     reps: pd.DataFrame
     trials: int
 
     def months_covered(self) -> list[Month]: ...
 
-    def chunks(self, needed: Needs, first_month: Month, months: int) -> Iterator[Cube]: ...
+    def chunk_sizes(self) -> list[int]: ...
+
+    def chunk(self, index: int, needed: Needs, first_month: Month, months: int) -> Cube: ...
 
 
 @dataclass
@@ -50,8 +60,11 @@ class HistoricalSource:
     def months_covered(self) -> list[Month]:
         return self.dataset.months_covered()
 
-    def chunks(self, needed: Needs, first_month: Month, months: int) -> Iterator[Cube]:
-        yield self.dataset.cube(needed.deal_measures, needed.target_metrics, first_month, months)
+    def chunk_sizes(self) -> list[int]:
+        return [1]
+
+    def chunk(self, index: int, needed: Needs, first_month: Month, months: int) -> Cube:
+        return self.dataset.cube(needed.deal_measures, needed.target_metrics, first_month, months)
 
 
 def plan_year(plan: Plan, covered: Sequence[Month]) -> Month:
@@ -78,8 +91,10 @@ def plan_year(plan: Plan, covered: Sequence[Month]) -> Month:
 
 
 def run_plans(plans: Sequence[Plan], source: TrialSource, *, detail_trials: int | None = None,
-              progress: Progress | None = None) -> list[PlanResult]:
-    """Every plan over every trial of the source."""
+              progress: Progress | None = None, workers: int | None = None) -> list[PlanResult]:
+    """Every plan over every trial of the source, chunk by chunk on ``workers`` threads
+    (default: one per core)."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
     covered = source.months_covered()
     starts = {plan.id: plan_year(plan, covered) for plan in plans}
     first = min(starts.values())
@@ -94,14 +109,37 @@ def run_plans(plans: Sequence[Plan], source: TrialSource, *, detail_trials: int 
                         source.trials, detail_trials)
         for plan in plans
     ]
+    needed = needs(plans)
+
+    def run_chunk(index: int) -> list[PlanRun]:
+        cube = source.chunk(index, needed, first, months)
+        return [run_plan(plan, cube, rosters[plan.id], starts[plan.id]) for plan in plans]
+
     done = 0
-    for cube in source.chunks(needs(plans), first, months):
-        for plan, accumulator in zip(plans, accumulators):
-            accumulator.add(run_plan(plan, cube, rosters[plan.id], starts[plan.id]))
-        done += cube.trials
+    for runs in _in_order(run_chunk, len(source.chunk_sizes()), workers):
+        for accumulator, run in zip(accumulators, runs):
+            accumulator.add(run)
+        done += runs[0].trials
         if progress is not None:
             progress(done, source.trials)
     return [a.result for a in accumulators]
+
+
+def _in_order(work: Callable[[int], T], count: int, workers: int) -> Iterator[T]:
+    """``work(0) .. work(count - 1)``, computed on up to ``workers`` threads (numpy releases the
+    GIL in its array loops) and yielded in order, with at most ``workers + 1`` results in
+    memory at once."""
+    if workers <= 1 or count <= 1:
+        yield from (work(index) for index in range(count))
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[T]] = deque()
+        next_index = 0
+        while next_index < count or pending:
+            while next_index < count and len(pending) <= workers:
+                pending.append(pool.submit(work, next_index))
+                next_index += 1
+            yield pending.popleft().result()
 
 
 def _rows_per_trial(plan: Plan, reps: int) -> int:
