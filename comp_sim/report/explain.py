@@ -3,6 +3,7 @@ true-up -> cap -> paid, for every period and component, read from the engine's o
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,10 +38,21 @@ class Statement:
         return self.lines.groupby("component", sort=False)["amount"].sum().reindex(self.header["components"])
 
     def to_dict(self) -> dict[str, Any]:
-        lines = self.lines.replace({np.nan: None})
+        lines = self.lines.astype(object).where(self.lines.notna(), None)
         return {"header": self.header, "lines": lines.to_dict(orient="records"),
                 "by_component": {k: float(v) for k, v in self.by_component().items()},
                 "total": self.total}
+
+    def json(self) -> str:
+        """The statement as JSON: header, lines (LINE_COLUMNS, null where a step does not apply),
+        paid by component and the total; money unrounded, as the engine computed it."""
+        return json.dumps(self.to_dict(), indent=2, default=_plain) + "\n"
+
+    def html(self) -> str:
+        """A printable one-page HTML statement, self-contained, to send to the rep."""
+        from comp_sim.report.html import statement_html
+
+        return statement_html(self)
 
     def text(self) -> str:
         """The statement as plain text a rep can read top to bottom."""
@@ -49,32 +61,42 @@ class Statement:
         out = [
             f"{h['plan_name']} ({h['plan']}), plan year {h['plan_year']}",
             f"Rep {h['rep_id']} {h['name']} ({h['role']})",
-            f"Target incentive {_money(h['target_incentive'])} {cur} a year; "
-            f"{_money(h['prorated_ti'])} for the days employed in the plan year",
-            f"Bookings {_money(h['bookings'])} against quota {_money(h['quota'])}"
+            f"Target incentive {money(h['target_incentive'])} {cur} a year; "
+            f"{money(h['prorated_ti'])} for the days employed in the plan year",
+            f"Bookings {money(h['bookings'])} against quota {money(h['quota'])}"
             + (f" = {h['attainment']:.1%} attainment" if h["attainment"] is not None else ""),
             "",
         ]
-        quiet = 0
-        for _, line in self.lines.iterrows():
-            if pd.isna(line["fraction"]) and line["value"] == 0 and line["amount"] == 0:
-                quiet += 1
-                continue
+        quiet = quiet_lines(self.lines)
+        for _, line in self.lines[~quiet].iterrows():
             out += _line_text(line, cur)
+        quiet = int(quiet.sum())
         if quiet:
             out.append(f"({quiet} period(s) of commissions or SPIFFs with nothing to pay are not shown)")
         out.append("")
         out.append("Total by component:")
         for component, amount in self.by_component().items():
-            out.append(f"  {component:<24} {_money(amount):>14} {cur}")
-        out.append(f"  {'TOTAL':<24} {_money(self.total):>14} {cur}")
+            out.append(f"  {component:<24} {money(amount):>14} {cur}")
+        out.append(f"  {'TOTAL':<24} {money(self.total):>14} {cur}")
         if h["capped"] > 0.005:
-            out.append(f"  (the plan cap cut {_money(h['capped'])} {cur})")
+            out.append(f"  (the plan cap cut {money(h['capped'])} {cur})")
         return "\n".join(out) + "\n"
 
 
-def _money(value: float) -> str:
+def quiet_lines(lines: pd.DataFrame) -> pd.Series:
+    """Commission or SPIFF periods with nothing measured and nothing paid: statements skip them."""
+    return lines["fraction"].isna() & (lines["value"] == 0) & (lines["amount"] == 0)
+
+
+def money(value: float) -> str:
     return f"{value:,.2f}"
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers for JSON."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _line_text(line: pd.Series, currency: str) -> list[str]:
@@ -84,19 +106,19 @@ def _line_text(line: pd.Series, currency: str) -> list[str]:
         steps.append(f"curve/tiers -> {line['curve_fraction']:.4f} of target")
         if line["gates"]:
             steps.append(f"gates: {line['gates']} -> {line['fraction']:.4f}")
-        steps.append(f"x weight {line['weight']:g} x TI {_money(line['ti'])} = {_money(line['money'])}")
+        steps.append(f"x weight {line['weight']:g} x TI {money(line['ti'])} = {money(line['money'])}")
     else:
         if line["gates"]:
             steps.append(f"gates: {line['gates']}")
-        steps.append(f"money {_money(line['money'])}")
+        steps.append(f"money {money(line['money'])}")
     if line["multipliers"]:
-        steps.append(f"x {line['multiplier']:.4f} ({line['multipliers']}) = {_money(line['earned'])}")
+        steps.append(f"x {line['multiplier']:.4f} ({line['multipliers']}) = {money(line['earned'])}")
     if pd.notna(line["paid_before"]):
-        steps.append(f"earned to date {_money(line['earned'])} - paid to date "
-                     f"{_money(line['paid_before'])} -> due {_money(line['payment'])}")
+        steps.append(f"earned to date {money(line['earned'])} - paid to date "
+                     f"{money(line['paid_before'])} -> due {money(line['payment'])}")
     if line["capped"] > 0.005:
-        steps.append(f"plan cap cuts {_money(line['capped'])}")
-    steps.append(f"paid {_money(line['amount'])} {currency}")
+        steps.append(f"plan cap cuts {money(line['capped'])}")
+    steps.append(f"paid {money(line['amount'])} {currency}")
     text += ["    " + step for step in steps]
     return text
 

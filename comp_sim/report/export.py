@@ -116,19 +116,60 @@ def _write_table(frame: pd.DataFrame, path: Path, fmt: str) -> None:
 
 def write_workbook(path: Path, simulation: Simulation, comparison: Comparison | None) -> None:
     """One workbook a finance user opens directly: summary, comparison, statements per plan,
-    payouts; money formatted in the plan currency, shares as percentages."""
+    payouts; money formatted in the plan currency, shares as percentages, an About sheet last.
+
+    Over Monte-Carlo trials the Payouts sheet holds trial 0 only (a spreadsheet of a million
+    rows helps nobody); the csv and parquet formats hold every trial kept in detail."""
     currencies = {plan.currency for plan in simulation.plans}
     money = f'#,##0.00 "{currencies.pop()}"' if len(currencies) == 1 else "#,##0.00"
+    payouts = simulation.payouts
+    if simulation.trials > 1:
+        payouts = payouts[payouts["trial"] == 0]
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         _sheet(writer, "Summary", simulation.summary, money)
         if comparison is not None:
             _sheet(writer, "Comparison", comparison.plans, money)
             _sheet(writer, "Winners and losers", comparison.reps, money)
         statements = simulation.statements
+        names: set[str] = set()
         for plan_id in statements["plan"].unique():
             rows = statements[statements["plan"] == plan_id].dropna(axis=1, how="all")
-            _sheet(writer, f"Statements {plan_id}"[:31], rows, money)
-        _sheet(writer, "Payouts", simulation.payouts.iloc[:XLSX_MAX_ROWS], money)
+            _sheet(writer, _sheet_name(f"Statements {plan_id}", names), rows, money)
+        _sheet(writer, "Payouts", payouts.iloc[:XLSX_MAX_ROWS], money)
+        _sheet(writer, "About", _about(simulation, len(payouts) > XLSX_MAX_ROWS), money)
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """A sheet name within Excel's 31 characters, made unique by a number when plan ids share
+    their first characters."""
+    candidate, number = name[:31], 1
+    while candidate.lower() in taken:
+        number += 1
+        suffix = f" ({number})"
+        candidate = name[:31 - len(suffix)] + suffix
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _about(simulation: Simulation, truncated: bool) -> pd.DataFrame:
+    """What the workbook holds and how it was made, for whoever opens it later."""
+    payouts = "one row per plan, rep, period and component"
+    if simulation.trials > 1:
+        payouts += f" for trial 0 of {simulation.trials} (the csv and parquet formats hold every trial)"
+    if truncated:
+        payouts += f"; cut to the first {XLSX_MAX_ROWS:,} rows"
+    rows = [
+        ("data", simulation.data_label),
+        ("trials", str(simulation.trials)),
+        ("seed", "" if simulation.seed is None else str(simulation.seed)),
+        ("plans", ", ".join(f"{p.id} ({p.plan}, {p.currency})" for p in simulation.plans)),
+        ("Summary", "one row per plan: cost, cost of sales, payout % of TI, share at quota, cost percentiles"),
+        ("Comparison", "plans against the baseline, with winners and losers counts"),
+        ("Statements", "one sheet per plan, one row per rep: plan-year totals (means over trials)"),
+        ("Payouts", payouts),
+        *(("note", note) for note in simulation.notes),
+    ]
+    return pd.DataFrame(rows, columns=["item", "value"])
 
 
 PERCENT_COLUMNS = ("attainment", "payout_pct_ti", "cost_of_sales", "share_at_or_above_quota",
