@@ -50,7 +50,7 @@ class Statement:
 
     def html(self) -> str:
         """A printable one-page HTML statement, self-contained, to send to the rep."""
-        from comp_sim.report.html import statement_html
+        from comp_sim.report.printable import statement_html
 
         return statement_html(self)
 
