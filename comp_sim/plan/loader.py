@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import io
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +50,50 @@ def load_plan(source: PlanSource, *, name: str | None = None) -> Plan:
         return source
     if isinstance(source, dict):
         return _validate(source, None, name or "<plan>")
-    if isinstance(source, Path) or (
-        isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))
-    ):
+    if _is_path(source):
         path = Path(source)
         return load_plan(_read(path), name=name or str(path))
     return parse_plan(source, name or "<plan>")
+
+
+def _is_path(source: object) -> bool:
+    return isinstance(source, Path) or (
+        isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))
+    )
+
+
+@dataclass(frozen=True)
+class LocatedPlan:
+    """A validated plan with the file name and YAML tree it came from, so that any key path of
+    it can be pointed at by line and column (None for plans given as dicts or ``Plan``s)."""
+
+    plan: Plan
+    source: str
+    tree: CommentedMap | None = None
+
+    def position(self, loc: tuple, at_key: bool = False) -> tuple[int | None, int | None]:
+        """1-based line and column of the deepest node of ``loc`` in the file (None, None
+        without a file)."""
+        if self.tree is None:
+            return None, None
+        return _position(self.tree, loc, at_key)
+
+
+def load_plan_located(source: PlanSource, *, name: str | None = None) -> LocatedPlan:
+    """Like ``load_plan``, keeping where the plan came from for messages about its keys.
+
+    >>> located = load_plan_located("plans/current-2026.yaml")
+    >>> located.source, located.position(("components", 0, "tiers"), at_key=True)
+    ('plans/current-2026.yaml', (23, 5))
+    """
+    if isinstance(source, Plan):
+        return LocatedPlan(source, name or f"<plan {source.id}>")
+    if isinstance(source, dict):
+        return LocatedPlan(load_plan(source, name=name), name or "<plan>")
+    if _is_path(source):
+        path = Path(source)
+        return load_plan_located(_read(path), name=name or str(path))
+    return _parse_located(source, name or "<plan>")
 
 
 def _read(path: Path) -> str:
@@ -72,10 +111,14 @@ def _read(path: Path) -> str:
 
 def parse_plan(text: str, source: str) -> Plan:
     """Validate YAML text as a plan; ``source`` names it in errors."""
+    return _parse_located(text, source).plan
+
+
+def _parse_located(text: str, source: str) -> LocatedPlan:
     tree = _safe_yaml(text, source)
     if not isinstance(tree, CommentedMap):
         raise PlanError(Issue("a plan file is a YAML mapping of keys (plan, id, start, ...)", source=source, line=1, column=1))
-    return _validate(_plain(tree), tree, source)
+    return LocatedPlan(_validate(_plain(tree), tree, source), source, tree)
 
 
 def _safe_yaml(text: str, source: str) -> Any:
