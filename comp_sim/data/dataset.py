@@ -101,7 +101,7 @@ def normalize(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:
         if column not in frame:
             frame[column] = _DEFAULTS.get(column, pd.NA if column not in ("new_logo",) else None)
         if column in _TEXT:
-            frame[column] = _text(frame[column])
+            frame[column] = text_values(frame[column])
         elif column in _DATES:
             frame[column] = pd.to_datetime(frame[column], errors="coerce").astype("datetime64[ns]")
         elif column in _NUMBERS:
@@ -110,13 +110,25 @@ def normalize(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:
         if column in frame:
             frame[column] = frame[column].fillna(default)
     if "period" in frame:
-        frame["period"] = frame["period"].map(lambda p: str(Period.parse(p)) if pd.notna(p) else p)
+        labels = frame["period"]
+        canonical = {label: str(Period.parse(label)) for label in labels.dropna().unique()}
+        frame["period"] = labels.map(canonical).astype("string")
     if table == "deals":
         frame["new_logo"] = _new_logo(frame)
     return frame
 
 
-def _text(values: pd.Series) -> pd.Series:
+def text_values(values: pd.Series) -> pd.Series:
+    """Values as stripped text, NA where missing; a whole float is written as an integer
+    (``101.0`` -> ``"101"``, as spreadsheets store ids). Converts each distinct value once.
+
+    >>> text_values(pd.Series([101.0, " AE ", None], dtype=object)).tolist()
+    ['101', 'AE', <NA>]
+    """
+    if isinstance(values.dtype, pd.StringDtype) or pd.api.types.is_integer_dtype(values.dtype) \
+            or pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("string").str.strip()
+
     def one(value: object) -> object:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
             return pd.NA
@@ -124,7 +136,9 @@ def _text(values: pd.Series) -> pd.Series:
             return str(int(value))
         return str(value).strip()
 
-    return values.map(one).astype("string")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = pd.array([one(value) for value in uniques], dtype="string")
+    return pd.Series(texts.take(codes, allow_fill=True), index=values.index, dtype="string")
 
 
 def _new_logo(deals: pd.DataFrame) -> pd.Series:

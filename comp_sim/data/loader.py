@@ -1,0 +1,638 @@
+"""Load reps, quotas, deals, forecasts and mbo from CSV, Parquet or XLSX, check every rule of
+SPEC "Data", and return a Dataset, or raise one DataError naming every problem.
+
+Where tables come from: a folder of ``<table>.csv|.parquet|.xlsx`` files (any mix), a workbook
+whose sheets are named like the tables (in the folder, or given itself), or a dict of a file or
+DataFrame per table. A mapping (``comp_sim.data.mapping``) may name other files, rename columns,
+filter rows and translate values first. Bad data never half-loads: any problem raises.
+
+Each problem names the file, the line (a CSV line or spreadsheet row, the header being 1; for
+Parquet files and DataFrames the 1-based row), the column as the file names it, the value and
+the rule. Checks are vectorised over rows (a boolean mask per rule); only the first 50 problems
+are formatted, the rest are counted.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping as AnyMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from comp_sim.data.dataset import REQUIRED, TABLES, Dataset, text_values
+from comp_sim.data.mapping import Mapping, TableMapping, load_mapping
+from comp_sim.errors import MAX_REPORTED, NO_VALUE, DataError, Issue
+from comp_sim.periods import Period
+
+SUFFIXES = (".csv", ".parquet", ".xlsx")
+TEXT = {"rep_id", "name", "role", "team", "region", "deal_id", "product", "account_id", "metric"}
+DATES = {"hire_date", "end_date", "close_date"}
+NUMBERS = {"base_salary", "target_incentive", "target", "amount", "discount", "split", "forecast", "score"}
+# (lowest, lowest allowed itself, highest, rule) for numbers with a range
+RANGES = {
+    "base_salary": (0.0, True, None, "must be 0 or more"),
+    "target_incentive": (0.0, True, None, "must be 0 or more"),
+    "forecast": (0.0, True, None, "must be 0 or more"),
+    "target": (0.0, False, None, "must be above 0"),
+    "discount": (0.0, True, 1.0, "must be within 0..1"),
+    "split": (0.0, True, 1.0, "must be within 0..1"),
+}
+TRUE_WORDS = {"true": True, "yes": True, "y": True, "t": True, "1": True,
+              "false": False, "no": False, "n": False, "f": False, "0": False}
+SPLIT_TOLERANCE = 1e-9
+EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31")
+DATE_RULE = "must be a date written YYYY-MM-DD, from 1900 to 2200"
+PERIOD_RULE = "must be a period written 2027-03, 2027-Q1, 2027-H1 or 2027"
+BOOL_RULE = "must be true or false (or yes/no, 1/0)"
+
+
+def load_data(source: str | Path | AnyMapping[str, Any], mapping: Any = None) -> Dataset:
+    """The validated dataset from a folder, a workbook, or a dict ``{table: path | DataFrame}``.
+
+    ``mapping`` is a mapping file path, a dict or a ``Mapping`` (see ``comp_sim.data.mapping``).
+    Raises ``DataError`` with every problem found; nothing is returned from bad data.
+    """
+    mapping = mapping if isinstance(mapping, Mapping) or mapping is None else load_mapping(mapping)
+    report = _Report()
+    places, label = _locate(source, mapping, report)
+    report.raise_if_any()
+    tables = {table: _read_table(place, table, mapping, report) for table, place in places.items()}
+    loaded = {table: t for table, t in tables.items() if t is not None}
+    report.raise_if_any()
+    frames = _check(loaded, report)
+    report.raise_if_any()
+    return Dataset.from_frames(**frames, source=label, files={t: p.label for t, p in places.items()})
+
+
+# --------------------------------------------------------------------------- where tables are
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a table is read from (a file and sheet, or a DataFrame) and its name in errors."""
+
+    label: str
+    path: Path | None = None
+    sheet: str | None = None
+    frame: pd.DataFrame | None = None
+
+
+def _locate(source: Any, mapping: Mapping | None, report: _Report) -> tuple[dict[str, _Place], str]:
+    """The place of each table given; every table given twice, and a missing reps, reported."""
+    found: dict[str, list[_Place]] = {}
+    if isinstance(source, AnyMapping):
+        label = "<data>"
+        for table, given in source.items():
+            if table not in TABLES:
+                report.issue(f"unknown table '{table}'{_suggest(str(table), TABLES)} (tables: {', '.join(TABLES)})",
+                             source=str(table))
+            elif isinstance(given, pd.DataFrame):
+                found.setdefault(table, []).append(_Place(f"<{table}>", frame=given))
+            else:
+                path = Path(given)
+                if _supported(path, table, report):
+                    found.setdefault(table, []).append(_Place(str(path), path, _sheet(mapping, table)))
+    else:
+        folder = Path(source)
+        label = str(folder)
+        if not folder.exists():
+            report.issue("no such folder: give a folder of data files (reps, quotas, deals, forecasts, mbo)",
+                         source=label)
+            return {}, label
+        if folder.is_file():
+            if folder.suffix.lower() != ".xlsx":
+                report.issue("give a folder of data files, or one .xlsx workbook with a sheet per table",
+                             source=label)
+                return {}, label
+            _add_workbook(folder, found, report)
+        else:
+            _scan_folder(folder, mapping, found, report)
+    places = {}
+    for table in TABLES:
+        given = found.get(table, [])
+        if len(given) > 1:
+            report.issue(f"the {table} table is given {len(given)} times: "
+                         f"{', '.join(p.label for p in given)}; keep one", source=given[0].label)
+        elif given:
+            places[table] = given[0]
+    if "reps" not in found and not report.issues:
+        files = ", ".join(_names(Path(label))) if not isinstance(source, AnyMapping) else ", ".join(map(str, source))
+        report.issue("no reps table: it is required, as reps.csv, reps.parquet, reps.xlsx or a 'reps' sheet "
+                     f"of a workbook (found: {files or 'nothing'})", source=label)
+    return places, label
+
+
+def _scan_folder(folder: Path, mapping: Mapping | None, found: dict[str, list[_Place]], report: _Report) -> None:
+    named: set[str] = set()
+    for table in TABLES:
+        wanted = mapping.table(table).file if mapping is not None else None
+        if wanted is None:
+            continue
+        path = folder / wanted
+        named.add(path.name)
+        if not path.is_file():
+            report.issue(f"no file '{wanted}' in {folder} (files: {', '.join(_names(folder)) or 'none'})",
+                         source=mapping.source if mapping else None, path=f"{table}.file")
+        elif _supported(path, table, report):
+            found.setdefault(table, []).append(_Place(str(path), path, _sheet(mapping, table)))
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name in named or path.name.startswith((".", "~$")):
+            continue
+        stem, suffix = path.stem.strip().lower(), path.suffix.lower()
+        if stem in TABLES:
+            if _supported(path, stem, report):
+                found.setdefault(stem, []).append(_Place(str(path), path, _sheet(mapping, stem)))
+        elif suffix == ".xlsx":
+            _add_workbook(path, found, report)
+
+
+def _add_workbook(path: Path, found: dict[str, list[_Place]], report: _Report) -> None:
+    """A workbook's sheets named like tables (in any case) are those tables."""
+    try:
+        sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
+    except Exception as exc:  # any failure to open is an unreadable file, reported as such
+        report.issue(f"cannot read as an .xlsx workbook: {_reason(exc)}", source=str(path))
+        return
+    matched = [(sheet.strip().lower(), sheet) for sheet in sheets if sheet.strip().lower() in TABLES]
+    if not matched:
+        hint = next((f"; did you mean '{m}' for sheet '{s}'?" for s in sheets if (m := _close(s, TABLES))), "")
+        report.issue(f"no sheet of this workbook is named like a table ({', '.join(TABLES)}){hint} "
+                     f"(sheets: {', '.join(sheets)})", source=str(path))
+    for table, sheet in matched:
+        found.setdefault(table, []).append(_Place(f"{path}[{sheet}]", path, sheet))
+
+
+def _supported(path: Path, table: str, report: _Report) -> bool:
+    if path.suffix.lower() in SUFFIXES:
+        if not path.is_file():
+            report.issue("no such file", source=str(path))
+            return False
+        return True
+    report.issue(f"unknown file type '{path.suffix}' for the {table} table: use .csv, .parquet or .xlsx",
+                 source=str(path))
+    return False
+
+
+def _sheet(mapping: Mapping | None, table: str) -> str | None:
+    return mapping.table(table).sheet if mapping is not None else None
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Table:
+    """A table as read: columns renamed to ours, and each row's line in its file."""
+
+    name: str
+    label: str
+    frame: pd.DataFrame
+    lines: np.ndarray  # int64 (rows,)
+    origin: dict[str, str] = field(default_factory=dict)  # our column -> the file's column
+
+    def column_label(self, column: str) -> str:
+        return self.origin.get(column, column)
+
+
+def _read_table(place: _Place, table: str, mapping: Mapping | None, report: _Report) -> _Table | None:
+    """Read, drop blank rows, and apply the mapping; None (with issues) when unreadable."""
+    rules = mapping.table(table) if mapping is not None else TableMapping()
+    try:
+        frame, first_line = _read(place, table, rules)
+    except _Unreadable as exc:
+        report.issue(exc.message, source=place.label)
+        return None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    repeated = sorted(set(frame.columns[frame.columns.duplicated()]))
+    if repeated:
+        report.issue(f"the header names column(s) {', '.join(map(repr, repeated))} more than once", source=place.label, line=1)
+        return None
+    lines = np.arange(len(frame), dtype="int64") + first_line
+    blank = frame.isna().all(axis=1).to_numpy() if len(frame.columns) else np.ones(len(frame), bool)
+    if blank.any():
+        frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
+    return _apply_mapping(_Table(table, place.label, frame, lines), rules, mapping, report)
+
+
+class _Unreadable(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame, int]:
+    """The raw table and the line of its first row."""
+    if place.frame is not None:
+        return place.frame.reset_index(drop=True).copy(), 1
+    path = place.path
+    assert path is not None
+    try:
+        if path.stat().st_size == 0:
+            raise _Unreadable(f"the file is empty: it needs a header row naming the columns "
+                              f"(at least {', '.join(REQUIRED[table])})")
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            return _read_csv(path, table, rules), 2
+        if suffix == ".parquet":
+            return pq.read_table(path).to_pandas(date_as_object=False), 1
+        return _read_sheet(path, place.sheet, table), 2
+    except _Unreadable:
+        raise
+    except Exception as exc:  # any failure to parse the file is reported as unreadable
+        kind = {".csv": "CSV", ".parquet": "a Parquet file", ".xlsx": "an .xlsx workbook"}[path.suffix.lower()]
+        raise _Unreadable(f"cannot read as {kind}: {_reason(exc)}") from None
+
+
+def _read_csv(path: Path, table: str, rules: TableMapping) -> pd.DataFrame:
+    """Arrow's multithreaded CSV reader; ids and periods stay text ("007" is not 7); only an
+    empty cell is missing ("NA" is a region); blank lines are kept so that lines stay right."""
+    ours = TEXT | {"period"}
+    text = {rules.columns.get(column, column): pa.string() for column in ours}
+    arrow = pa_csv.read_csv(
+        path,
+        parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
+        convert_options=pa_csv.ConvertOptions(column_types=text, null_values=[""], strings_can_be_null=True,
+                                               quoted_strings_can_be_null=True),
+    )
+    binary = [f.name for f in arrow.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+    if binary:
+        raise _Unreadable(f"column '{binary[0]}' is not UTF-8 text; save the file as CSV UTF-8")
+    return arrow.to_pandas(date_as_object=False)
+
+
+def _read_sheet(path: Path, sheet: str | None, table: str) -> pd.DataFrame:
+    book = pd.ExcelFile(path, engine="openpyxl")
+    sheets = book.sheet_names
+    by_name = {s.strip().lower(): s for s in sheets}
+    if sheet is None:
+        sheet = by_name.get(table) or (sheets[0] if len(sheets) == 1 else None)
+    if sheet not in sheets:
+        wanted = f"'{sheet}'" if sheet else f"'{table}'"
+        raise _Unreadable(f"no sheet named {wanted} in this workbook (sheets: {', '.join(sheets)})")
+    frame = book.parse(sheet, dtype=object, keep_default_na=False, na_values=[""])
+    if not len(frame.columns):
+        raise _Unreadable(f"sheet '{sheet}' is empty: it needs a header row naming the columns "
+                          f"(at least {', '.join(REQUIRED[table])})")
+    return frame
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def _apply_mapping(t: _Table, rules: TableMapping, mapping: Mapping | None, report: _Report) -> _Table | None:
+    """Filter rows on the export's columns, rename columns to ours, translate values."""
+    if mapping is None:
+        return t
+    columns = list(t.frame.columns)
+    where = mapping.source
+    keep = np.ones(len(t.frame), dtype=bool)
+    for column, wanted in rules.filter.items():
+        name = column if column in t.frame else rules.columns.get(column)
+        if name not in t.frame:
+            report.issue(f"the filter reads column '{column}', which is not in {t.label} "
+                         f"(columns: {', '.join(columns)})", source=where, path=f"{t.name}.filter.{column}")
+            continue
+        keep &= _matches(t.frame[name], wanted if isinstance(wanted, list) else [wanted])
+    renamed: dict[str, pd.Series] = {}
+    mapped_sources = set(rules.columns.values())
+    for column in columns:
+        if column not in mapped_sources:
+            renamed[column] = t.frame[column]
+    for ours, theirs in rules.columns.items():
+        if theirs not in t.frame:
+            report.issue(f"column '{theirs}' (mapped to {ours}) is not in {t.label} (columns: {', '.join(columns)})",
+                         source=where, path=f"{t.name}.columns.{ours}", value=theirs)
+        elif ours in renamed:
+            report.issue(f"maps '{theirs}' to {ours}, but {t.label} has its own column '{ours}' too; "
+                         "map one of them", source=where, path=f"{t.name}.columns.{ours}")
+        else:
+            renamed[ours] = t.frame[theirs]
+    for ours in rules.values:
+        if ours not in renamed:
+            report.issue(f"translates values of column '{ours}', which {t.label} does not have "
+                         f"(after renaming: {', '.join(renamed)})", source=where, path=f"{t.name}.values.{ours}")
+    if report.issues:
+        return None
+    frame = pd.DataFrame(renamed)
+    for ours, translate in rules.values.items():
+        text = text_values(frame[ours])
+        translated = text.map(translate)
+        frame[ours] = frame[ours].astype(object).where(translated.isna(), translated.astype(object))
+    origin = {ours: theirs for ours, theirs in rules.columns.items()}
+    if not keep.all():
+        frame = frame.loc[keep].reset_index(drop=True)
+    return _Table(t.name, t.label, frame, t.lines[keep], origin)
+
+
+def _matches(values: pd.Series, wanted: list[Any]) -> np.ndarray:
+    """Rows whose value equals one of ``wanted``: true/false as a flag, numbers as numbers,
+    anything else as stripped text."""
+    keep = np.zeros(len(values), dtype=bool)
+    text = text_values(values)
+    for value in wanted:
+        if isinstance(value, bool):
+            keep |= (_flags(values) == value).fillna(False).to_numpy(dtype=bool)
+        elif isinstance(value, (int, float)):
+            keep |= (pd.to_numeric(text, errors="coerce") == value).fillna(False).to_numpy(dtype=bool)
+        else:
+            keep |= (text == str(value).strip()).fillna(False).to_numpy(dtype=bool)
+    return keep
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame]:
+    """Every rule of SPEC "Data" over every row; the tables in our types."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, t in tables.items():
+        missing = [c for c in REQUIRED[name] if c not in t.frame]
+        if missing:
+            report.issue(f"missing required column(s) {', '.join(missing)} "
+                         f"(the file has: {', '.join(t.frame.columns) or 'no columns'})", source=t.label, line=1)
+            continue
+        if name == "reps" and not len(t.frame):
+            report.issue("the reps table has no rows: at least one rep is needed", source=t.label)
+            continue
+        out[name] = _convert(t, report)
+    if "reps" not in out:
+        return out
+    reps = out["reps"]
+    _unique(tables["reps"], report, reps, ["rep_id"], "rep_id", "repeats the rep_id of line {}")
+    late = (reps["end_date"] < reps["hire_date"]).fillna(False) if "end_date" in reps and "hire_date" in reps else None
+    if late is not None:
+        report.rows(tables["reps"], "end_date", late, "is before hire_date {}",
+                    details=[tables["reps"].frame["hire_date"]])
+    known = pd.Index(reps["rep_id"].dropna().unique())
+    for name in ("quotas", "deals", "forecasts", "mbo"):
+        if name in out:
+            unknown = out[name]["rep_id"].notna() & ~out[name]["rep_id"].isin(known)
+            report.rows(tables[name], "rep_id", unknown, f"is not a rep of {tables['reps'].label}")
+    if "quotas" in out:
+        quotas = out["quotas"]
+        quotas = quotas.assign(metric=quotas["metric"].fillna("bookings") if "metric" in quotas else "bookings")
+        _unique(tables["quotas"], report, quotas, ["rep_id", "period", "metric"], "period",
+                "repeats the quota of line {} (same rep, period and metric)")
+    if "forecasts" in out:
+        _unique(tables["forecasts"], report, out["forecasts"], ["rep_id", "period"], "period",
+                "repeats the forecast of line {} (same rep and period)")
+    if "deals" in out:
+        _check_deals(tables["deals"], out["deals"], report)
+    return out
+
+
+def _convert(t: _Table, report: _Report) -> pd.DataFrame:
+    """The table's columns in our types (text, dates, numbers, periods, flags); each value that
+    does not convert, and each empty required cell, reported."""
+    frame = t.frame.copy()
+    required = set(REQUIRED[t.name])
+    for column in t.frame.columns:
+        raw = t.frame[column]
+        if column in TEXT:
+            frame[column] = text_values(raw)
+            empty = (frame[column].isna() | (frame[column] == "")).to_numpy(dtype=bool)
+        elif column in NUMBERS:
+            frame[column], bad = _numbers(raw)
+            report.rows(t, column, bad, "must be a number")
+            _range(t, column, frame[column], report)
+            empty = raw.isna().to_numpy(dtype=bool)
+        elif column in DATES:
+            frame[column], bad = _dates(raw)
+            report.rows(t, column, bad, DATE_RULE)
+            empty = raw.isna().to_numpy(dtype=bool)
+        elif column == "period":
+            frame[column], bad = _periods(raw)
+            report.rows(t, column, bad, PERIOD_RULE)
+            empty = raw.isna().to_numpy(dtype=bool)
+        elif column == "new_logo" and t.name == "deals":
+            flags = _flags(raw)
+            report.rows(t, column, raw.notna().to_numpy(dtype=bool) & flags.isna().to_numpy(dtype=bool), BOOL_RULE)
+            frame[column] = flags
+            continue
+        else:
+            continue
+        if column in required:
+            report.rows(t, column, empty, "is empty; the column is required", show_value=False)
+    return frame
+
+
+def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        numbers = raw.astype("float64")
+    else:
+        cleaned = raw.str.strip() if isinstance(raw.dtype, pd.StringDtype) else raw
+        numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    bad = raw.notna().to_numpy(dtype=bool) & ~np.isfinite(numbers.to_numpy())
+    return numbers.where(~bad), bad
+
+
+def _range(t: _Table, column: str, numbers: pd.Series, report: _Report) -> None:
+    if column not in RANGES:
+        return
+    low, low_allowed, high, rule = RANGES[column]
+    values = numbers.to_numpy()
+    with np.errstate(invalid="ignore"):
+        out = (values < low) if low_allowed else (values <= low)
+        if high is not None:
+            out |= values > high
+    report.rows(t, column, out & ~np.isnan(values), rule)
+
+
+def _dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        dates = raw.dt.tz_localize(None)
+    elif pd.api.types.is_datetime64_dtype(raw.dtype):
+        dates = raw
+    else:
+        cleaned = raw.str.strip() if isinstance(raw.dtype, pd.StringDtype) else raw
+        dates = pd.to_datetime(cleaned, errors="coerce", format="ISO8601")
+        if isinstance(dates.dtype, pd.DatetimeTZDtype):
+            dates = dates.dt.tz_localize(None)
+    dates = dates.where((dates >= EARLIEST) & (dates <= LATEST)).astype("datetime64[ns]")
+    bad = raw.notna().to_numpy(dtype=bool) & dates.isna().to_numpy(dtype=bool)
+    return dates, bad
+
+
+def _periods(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Canonical period labels; a spreadsheet cell Excel turned into the 1st of a month is
+    that month."""
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    labels: list[Any] = []
+    for value in uniques:
+        if isinstance(value, (pd.Timestamp,)) or hasattr(value, "month") and hasattr(value, "day"):
+            value = f"{value.year:04d}-{value.month:02d}" if value.day == 1 else str(value)
+        try:
+            labels.append(str(Period.parse(text_values(pd.Series([value], dtype=object)).iloc[0])))
+        except ValueError:
+            labels.append(pd.NA)
+    canonical = pd.array(labels, dtype="string").take(codes, allow_fill=True)
+    periods = pd.Series(canonical, index=raw.index, dtype="string")
+    bad = (codes >= 0) & periods.isna().to_numpy(dtype=bool)
+    return periods, bad
+
+
+def _flags(raw: pd.Series) -> pd.Series:
+    """true/false, yes/no, y/n, t/f, 1/0 (any case) as a nullable boolean; NA when not one."""
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.astype("boolean")
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    flags = [_flag(value) for value in uniques]
+    return pd.Series(pd.array(flags, dtype="boolean").take(codes, allow_fill=True), index=raw.index)
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1):
+        return bool(value)
+    return TRUE_WORDS.get(str(value).strip().lower(), pd.NA)
+
+
+def _unique(t: _Table, report: _Report, frame: pd.DataFrame, keys: list[str], column: str, rule: str) -> None:
+    """Rows repeating the keys of an earlier row, reported with that row's line."""
+    complete = frame[keys].notna().all(axis=1).to_numpy()
+    codes = _row_codes(frame[keys])
+    repeated = pd.Series(codes).duplicated(keep="first").to_numpy() & complete
+    if repeated.any():
+        first = pd.Series(t.lines).groupby(codes).transform("first").to_numpy()
+        report.rows(t, column, repeated, rule, details=[first])
+
+
+def _row_codes(frame: pd.DataFrame) -> np.ndarray:
+    """One int64 code per distinct combination of the columns' values."""
+    codes = np.zeros(len(frame), dtype="int64")
+    for column in frame.columns:
+        column_codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        codes = codes * (len(uniques) + 1) + column_codes + 1
+        codes = pd.factorize(codes)[0].astype("int64")
+    return codes
+
+
+def _check_deals(t: _Table, deals: pd.DataFrame, report: _Report) -> None:
+    """A deal credits a rep once, and its splits sum to at most 1 (reported at its first row)."""
+    _unique(t, report, deals, ["deal_id", "rep_id"], "deal_id", "repeats the deal and rep of line {}")
+    if "split" not in deals:
+        return
+    deal_codes, _ = pd.factorize(deals["deal_id"], use_na_sentinel=True)
+    has_id = deal_codes >= 0
+    split = deals["split"].fillna(1.0).to_numpy(dtype="float64")
+    in_range = (split >= 0) & (split <= 1)  # a split out of range is reported by itself
+    codes = np.maximum(deal_codes, 0)
+    totals = np.bincount(codes[has_id], weights=split[has_id], minlength=1)
+    broken = np.bincount(codes[has_id], weights=~in_range[has_id], minlength=1) > 0
+    first_row = has_id & ~pd.Series(deal_codes).duplicated(keep="first").to_numpy()
+    over = first_row & (totals[codes] > 1.0 + SPLIT_TOLERANCE) & ~broken[codes]
+    report.rows(t, "split", over, "the splits of deal '{}' sum to {:g}; a deal's splits sum to at most 1",
+                details=[deals["deal_id"], totals[codes]], show_value=False)
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+@dataclass
+class _Finding:
+    """One rule broken on many rows: formatted into Issues only for the rows shown."""
+
+    table: _Table
+    column: str
+    rule: str
+    rows: np.ndarray  # positions in the table
+    details: list[Any]
+    show_value: bool
+
+
+class _Report:
+    """Issues of whole files, and row findings; raises one DataError with the first 50 (in
+    file and line order) and a count of the rest."""
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+        self.findings: list[_Finding] = []
+
+    def issue(self, message: str, **where: Any) -> None:
+        self.issues.append(Issue(message, **where))
+
+    def rows(self, t: _Table, column: str, mask: Any, rule: str, *, details: list[Any] | None = None,
+             show_value: bool = True) -> None:
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if len(rows):
+            self.findings.append(_Finding(t, column, rule, rows, details or [], show_value))
+
+    def raise_if_any(self) -> None:
+        total = len(self.issues) + sum(len(f.rows) for f in self.findings)
+        if not total:
+            return
+        shown = self.issues[:MAX_REPORTED] + self._first_rows(MAX_REPORTED - len(self.issues))
+        raise _DataErrors(shown, total)
+
+    def _first_rows(self, limit: int) -> list[Issue]:
+        if limit <= 0 or not self.findings:
+            return []
+        order = {name: i for i, name in enumerate(TABLES)}
+        tables = np.concatenate([np.full(len(f.rows), order[f.table.name]) for f in self.findings])
+        lines = np.concatenate([f.table.lines[f.rows] for f in self.findings])
+        which = np.concatenate([np.full(len(f.rows), i) for i, f in enumerate(self.findings)])
+        rank = np.concatenate([np.arange(len(f.rows)) for f in self.findings])
+        first = np.lexsort((which, lines, tables))[:limit]
+        return [self._issue(self.findings[which[i]], int(rank[i])) for i in first]
+
+    @staticmethod
+    def _issue(f: _Finding, rank: int) -> Issue:
+        row = int(f.rows[rank])
+        details = [_plain(d.iloc[row] if isinstance(d, pd.Series) else d[row]) for d in f.details]
+        rule = f.rule.format(*details) if details else f.rule
+        value = _plain(f.table.frame[f.column].iloc[row]) if f.show_value else NO_VALUE
+        return Issue(rule, source=f.table.label, line=int(f.table.lines[row]),
+                     path=f.table.column_label(f.column), value=value)
+
+
+class _DataErrors(DataError):
+    """A DataError that holds the first issues and counts the rest (too many to list)."""
+
+    def __init__(self, issues: list[Issue], total: int):
+        self.total = total
+        super().__init__(issues)
+
+    def render(self) -> str:
+        lines = [str(issue) for issue in self.issues]
+        if self.total > len(self.issues):
+            lines.append(f"... and {self.total - len(self.issues)} more {self.kind} error(s)")
+        return "\n".join(lines)
+
+
+def _plain(value: Any) -> Any:
+    """A cell as the user wrote it: a date as YYYY-MM-DD, numpy scalars as Python values."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat") and hasattr(value, "hour"):
+        stamp = pd.Timestamp(value)
+        return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _close(word: str, allowed: tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(word.strip().lower(), list(allowed), n=1)
+    return close[0] if close else None
+
+
+def _suggest(word: str, allowed: tuple[str, ...]) -> str:
+    close = _close(word, allowed)
+    return f"; did you mean '{close}'?" if close else ""
