@@ -147,10 +147,16 @@ def _new_logo(deals: pd.DataFrame) -> pd.Series:
     given = deals["new_logo"]
     if given.notna().all() and len(given):
         return given.astype(bool)
-    derived = pd.Series(False, index=deals.index)
-    has_account = deals["account_id"].notna()
+    derived = np.zeros(len(deals), dtype=bool)
+    accounts, _ = pd.factorize(deals["account_id"], use_na_sentinel=True)
+    has_account = accounts >= 0
     if has_account.any():
-        ordered = deals[has_account].sort_values(["close_date", "deal_id"], kind="stable")
-        first_deal = ordered.groupby("account_id", sort=False)["deal_id"].transform("first")
-        derived.loc[first_deal.index] = (ordered["deal_id"] == first_deal).to_numpy()
-    return given.astype("boolean").fillna(derived).astype(bool)
+        # first = earliest close_date, then lowest deal_id; found without sorting every deal
+        dates = deals["close_date"].to_numpy(dtype="datetime64[ns]").view("int64")
+        dates = np.where(dates == np.iinfo("int64").min, np.iinfo("int64").max, dates)  # NaT last
+        earliest = pd.Series(dates[has_account]).groupby(accounts[has_account]).transform("min").to_numpy()
+        on_first_day = np.flatnonzero(has_account)[dates[has_account] == earliest]
+        ids = deals["deal_id"].iloc[on_first_day].reset_index(drop=True)
+        first_id = ids.groupby(accounts[on_first_day]).transform("min")
+        derived[on_first_day] = (ids == first_id).fillna(False).to_numpy(dtype=bool)
+    return given.astype("boolean").fillna(pd.Series(derived, index=deals.index)).astype(bool)

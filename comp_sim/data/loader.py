@@ -506,30 +506,31 @@ def _flag(value: Any) -> Any:
 
 def _unique(t: _Table, report: _Report, frame: pd.DataFrame, keys: list[str], column: str, rule: str) -> None:
     """Rows repeating the keys of an earlier row, reported with that row's line."""
-    complete = frame[keys].notna().all(axis=1).to_numpy()
-    codes = _row_codes(frame[keys])
-    repeated = pd.Series(codes).duplicated(keep="first").to_numpy() & complete
+    _repeats(t, report, [pd.factorize(frame[key], use_na_sentinel=True)[0] for key in keys], column, rule)
+
+
+def _repeats(t: _Table, report: _Report, key_codes: list[np.ndarray], column: str, rule: str) -> None:
+    """Rows whose codes (one array per key column, -1 when empty) repeat an earlier row's."""
+    complete = np.logical_and.reduce([codes >= 0 for codes in key_codes])
+    combined = np.zeros(len(complete), dtype="int64")
+    for codes in key_codes:
+        size = int(codes.max()) + 2 if len(codes) else 1
+        if int(combined.max(initial=0)) >= np.iinfo("int64").max // size:
+            combined = pd.factorize(combined)[0].astype("int64")
+        combined = combined * size + codes + 1
+    repeated = pd.Series(combined).duplicated(keep="first").to_numpy() & complete
     if repeated.any():
-        first = pd.Series(t.lines).groupby(codes).transform("first").to_numpy()
+        first = pd.Series(t.lines).groupby(combined).transform("first").to_numpy()
         report.rows(t, column, repeated, rule, details=[first])
-
-
-def _row_codes(frame: pd.DataFrame) -> np.ndarray:
-    """One int64 code per distinct combination of the columns' values."""
-    codes = np.zeros(len(frame), dtype="int64")
-    for column in frame.columns:
-        column_codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
-        codes = codes * (len(uniques) + 1) + column_codes + 1
-        codes = pd.factorize(codes)[0].astype("int64")
-    return codes
 
 
 def _check_deals(t: _Table, deals: pd.DataFrame, report: _Report) -> None:
     """A deal credits a rep once, and its splits sum to at most 1 (reported at its first row)."""
-    _unique(t, report, deals, ["deal_id", "rep_id"], "deal_id", "repeats the deal and rep of line {}")
+    deal_codes, _ = pd.factorize(deals["deal_id"], use_na_sentinel=True)
+    rep_codes, _ = pd.factorize(deals["rep_id"], use_na_sentinel=True)
+    _repeats(t, report, [deal_codes, rep_codes], "deal_id", "repeats the deal and rep of line {}")
     if "split" not in deals:
         return
-    deal_codes, _ = pd.factorize(deals["deal_id"], use_na_sentinel=True)
     has_id = deal_codes >= 0
     split = deals["split"].fillna(1.0).to_numpy(dtype="float64")
     in_range = (split >= 0) & (split <= 1)  # a split out of range is reported by itself
