@@ -1,0 +1,211 @@
+"""Gaming analysis: what a rep gains by moving, discounting, sandbagging or splitting deals.
+
+Each strategy is one modified copy of the data in which every rep plays it at once. A rep's pay
+depends only on the deals credited to them, so each rep's gain is the change of their plan-year
+payout between the two runs. A rep plays a strategy only where it pays, so the plan's added cost
+is the sum of the positive gains. A split involves two reps: reps are paired (seeded), and a
+pair's gain is the change of both payouts together.
+
+Deals move within the plan year the plan runs on, between the periods of the plan's grain
+(``gaming_grain``): the measure of its non-cumulative bookings components, else quarters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from comp_sim import api
+from comp_sim.data.dataset import Dataset
+from comp_sim.insight.lint import reads_bookings
+from comp_sim.periods import MONTHS_PER, PLAN_YEAR_MONTHS, Month
+from comp_sim.plan.loader import PlanSource, load_plan
+from comp_sim.plan.models import CommissionComponent, Plan, TargetComponent
+
+SANDBAG_FACTOR = 0.7  # the forecast a sandbagger submits, as a share of the honest one
+CLOSING_DISCOUNT = 0.10  # the discount given to close a deal a period earlier
+GAIN_TOLERANCE = 0.005  # money below half a cent is no gain
+COLUMNS = ["strategy", "description", "reps", "share_of_reps_gaining", "mean_gain_per_rep",
+           "max_gain", "added_plan_cost", "added_cost_pct", "currency"]
+
+
+@dataclass(frozen=True)
+class _Year:
+    """Where deals may move: the plan year's first month, its grain and the covered reps."""
+
+    start: Month
+    grain: str
+    rep_ids: tuple[str, ...]
+
+    @property
+    def months_per(self) -> int:
+        return MONTHS_PER[self.grain]
+
+    def offsets(self, deals: pd.DataFrame) -> np.ndarray:
+        """Month of each deal's close as an offset from the plan start, (deals,)."""
+        dates = pd.to_datetime(deals["close_date"])
+        return (dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1) - self.start.ordinal
+
+    def movable(self, deals: pd.DataFrame) -> np.ndarray:
+        """Deals of covered reps closed inside the plan year, (deals,) bool."""
+        offset = self.offsets(deals)
+        return deals["rep_id"].isin(self.rep_ids).to_numpy() & (offset >= 0) & (offset < PLAN_YEAR_MONTHS)
+
+
+def gaming_grain(plan: Plan) -> str:
+    """The period deals are moved across: the shortest measure of a non-cumulative component
+    paid on bookings, else a quarter."""
+    grains = [c.measure for c in plan.components
+              if not c.cumulative and c.measure != "year" and _pays_on_bookings(plan, c)]
+    return min(grains, key=MONTHS_PER.__getitem__) if grains else "quarter"
+
+
+def _pays_on_bookings(plan: Plan, component) -> bool:
+    if isinstance(component, TargetComponent):
+        return reads_bookings(plan, component.metric)
+    return isinstance(component, CommissionComponent) and reads_bookings(plan, component.commission.basis)
+
+
+def gaming_report(plan: PlanSource, data: api.DataSource | None = None, seed: int = 0) -> pd.DataFrame:
+    """One row per strategy: share of reps it pays, their mean gain, and the plan's added cost.
+
+    ``mean_gain_per_rep`` is the mean over the reps it pays (0 when it pays none);
+    ``added_plan_cost`` = share x reps x mean gain; ``added_cost_pct`` is that over the plan's cost.
+    """
+    loaded = load_plan(plan)
+    dataset = api.load_data(data)
+    base = api.simulate([loaded], dataset).result(loaded.id)
+    year = _Year(base.start, gaming_grain(loaded), base.roster.rep_ids)
+    base_paid = pd.Series(base.paid[0], index=list(year.rep_ids))
+    base_cost = float(base_paid.sum())
+    rows = []
+    for name, describe, play in STRATEGIES:
+        modified, groups = play(dataset, year, np.random.default_rng(seed))
+        paid = api.simulate([loaded], modified).result(loaded.id).paid[0]
+        change = pd.Series(paid, index=list(year.rep_ids)) - base_paid
+        gains = change.groupby(groups.reindex(change.index).to_numpy()).sum()
+        group_size = groups.value_counts().reindex(gains.index).to_numpy()
+        paying = gains.to_numpy() > GAIN_TOLERANCE
+        reps = len(year.rep_ids)
+        added = float(gains[paying].sum())
+        gaining_reps = int(group_size[paying].sum())
+        rows.append({
+            "strategy": name,
+            "description": describe(year),
+            "reps": reps,
+            "share_of_reps_gaining": gaining_reps / reps if reps else 0.0,
+            "mean_gain_per_rep": added / gaining_reps if gaining_reps else 0.0,
+            "max_gain": float(gains[paying].max()) if paying.any() else 0.0,
+            "added_plan_cost": added,
+            "added_cost_pct": added / base_cost if base_cost else float("nan"),
+            "currency": loaded.currency,
+        })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+# --------------------------------------------------------------------------- strategies
+# Each returns the modified dataset and the group each covered rep's gain counts in (the rep
+# itself, or the pair for splits), as a Series indexed by rep_id.
+
+
+def _solo(year: _Year) -> pd.Series:
+    return pd.Series(list(year.rep_ids), index=list(year.rep_ids))
+
+
+def _with_deals(dataset: Dataset, deals: pd.DataFrame, forecasts: pd.DataFrame | None = None) -> Dataset:
+    return replace(dataset, deals=deals, forecasts=dataset.forecasts if forecasts is None else forecasts)
+
+
+def _first_of_period(deals: pd.DataFrame, year: _Year, *, last: bool) -> pd.Index:
+    """Per rep and period, the first deal of the period's first month (or the last deal of its
+    last month with ``last``), leaving out moves out of the plan year."""
+    offset = year.offsets(deals)
+    position = offset % year.months_per
+    period = offset // year.months_per
+    if last:
+        edge = (position == year.months_per - 1) & (offset < PLAN_YEAR_MONTHS - year.months_per)
+    else:
+        edge = (position == 0) & (offset >= year.months_per)
+    keep = year.movable(deals) & edge
+    chosen = deals[keep].assign(_period=period[keep])
+    chosen = chosen.sort_values(["close_date", "deal_id"], kind="stable")
+    grouped = chosen.groupby(["rep_id", "_period"], sort=False)
+    return (grouped.tail(1) if last else grouped.head(1)).index
+
+
+def pull_forward(dataset: Dataset, year: _Year, rng=None, *, discount: float = 0.0) -> tuple[Dataset, pd.Series]:
+    """Each rep moves the first deal of each period's first month to the previous period's last
+    day; with ``discount`` the deal closes for that much less and its discount rises by as much."""
+    deals = dataset.deals.copy()
+    moved = _first_of_period(deals, year, last=False)
+    dates = deals.loc[moved, "close_date"]
+    deals.loc[moved, "close_date"] = dates - pd.to_timedelta(dates.dt.day, unit="D")
+    if discount:
+        deals.loc[moved, "amount"] = deals.loc[moved, "amount"] * (1.0 - discount)
+        deals.loc[moved, "discount"] = np.minimum(deals.loc[moved, "discount"] + discount, 1.0)
+    return _with_deals(dataset, deals), _solo(year)
+
+
+def push_out(dataset: Dataset, year: _Year, rng=None) -> tuple[Dataset, pd.Series]:
+    """Each rep moves the last deal of each period's last month to the next period's first day."""
+    deals = dataset.deals.copy()
+    moved = _first_of_period(deals, year, last=True)
+    deals.loc[moved, "close_date"] = (deals.loc[moved, "close_date"].dt.to_period("M") + 1).dt.to_timestamp()
+    return _with_deals(dataset, deals), _solo(year)
+
+
+def sandbag(dataset: Dataset, year: _Year, rng=None) -> tuple[Dataset, pd.Series]:
+    """Every covered rep submits 70% of their forecast."""
+    forecasts = dataset.forecasts.copy()
+    mine = forecasts["rep_id"].isin(year.rep_ids)
+    forecasts.loc[mine, "forecast"] = forecasts.loc[mine, "forecast"] * SANDBAG_FACTOR
+    return _with_deals(dataset, dataset.deals, forecasts), _solo(year)
+
+
+def split_deal(dataset: Dataset, year: _Year, rng: np.random.Generator) -> tuple[Dataset, pd.Series]:
+    """Reps are paired at random; in each pair the largest deal of the two is split half and half
+    with the other rep (each credit row then counts as a deal for its rep)."""
+    order = rng.permutation(len(year.rep_ids))
+    reps = np.array(year.rep_ids, dtype=object)[order]
+    paired = reps[: len(reps) // 2 * 2]
+    pair_of = pd.Series(np.repeat(np.arange(len(paired) // 2), 2), index=paired)
+    partner = pd.Series(paired.reshape(-1, 2)[:, ::-1].reshape(-1), index=paired)
+    deals = dataset.deals.copy()
+    candidates = deals[year.movable(deals) & deals["rep_id"].isin(paired).to_numpy()]
+    credit = candidates["amount"] * candidates["split"]
+    ranked = candidates.assign(_pair=candidates["rep_id"].map(pair_of).to_numpy(), _credit=credit)
+    ranked = ranked.sort_values(["_credit", "deal_id"], ascending=[False, True], kind="stable")
+    chosen = ranked.groupby("_pair", sort=False).head(1).index
+    deals.loc[chosen, "split"] = deals.loc[chosen, "split"] / 2
+    shared = deals.loc[chosen].assign(rep_id=deals.loc[chosen, "rep_id"].map(partner).to_numpy())
+    deals = pd.concat([deals, shared], ignore_index=True)
+    groups = _solo(year).astype(object)
+    groups[paired] = [f"pair {p}" for p in pair_of[paired]]
+    return _with_deals(dataset, deals), groups
+
+
+Strategy = tuple[str, Callable[[_Year], str], Callable[..., tuple[Dataset, pd.Series]]]
+
+STRATEGIES: list[Strategy] = [
+    ("pull_forward",
+     lambda y: f"each rep closes the first deal of each {y.grain}'s first month a month early, "
+               f"in the previous {y.grain}",
+     pull_forward),
+    ("push_out",
+     lambda y: f"each rep holds the last deal of each {y.grain}'s last month into the next {y.grain}",
+     push_out),
+    ("sandbag_forecast",
+     lambda y: f"each rep submits {SANDBAG_FACTOR:.0%} of their forecast",
+     sandbag),
+    ("discount_to_close",
+     lambda y: f"as pull_forward, with {CLOSING_DISCOUNT:.0%} off the deal to close it early",
+     lambda d, y, rng: pull_forward(d, y, rng, discount=CLOSING_DISCOUNT)),
+    ("split_deal",
+     lambda y: "reps paired at random split the pair's largest deal half and half",
+     split_deal),
+]
+
+__all__ = ["gaming_report", "gaming_grain", "STRATEGIES"]
