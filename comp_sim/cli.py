@@ -7,18 +7,30 @@ a hint to re-run with ``--debug`` (which shows the traceback).
 from __future__ import annotations
 
 import functools
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typer.rich_utils import rich_format_error
 
-from comp_sim.errors import CompSimError
+from comp_sim import api
+from comp_sim.errors import CompSimError, Issue, UsageError
+from comp_sim.insight.lint import lint_plan, render_warnings
 from comp_sim.output import write_text_atomic
 from comp_sim.plan.loader import load_plan
 from comp_sim.plan.reference import schema_text
+from comp_sim.report.export import FORMATS, check_output_folder, write_results
+
+if TYPE_CHECKING:
+    from comp_sim.data.dataset import Dataset
+    from comp_sim.report.compare import Comparison
 
 app = typer.Typer(
     name="comp-sim",
@@ -82,7 +94,7 @@ def validate(
             failed.append(exc)
             err.print(exc.render(), markup=False)
         else:
-            out.print(f"OK  {path}  ({plan.id}: {len(plan.components)} components)", markup=False, highlight=False)
+            _say(f"OK  {path}  ({plan.id}: {len(plan.components)} components)")
     if failed:
         raise typer.Exit(1)
 
@@ -97,8 +109,247 @@ def schema(
         sys.stdout.write(text)
     else:
         write_text_atomic(out_file, text)
-        out.print(f"wrote {out_file}", markup=False, highlight=False)
+        _say(f"wrote {out_file}")
 
 
-def main() -> None:
-    app()
+
+PlanOption = Annotated[list[Path], typer.Option("--plan", help="A plan file; repeat to compare plans.",
+                                                show_default=False)]
+DataOption = Annotated[Path | None, typer.Option(
+    "--data", help="A folder of reps, quotas, deals, forecasts, mbo files (CSV, Parquet or XLSX). "
+                   "Default: the bundled sample.", show_default=False)]
+MappingOption = Annotated[Path | None, typer.Option(
+    "--mapping", help="A column-mapping file (YAML) for CRM exports with other column names.",
+    show_default=False)]
+MapOption = Annotated[list[str] | None, typer.Option(
+    "--map", help="Rename one column, as table.column=SourceColumn (e.g. deals.amount=Amount); repeatable.",
+    show_default=False)]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
+
+
+@command(epilog="""Examples:\n
+  comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --out results\n
+  comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --format xlsx --out results-xlsx""")
+def run(
+    plan: PlanOption,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the results to (created whole, or not at all).",
+                                          show_default=False)],
+    data: DataOption = None,
+    trials: Annotated[int | None, typer.Option("--trials", help="Monte-Carlo trials.",
+                                               show_default=False)] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same numbers.")] = 0,
+    baseline: Annotated[str | None, typer.Option(
+        "--baseline", help="Plan id to compare the others with (default: the first --plan).", show_default=False)] = None,
+    mapping: MappingOption = None,
+    map_pairs: MapOption = None,
+    fmt: Annotated[str, typer.Option("--format", help=f"Table format: {', '.join(FORMATS)}.")] = "csv",
+    force: ForceOption = False,
+) -> None:
+    """Run plans over data and compare them: prints a comparison table and writes payouts,
+    statements, winners and losers, the comparison and summary.json to --out."""
+    fmt = _choice(fmt, FORMATS, "--format")
+    _positive(trials, "--trials")
+    check_output_folder(out_dir, force)
+    plans = api.load_plans(plan)
+    ids = [p.id for p in plans]
+    if baseline is not None and baseline not in ids:
+        raise UsageError(Issue(f"no plan '{baseline}' among the --plan files (plan ids: {', '.join(ids)})",
+                               path="--baseline"))
+    dataset = _load_data(data, mapping, map_pairs)
+    with _progress("Simulating") as progress:
+        simulation = api.simulate(plans, dataset, trials=trials, seed=seed,
+                                  progress=progress)
+    comparison = api.compare(simulation, baseline)
+    out.print(_comparison_table(comparison, simulation))
+    for note in simulation.notes:
+        err.print(f"note: {note}", markup=False, highlight=False)
+    _print_lint(plan, simulation)
+    files = write_results(simulation, out_dir, fmt=fmt, force=force, comparison=comparison)
+    _say(f"wrote {len(files)} files to {out_dir}: {', '.join(f.name for f in files)}")
+
+
+@command(epilog="""Examples:\n
+  comp-sim explain --plan plans/balanced-2027.yaml --rep R001\n
+  comp-sim explain --plan plans/balanced-2027.yaml --rep R001 --format html --out R001.html""")
+def explain(
+    plan: Annotated[Path, typer.Option("--plan", help="The plan file.", show_default=False)],
+    rep: Annotated[str, typer.Option("--rep", help="The rep's rep_id.", show_default=False)],
+    data: DataOption = None,
+    mapping: MappingOption = None,
+    map_pairs: MapOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, json or html (a printable one-page statement).")] = "text",
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.",
+                                                  show_default=False)] = None,
+    force: ForceOption = False,
+) -> None:
+    """A rep's statement under a plan, line by line: metric -> curve/tiers -> gate -> money ->
+    multiplier -> true-up -> cap -> paid, with totals by component."""
+    fmt = _choice(fmt, EXPLAIN_FORMATS, "--format")
+    if out_file is not None:
+        _check_output_file(out_file, force)
+    loaded = load_plan(plan)
+    dataset = _load_data(data, mapping, map_pairs)
+    statement = api.explain(loaded, dataset, rep)
+    text = {"text": statement.text, "json": statement.json, "html": statement.html}[fmt]()
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomic(out_file, text)
+        _say(f"wrote {out_file} (total paid {statement.total:,.2f} {statement.header['currency']})")
+
+
+@command(epilog="Example: comp-sim lint plans/*.yaml")
+def lint(
+    plans: Annotated[list[Path], typer.Argument(help="Plan files to check.", show_default=False)],
+) -> None:
+    """Warn about what a plan invites reps to do (cliffs, uncapped exposure, discounting, ...).
+    Exits 0 when there are only warnings, 1 when a plan is invalid."""
+    invalid = 0
+    for path in plans:
+        try:
+            warnings = lint_plan(path)
+        except CompSimError as exc:
+            invalid += 1
+            err.print(exc.render(), markup=False)
+            continue
+        text = render_warnings(warnings) if warnings else f"{path}: no warnings\n"
+        _say(text, end="")
+    if invalid:
+        raise typer.Exit(1)
+
+
+@command("app", epilog="Example: comp-sim app --port 8502 --headless")
+def app_command(
+    port: Annotated[int | None, typer.Option("--port", help="Port to serve on (Streamlit's default: 8501).",
+                                             show_default=False)] = None,
+    headless: Annotated[bool, typer.Option("--headless", help="Do not open a browser.")] = False,
+) -> None:
+    """Open the app (Streamlit) on the bundled plans and sample data."""
+    command_line = [sys.executable, "-m", "streamlit", "run", str(api.ROOT / "app.py")]
+    if port is not None:
+        command_line += ["--server.port", str(port)]
+    if headless:
+        command_line += ["--server.headless", "true"]
+    raise typer.Exit(subprocess.call(command_line))
+
+
+EXPLAIN_FORMATS = ("text", "json", "html")
+
+
+def _say(text: str, end: str = "\n") -> None:
+    """Plain text on stdout, unwrapped (the terminal wraps) and without rich's markup."""
+    out.print(text, end=end, markup=False, highlight=False, soft_wrap=True)
+
+
+def _choice(value: str, allowed: Sequence[str], option: str) -> str:
+    if value not in allowed:
+        raise UsageError(Issue(f"must be one of {', '.join(allowed)}", path=option, value=value))
+    return value
+
+
+def _positive(value: int | None, option: str) -> None:
+    if value is not None and value <= 0:
+        raise UsageError(Issue("must be a whole number above 0", path=option, value=value))
+
+
+def _check_output_file(path: Path, force: bool) -> None:
+    if path.is_dir():
+        raise UsageError(Issue("the output must be a file, and a folder has that name", source=str(path)))
+    if path.exists() and not force:
+        raise UsageError(Issue("the output file exists; choose another or pass --force to replace it",
+                               source=str(path)))
+
+
+def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None) -> Dataset:
+    """The dataset from --data (the bundled sample without it), renamed by --mapping/--map."""
+    mapping = None
+    if mapping_file is not None or pairs:
+        from comp_sim.data.mapping import load_mapping
+
+        mapping = load_mapping(mapping_file, pairs or ())
+    return api.load_data(folder, mapping=mapping)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar over trial chunks on stderr; yields the ``progress(done, total)`` callback."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("trials"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _comparison_table(comparison: Comparison, simulation: api.Simulation) -> Table:
+    """One column per plan, one row per figure finance asks for first."""
+    currency = {p.id: p.currency for p in simulation.plans}
+    table = Table(title=f"Plans compared with {comparison.baseline} ({simulation.data_label}, "
+                        f"{simulation.trials} trial{'s' if simulation.trials != 1 else ''})")
+    table.add_column("")
+    for plan_id in comparison.plans["plan"]:
+        table.add_column(str(plan_id), justify="right")
+    rows = [
+        ("reps", lambda r, c: f"{r['reps']:,}"),
+        ("cost", lambda r, c: _money(r["total_payout"], c)),
+        ("vs baseline", lambda r, c: "baseline" if r["plan"] == comparison.baseline
+         else _money(r["delta_vs_baseline"], c, signed=True)),
+        ("cost of sales", lambda r, c: _pct(r["cost_of_sales"])),
+        ("payout % of TI P10", lambda r, c: _pct(r["payout_pct_ti_p10"])),
+        ("payout % of TI P50", lambda r, c: _pct(r["payout_pct_ti_p50"])),
+        ("payout % of TI P90", lambda r, c: _pct(r["payout_pct_ti_p90"])),
+        ("share at or above quota", lambda r, c: _pct(r["share_at_or_above_quota"])),
+        ("cost P50", lambda r, c: _money(r["cost_p50"], c)),
+        ("cost P95", lambda r, c: _money(r["cost_p95"], c)),
+        ("cost P99", lambda r, c: _money(r["cost_p99"], c)),
+        ("winners / losers", lambda r, c: "baseline" if r["plan"] == comparison.baseline
+         else f"{r['winners']} / {r['losers']}"),
+    ]
+    records = comparison.plans.to_dict(orient="records")
+    for label, cell in rows:
+        table.add_row(label, *(cell(r, currency[r["plan"]]) for r in records))
+    return table
+
+
+def _money(value: float | None, currency: str, signed: bool = False) -> str:
+    if value is None or value != value:
+        return "n/a"
+    return f"{value:{'+' if signed else ''},.2f} {currency}"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None or value != value else f"{value:.1%}"
+
+
+def _print_lint(paths: Sequence[Path], simulation: api.Simulation) -> None:
+    """The plans' high and medium lint warnings, one line each, on stderr (``comp-sim lint``
+    shows the figures and the fixes)."""
+    shown = 0
+    for path in paths:
+        for warning in lint_plan(path, population=simulation):
+            if warning.severity in ("high", "medium"):
+                shown += 1
+                gist = warning.message.split(": ")[0]
+                err.print(f"warning[{warning.id}, {warning.severity}] {warning.location}: {gist}",
+                          markup=False, highlight=False)
+    if shown:
+        err.print("(comp-sim lint PLAN shows the figures and a fix for each warning)", markup=False, highlight=False)
+
+
+def main(args: Sequence[str] | None = None) -> None:
+    """Entry point: usage errors (an unknown option, a missing value) are bad input too, so they
+    exit 1 like every other bad input, keeping 2 for internal errors."""
+    args = list(sys.argv[1:] if args is None else args) or ["--help"]
+    command_group = typer.main.get_command(app)
+    try:
+        code = command_group.main(args=args, prog_name="comp-sim", standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage errors: unknown option, missing value, ...
+        rich_format_error(exc)
+        code = 1
+    except typer.Abort:
+        err.print("aborted")
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

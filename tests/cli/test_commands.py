@@ -1,0 +1,119 @@
+"""Every command of the installed ``comp-sim`` run as a subprocess, on the bundled sample and on
+small data, with what it writes read back and reconciled with the Python API to the cent."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import CLI, FORMULA_NAME, PLANS, ROOT
+from rich.console import Console
+
+from comp_sim import api, cli
+from comp_sim.report.export import WORKBOOK
+
+CURRENT = str(PLANS / "current-2026.yaml")
+BALANCED = str(PLANS / "balanced-2027.yaml")
+COMMANDS = ["validate", "schema", "run", "explain", "lint", "app"]
+
+
+def comp_sim(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    """Run the installed command; fail with its stderr when it does not exit 0."""
+    done = subprocess.run([str(CLI), *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return done
+
+
+def cents(values: pd.Series) -> list[float]:
+    return [round(float(v), 2) for v in values]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_explains_itself_with_an_example(command):
+    done = comp_sim(command, "--help")
+    assert "Example" in done.stdout and f"comp-sim {command}" in " ".join(done.stdout.split())
+
+
+def test_validate_and_schema_on_the_bundled_plans(tmp_path):
+    done = comp_sim("validate", *sorted(PLANS.glob("*.yaml")))
+    assert done.stdout.count("OK ") == len(list(PLANS.glob("*.yaml")))
+    comp_sim("schema", "--out", tmp_path / "plan.schema.json")
+    assert json.loads((tmp_path / "plan.schema.json").read_text())["title"]
+
+
+def test_run_xlsx_on_a_data_folder_is_one_formatted_workbook_with_the_api_totals(tmp_path, data_dir):
+    comp_sim("run", "--plan", CURRENT, "--plan", BALANCED, "--data", data_dir, "--format", "xlsx",
+             "--baseline", "balanced-2027", "--out", tmp_path / "out")
+    simulation = api.simulate([CURRENT, BALANCED], data_dir)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["comp_sim_results.xlsx", "summary.json"]
+    book = openpyxl.load_workbook(tmp_path / "out" / WORKBOOK)
+    assert book.sheetnames == ["Summary", "Comparison", "Winners and losers", "Statements current-2026",
+                               "Statements balanced-2027", "Payouts", "About"]
+    header = [cell.value for cell in book["Summary"][1]]
+    totals = [row[header.index("total_payout")] for row in book["Summary"].iter_rows(min_row=2)]
+    assert [round(c.value, 2) for c in totals] == cents(simulation.summary["total_payout"])
+    assert {c.number_format for c in totals} == {'#,##0.00 "USD"'}
+    sheet = book["Statements current-2026"]
+    header = [cell.value for cell in sheet[1]]
+    names = [row[header.index("name")].value for row in sheet.iter_rows(min_row=2)]
+    assert "'" + FORMULA_NAME in names  # shown as text, never run as a formula
+    comparison = book["Comparison"]
+    header = [cell.value for cell in comparison[1]]
+    assert [row[header.index("losers")].value for row in comparison.iter_rows(min_row=2)] == [0, 0]
+
+
+def test_run_escapes_a_formula_rep_name_in_csv(tmp_path, data_dir):
+    comp_sim("run", "--plan", CURRENT, "--data", data_dir, "--out", tmp_path / "out")
+    text = (tmp_path / "out" / "statements.csv").read_text()
+    assert "'=HYPERLINK" in text
+    assert not any(cell.startswith("=") for line in text.splitlines() for cell in line.split(","))
+
+
+def test_lint_warns_and_exits_0_on_valid_plans():
+    done = comp_sim("lint", CURRENT, BALANCED)
+    assert "current-2026" in done.stdout or "current-2026.yaml" in done.stdout
+
+
+def test_the_progress_bar_counts_trials_on_stderr(monkeypatch):
+    stream = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=stream, force_terminal=True, color_system=None, width=100))
+    with cli._progress("Simulating") as progress:
+        progress(250, 1000)
+        progress(1000, 1000)
+    assert "Simulating" in stream.getvalue() and "1000/1000 trials" in stream.getvalue()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_app_serves_streamlit_on_the_given_port():
+    port = _free_port()
+    # its own process group, so that stopping it stops the streamlit process it starts too
+    process = subprocess.Popen([str(CLI), "app", "--port", str(port), "--headless"], start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        health = None
+        while health is None and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as response:
+                    health = response.read().decode()
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        assert health == "ok", process.stdout.read() if process.stdout else ""
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait()

@@ -1,0 +1,115 @@
+"""Bad input of every kind exits 1 with a message naming the problem, never a traceback, and
+writes nothing; an internal error exits 2 with a hint to re-run with --debug.
+
+Each bad invocation runs the installed ``comp-sim`` in a fresh folder, which must be exactly as
+it was afterwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from conftest import CLI, PLANS
+
+from comp_sim import cli
+
+CURRENT = str(PLANS / "current-2026.yaml")
+BALANCED = str(PLANS / "balanced-2027.yaml")
+RUN = ["run", "--plan", CURRENT]
+
+# (arguments, text the message must hold); {tmp} is the test's folder, which holds:
+# full/ (a non-empty folder), afile.txt, bad.yaml (broken YAML), badplan.yaml (weights sum to 0.9),
+# data/ (the small dataset as CSV), baddata/ (a deal amount that is not a number).
+BAD = {
+    "plan file missing": (["run", "--plan", "{tmp}/nope.yaml", "--out", "{tmp}/out"],
+                          "nope.yaml: cannot read the plan file: No such file or directory"),
+    "plan not YAML": (["run", "--plan", "{tmp}/bad.yaml", "--out", "{tmp}/out"], "bad.yaml:3:"),
+    "plan breaks a rule": (["run", "--plan", "{tmp}/badplan.yaml", "--out", "{tmp}/out"], "sum"),
+    "same plan twice": ([*RUN, "--plan", CURRENT, "--out", "{tmp}/out"],
+                        "plan id 'current-2026' is loaded twice"),
+    "unknown baseline": ([*RUN, "--plan", BALANCED, "--baseline", "nope", "--out", "{tmp}/out"],
+                         "--baseline: no plan 'nope' among the --plan files (plan ids: current-2026, balanced-2027)"),
+    "zero trials": ([*RUN, "--trials", "0", "--out", "{tmp}/out"], "--trials: must be a whole number above 0 (got 0)"),
+    "negative trials": ([*RUN, "--trials", "-5", "--out", "{tmp}/out"], "--trials: must be a whole number above 0 (got -5)"),
+    "trials not a number": ([*RUN, "--trials", "many", "--out", "{tmp}/out"], "Invalid value for '--trials'"),
+    "data folder missing": ([*RUN, "--data", "{tmp}/nodata", "--out", "{tmp}/out"], "nodata: no such folder"),
+    "bad data": ([*RUN, "--data", "{tmp}/baddata", "--out", "{tmp}/out"],
+                 "baddata/deals.csv:2: amount: must be a number (got 'lots')"),
+    "map pair without =": ([*RUN, "--data", "{tmp}/data", "--map", "deals.amount", "--out", "{tmp}/out"],
+                           "--map: a column mapping is written TABLE.COLUMN=EXPORT_COLUMN"),
+    "map to a missing column": ([*RUN, "--data", "{tmp}/data", "--map", "deals.amount=Amount", "--out", "{tmp}/out"],
+                                "column 'Amount' (mapped to amount) is not in {tmp}/data/deals.csv"),
+    "mapping file missing": ([*RUN, "--data", "{tmp}/data", "--mapping", "{tmp}/nomap.yaml", "--out", "{tmp}/out"],
+                             "nomap.yaml: cannot read the mapping file"),
+    "unknown run format": ([*RUN, "--format", "pdf", "--out", "{tmp}/out"], "--format: must be one of csv, parquet, xlsx (got 'pdf')"),
+    "output not empty": ([*RUN, "--out", "{tmp}/full"], "full: the output folder is not empty; choose another or pass --force"),
+    "output is a file": ([*RUN, "--out", "{tmp}/afile.txt"], "afile.txt: the output must be a folder, and a file has that name"),
+    "output missing": (RUN, "Missing option '--out'"),
+    "unknown option": ([*RUN, "--out", "{tmp}/out", "--turbo"], "No such option: --turbo"),
+    "unknown command": (["simulate"], "No such command 'simulate'"),
+    "explain unknown rep": (["explain", "--plan", BALANCED, "--data", "{tmp}/data", "--rep", "NOPE"],
+                            "no rep 'NOPE' on plan balanced-2027 (its reps: R1, R2, R3)"),
+    "explain unknown format": (["explain", "--plan", BALANCED, "--rep", "R1", "--format", "pdf"],
+                               "--format: must be one of text, json, html (got 'pdf')"),
+    "explain output exists": (["explain", "--plan", BALANCED, "--rep", "R1", "--out", "{tmp}/afile.txt"],
+                              "afile.txt: the output file exists; choose another or pass --force"),
+    "explain plan missing": (["explain", "--plan", "{tmp}/nope.yaml", "--rep", "R1"], "nope.yaml: cannot read the plan file"),
+    "explain rep missing": (["explain", "--plan", BALANCED], "Missing option '--rep'"),
+    "validate invalid plan": (["validate", CURRENT, "{tmp}/badplan.yaml"], "badplan.yaml"),
+    "schema output is a folder": (["schema", "--out", "{tmp}/full"], "full: cannot write here"),
+}
+
+BAD_PLAN = """\
+plan: Broken
+id: broken
+start: 2027-01
+roles: {AE: {target_incentive: 1000}}
+components:
+  - {id: revenue, weight: 0.9, metric: attainment, measure: quarter, curve: {points: [[0, 0], [1, 1]]}}
+"""
+
+
+@pytest.fixture
+def folder(tmp_path, data_dir):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("mine")
+    (tmp_path / "afile.txt").write_text("mine")
+    (tmp_path / "bad.yaml").write_text("plan: x\nid: y\ncomponents: [")
+    (tmp_path / "badplan.yaml").write_text(BAD_PLAN)
+    shutil.copytree(data_dir, tmp_path / "baddata")
+    deals = (tmp_path / "baddata" / "deals.csv").read_text()
+    (tmp_path / "baddata" / "deals.csv").write_text(deals.replace("120000.0", "lots", 1))
+    return tmp_path
+
+
+def _snapshot(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("args, message", list(BAD.values()), ids=list(BAD))
+def test_bad_invocation_exits_1_names_the_problem_and_writes_nothing(folder, args, message):
+    before = _snapshot(folder)
+    args = [a.replace("{tmp}", str(folder)) for a in args]
+    done = subprocess.run([str(CLI), *args], capture_output=True, text=True, cwd=folder)
+    assert done.returncode == 1, done.stderr
+    assert message.replace("{tmp}", str(folder)) in " ".join(done.stderr.split()), done.stderr
+    assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
+    assert _snapshot(folder) == before
+
+
+def test_an_internal_error_exits_2_with_a_hint_and_debug_shows_the_traceback(monkeypatch, capsys):
+    def broken():
+        raise RuntimeError("the schema generator broke")
+
+    monkeypatch.setattr(cli, "schema_text", broken)
+    monkeypatch.setitem(cli.STATE, "debug", False)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["schema"])
+    assert exit_info.value.code == 2
+    stderr = capsys.readouterr().err
+    assert "internal error: RuntimeError: the schema generator broke" in stderr
+    assert "re-run with --debug" in stderr and "Traceback" not in stderr
+    with pytest.raises(RuntimeError, match="the schema generator broke"):
+        cli.main(["--debug", "schema"])
