@@ -42,8 +42,9 @@ def ids(warnings):
 
 
 def test_current_plan_is_flagged_for_cliffs_uncapped_exposure_and_discounting():
-    warnings = lint_plan("plans/current-2026.yaml")
-    assert {"retro-cliff", "uncapped", "discount-incentive", "period-edge"} <= ids(warnings)
+    assert {"retro-cliff", "uncapped", "discount-incentive", "period-edge"} <= ids(lint_plan("plans/current-2026.yaml"))
+    # the figures for the plan's largest role TI (the population's median would differ by data)
+    warnings = lint("plans/current-2026.yaml")
     cliff = only(warnings, "retro-cliff")
     assert (cliff.source, cliff.line, cliff.column, cliff.path) == (
         "plans/current-2026.yaml", 23, 5, "components[0].tiers")
