@@ -1,0 +1,286 @@
+"""The synthetic sales team: a roster of reps and the rates their deals arrive at.
+
+A rep has a latent capability (lognormal, median 1). Deals arrive per month as a Poisson
+process at ``deals_per_month[role] x capability x seasonality x employed share of the month``,
+split over products (``product_mix[role]``) and new-logo or existing accounts
+(``new_logo_share[role]``); sizes are lognormal by product. Quotas are the expected credited
+bookings times ``quota_factor`` and a per-rep lognormal noise (managers see capability only
+roughly). The deal generator (``deals.py``) and the Monte-Carlo trials (``trials.py``) read
+the same ``Team``, so both describe one model.
+
+Arrays are float64 shaped (reps, months, products, 2) for rates, the last axis being
+new-logo (index 1) or not (index 0); ``products`` follow ``SynthConfig.products``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from comp_sim.periods import Month, days_employed, month_days
+
+ROLES = ("AE", "Hunter", "AM")
+STRATEGIC_PRODUCTS = ("Platform", "Analytics")
+FIRST_NAMES = ("Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn",
+               "Drew", "Robin", "Kai", "Noa", "Eli", "Maya", "Leo", "Iris", "Omar", "Lena")
+LAST_NAMES = ("Garcia", "Smith", "Chen", "Novak", "Okafor", "Schmidt", "Rossi", "Tanaka", "Dubois", "Silva",
+              "Kowalski", "Patel", "Jensen", "Murphy", "Haddad", "Ivanova", "Costa", "Nakamura", "Berg", "Lopez")
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """The documented parameters of the synthetic team; the defaults are calibrated so that
+    50-70% of reps finish the year at or above annual quota (``tests/synth`` checks it)."""
+
+    role_shares: dict[str, float] = field(default_factory=lambda: {"AE": 0.6, "Hunter": 0.2, "AM": 0.2})
+    regions: dict[str, float] = field(default_factory=lambda: {"Americas": 0.5, "EMEA": 0.3, "APAC": 0.2})
+    capability_sigma: float = 0.35  # log-sd of latent capability (median 1)
+    deals_per_month: dict[str, float] = field(default_factory=lambda: {"AE": 4.0, "Hunter": 1.5, "AM": 5.0})
+    new_logo_share: dict[str, float] = field(default_factory=lambda: {"AE": 0.12, "Hunter": 0.6, "AM": 0.03})
+    products: tuple[str, ...] = ("Platform", "Analytics", "Core", "Services")
+    product_mix: dict[str, tuple[float, ...]] = field(default_factory=lambda: {
+        "AE": (0.1, 0.1, 0.45, 0.35), "Hunter": (0.15, 0.15, 0.45, 0.25), "AM": (0.12, 0.13, 0.4, 0.35)})
+    deal_size_median: tuple[float, ...] = (30_000.0, 22_000.0, 15_000.0, 8_000.0)  # by product
+    deal_size_sigma: tuple[float, ...] = (0.6, 0.6, 0.5, 0.4)  # log-sd by product
+    new_logo_size_factor: float = 0.8  # a first deal with an account is smaller
+    quarter_seasonality: tuple[float, float, float] = (0.8, 0.9, 1.3)  # months of a quarter; mean 1
+    quota_factor: float = 0.93  # quota = expected bookings x this x noise
+    quota_sigma: float = 0.1  # log-sd of the quota noise around expected bookings
+    hire_share: float = 0.1  # reps hired during the period generated
+    leaver_share: float = 0.08  # reps leaving during it
+    split_share: float = 0.08  # deals of a full-period rep shared with a teammate
+    split_values: tuple[float, ...] = (0.5, 0.6, 0.7)  # the owner's share of a split deal
+    discount_mean: float = 0.08  # per-rep discount tendency: mean and sd
+    discount_sd: float = 0.05
+    discount_slope: float = 0.04  # extra discount per unit of log(amount / product median)
+    discount_noise: float = 0.03
+    discount_max: float = 0.4
+    forecast_weight: float = 0.5  # a forecast is bias x (this x actual + rest x expected)
+    sandbagger_share: float = 0.25
+    sandbagger_bias: float = 0.8
+    optimist_share: float = 0.2
+    optimist_bias: float = 1.25
+    bias_sigma: float = 0.05  # log-sd of each rep's bias around its type
+    mbo_mean: float = 0.75  # quarterly MBO score: rep mean ~ N(mbo_mean, mbo_rep_sd), clipped 0..1
+    mbo_rep_sd: float = 0.1
+    mbo_quarter_sd: float = 0.08
+    account_book: dict[str, int] = field(default_factory=lambda: {"AE": 15, "Hunter": 5, "AM": 30})
+    base_salary: dict[str, float] = field(default_factory=lambda: {"AE": 90_000.0, "Hunter": 100_000.0, "AM": 80_000.0})
+
+    @property
+    def split_moments(self) -> tuple[float, float, float, float]:
+        """E[s], E[s^2], E[1-s], E[(1-s)^2] of the owner's share s of a split deal."""
+        s = np.asarray(self.split_values, dtype="float64")
+        return float(s.mean()), float((s * s).mean()), float((1 - s).mean()), float(((1 - s) ** 2).mean())
+
+    def size_moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and second moment of one deal's amount, (products, 2) (existing, new logo)."""
+        median = np.asarray(self.deal_size_median)[:, None] * np.array([1.0, self.new_logo_size_factor])
+        sigma2 = np.asarray(self.deal_size_sigma)[:, None] ** 2
+        mean = median * np.exp(sigma2 / 2)
+        return mean, mean * mean * np.exp(sigma2)
+
+
+@dataclass(frozen=True)
+class Team:
+    """A synthetic roster with its deal rates, for ``months`` months from ``first_month``."""
+
+    config: SynthConfig
+    first_month: Month
+    months: int
+    reps: pd.DataFrame  # rep_id, name, role, team, region, hire_date, end_date, base_salary
+    capability: np.ndarray  # (reps,)
+    own_rate: np.ndarray  # (reps, months, products, 2) deals a rep closes itself
+    split_eligible: np.ndarray  # (reps,) bool: full-period reps that share deals with teammates
+    incoming_rate: np.ndarray  # (reps, months, products, 2) teammates' deals shared with the rep
+    discount_tendency: np.ndarray  # (reps,)
+    forecast_bias: np.ndarray  # (reps,)
+    mbo_mean: np.ndarray  # (reps,)
+    quota_multiplier: np.ndarray  # (reps,) quota_factor x noise
+    employed: np.ndarray  # (reps, months) share of the month's days employed
+
+    @property
+    def strategic(self) -> np.ndarray:
+        return np.isin(np.asarray(self.config.products), STRATEGIC_PRODUCTS)
+
+    def credit_moments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Credit rows per month and their mean and second moment of the credited amount.
+
+        A rep's credit rows are its own unsplit deals, its own split deals (share s) and the
+        teammates' deals shared with it (share 1 - s). Returns rate (reps, months, products, 2)
+        and mean, second moment (reps, products, 2)."""
+        es, es2, e1s, e1s2 = self.config.split_moments
+        size_mean, size_second = self.config.size_moments()
+        share = np.where(self.split_eligible, self.config.split_share, 0.0)[:, None, None]
+        own = self.own_rate.sum(axis=1)  # (reps, products, 2)
+        incoming = self.incoming_rate.sum(axis=1)
+        rows = own + incoming
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_factor = (own * (1 - share + share * es) + incoming * e1s) / rows
+            second_factor = (own * (1 - share + share * es2) + incoming * e1s2) / rows
+        mean = np.where(rows > 0, mean_factor, 1.0) * size_mean
+        second = np.where(rows > 0, second_factor, 1.0) * size_second
+        return self.own_rate + self.incoming_rate, mean, second
+
+    def expected_bookings(self) -> np.ndarray:
+        """Expected credited bookings, (reps, months)."""
+        rate, mean, _ = self.credit_moments()
+        return (rate * mean[:, None]).sum(axis=(2, 3))
+
+    def quotas(self) -> pd.DataFrame:
+        """Quarterly targets (calendar quarters the months touch, while employed): bookings for
+        everyone, new_logos and new_logo_bookings for AEs and Hunters."""
+        rate, mean, _ = self.credit_moments()
+        quarter_of = np.array([quarter_index(self.first_month + m) for m in range(self.months)])
+        quarters, position = np.unique(quarter_of, return_inverse=True)
+        full = self._full_quarter_scale(quarter_of, quarters)  # (reps, quarters)
+
+        def per_quarter(monthly: np.ndarray) -> np.ndarray:  # (reps, months) -> (reps, quarters)
+            out = np.zeros((monthly.shape[0], len(quarters)))
+            np.add.at(out.T, position, monthly.T)
+            return out * full
+
+        bookings = per_quarter((rate * mean[:, None]).sum(axis=(2, 3)))
+        logos = per_quarter(rate[..., 1].sum(axis=2))
+        logo_bookings = per_quarter((rate[..., 1] * mean[:, None, :, 1]).sum(axis=2))
+        multiplier = self.quota_multiplier[:, None]
+        hunts = self.reps["role"].isin(["AE", "Hunter"]).to_numpy()[:, None]
+        targets = {
+            "bookings": np.maximum(np.round(bookings * multiplier, -3), 1000.0),
+            "new_logos": np.where(hunts, np.maximum(np.ceil(logos * self.config.quota_factor), 1.0), 0.0),
+            "new_logo_bookings": np.where(hunts, np.maximum(np.round(logo_bookings * multiplier, -3), 1000.0), 0.0),
+        }
+        active = bookings > 0
+        labels = np.array([f"{q // 4}-Q{q % 4 + 1}" for q in quarters])
+        frames = []
+        for metric, values in targets.items():
+            rep_pos, quarter_pos = np.nonzero(active & (values > 0))
+            frames.append(pd.DataFrame({
+                "rep_id": self.reps["rep_id"].to_numpy()[rep_pos],
+                "period": labels[quarter_pos],
+                "metric": metric,
+                "target": values[rep_pos, quarter_pos],
+            }))
+        quotas = pd.concat(frames, ignore_index=True)
+        order = {"bookings": 0, "new_logos": 1, "new_logo_bookings": 2}
+        return quotas.sort_values(["rep_id", "metric", "period"], key=lambda c: c.map(order) if c.name == "metric" else c,
+                                  kind="stable").reset_index(drop=True)
+
+    def _full_quarter_scale(self, quarter_of: np.ndarray, quarters: np.ndarray) -> np.ndarray:
+        """Scale for quarters the months only partly cover, so a quota is a whole quarter's."""
+        covered = np.array([(quarter_of == q).sum() for q in quarters], dtype="float64")
+        return np.broadcast_to(3.0 / covered, (len(self.reps), len(quarters)))
+
+
+def quarter_index(month: Month) -> int:
+    """year * 4 + quarter - 1."""
+    return month.year * 4 + (month.month - 1) // 3
+
+
+def build_team(reps: int, months: int, rng: np.random.Generator, start: Month,
+               config: SynthConfig | None = None) -> Team:
+    """Draw a roster: roles in the configured shares, regions, teams, capability, mid-period
+    hires and leavers, discount tendency, forecast bias and MBO level, and the deal rates."""
+    config = config or SynthConfig()
+    roles = _roles(reps, config, rng)
+    region_names = list(config.regions)
+    region = np.asarray(region_names)[rng.choice(len(region_names), size=reps, p=_normalized(config.regions.values()))]
+    team = np.char.add(np.char.add(region.astype(str), " "), roles.astype(str))
+    capability = np.exp(config.capability_sigma * rng.standard_normal(reps))
+
+    hire, end = _employment(reps, months, start, config, rng)
+    employed = days_employed(start, months, hire, end) / month_days(start, months)[None, :]
+
+    season = np.array([config.quarter_seasonality[(start + m).ordinal % 3] for m in range(months)])
+    season = season / np.mean(config.quarter_seasonality)
+    per_month = np.array([config.deals_per_month[r] for r in roles]) * capability
+    mix = np.array([config.product_mix[r] for r in roles])
+    mix = mix / mix.sum(axis=1, keepdims=True)
+    new_logo = np.array([config.new_logo_share[r] for r in roles])
+    logo_split = np.stack([1 - new_logo, new_logo], axis=1)  # (reps, 2)
+    own_rate = (per_month[:, None, None, None] * season[None, :, None, None] * employed[:, :, None, None]
+                * mix[:, None, :, None] * logo_split[:, None, None, :])
+
+    full_period = np.isnat(hire) & np.isnat(end)
+    eligible, incoming = _incoming_splits(team, full_period, own_rate, config)
+
+    kind = rng.random(reps)
+    bias_type = np.where(kind < config.sandbagger_share, config.sandbagger_bias,
+                         np.where(kind < config.sandbagger_share + config.optimist_share, config.optimist_bias, 1.0))
+    forecast_bias = bias_type * np.exp(config.bias_sigma * rng.standard_normal(reps))
+    discount = np.clip(config.discount_mean + config.discount_sd * rng.standard_normal(reps), 0.0, config.discount_max)
+    mbo = np.clip(config.mbo_mean + config.mbo_rep_sd * rng.standard_normal(reps), 0.0, 1.0)
+    quota_noise = np.exp(config.quota_sigma * rng.standard_normal(reps))
+
+    width = max(3, len(str(reps)))
+    first = np.asarray(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), reps)]
+    last = np.asarray(LAST_NAMES)[rng.integers(0, len(LAST_NAMES), reps)]
+    salary = np.array([config.base_salary[r] for r in roles]) * (1 + 0.1 * rng.standard_normal(reps))
+    frame = pd.DataFrame({
+        "rep_id": [f"R{i + 1:0{width}d}" for i in range(reps)],
+        "name": np.char.add(np.char.add(first.astype(str), " "), last.astype(str)),
+        "role": roles,
+        "team": team,
+        "region": region,
+        "hire_date": pd.to_datetime(_first_hire_dates(hire, start, rng)),
+        "end_date": pd.to_datetime(end),
+        "base_salary": np.round(salary, -3),
+    })
+    return Team(config, start, months, frame, capability, own_rate, eligible, incoming, discount,
+                forecast_bias, mbo, config.quota_factor * quota_noise, employed)
+
+
+def _roles(reps: int, config: SynthConfig, rng: np.random.Generator) -> np.ndarray:
+    """Exactly the configured shares (rounded; the rest go to the first role), shuffled."""
+    names = list(config.role_shares)
+    shares = _normalized(config.role_shares.values())
+    counts = np.floor(shares * reps + 0.5).astype(int)
+    counts[0] += reps - counts.sum()
+    return rng.permutation(np.repeat(np.asarray(names), np.maximum(counts, 0)))
+
+
+def _normalized(values) -> np.ndarray:
+    array = np.asarray(list(values), dtype="float64")
+    return array / array.sum()
+
+
+def _employment(reps: int, months: int, start: Month, config: SynthConfig,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Hire dates of mid-period hires and end dates of leavers (NaT otherwise), datetime64[D].
+    Hires join in the second month or later, leavers go before the last month."""
+    first_day = np.datetime64(start.first_day, "D")
+    last_day = np.datetime64((start + (months - 1)).last_day, "D")
+    span = int((last_day - first_day).astype(int)) + 1
+    kind = rng.random(reps)
+    offset = rng.random(reps)
+    lo = min(31, span - 1)
+    hi = max(lo + 1, span - 31)
+    day = first_day + (lo + np.floor(offset * (hi - lo))).astype("int64").astype("timedelta64[D]")
+    hired = kind < config.hire_share
+    leaving = (kind >= config.hire_share) & (kind < config.hire_share + config.leaver_share)
+    nat = np.datetime64("NaT", "D")
+    return np.where(hired, day, nat), np.where(leaving, day, nat)
+
+
+def _first_hire_dates(hire: np.ndarray, start: Month, rng: np.random.Generator) -> np.ndarray:
+    """Reps employed from before the period get a hire date 2 months to 7 years earlier."""
+    before = np.datetime64(start.first_day, "D") - rng.integers(60, 2500, len(hire)).astype("timedelta64[D]")
+    return np.where(np.isnat(hire), before, hire)
+
+
+def _incoming_splits(team: np.ndarray, eligible_rep: np.ndarray, own_rate: np.ndarray,
+                     config: SynthConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Which reps share deals, and the rate of teammates' deals shared with each: a split deal
+    goes to one of the owner's eligible teammates, chosen uniformly."""
+    codes, team_index = np.unique(team, return_inverse=True)
+    members = np.bincount(team_index, weights=eligible_rep, minlength=len(codes))
+    eligible = eligible_rep & (members[team_index] >= 2)
+    shared = own_rate * np.where(eligible, config.split_share, 0.0)[:, None, None, None]
+    team_total = np.zeros((len(codes),) + own_rate.shape[1:])
+    np.add.at(team_total, team_index, shared)
+    others = np.maximum(members[team_index] - 1, 1)[:, None, None, None]
+    incoming = np.where(eligible[:, None, None, None], (team_total[team_index] - shared) / others, 0.0)
+    return eligible, incoming
+

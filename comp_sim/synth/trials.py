@@ -1,0 +1,593 @@
+"""Monte-Carlo trials as measure arrays, without deal rows.
+
+Cube arrays are float64 (trials, reps, months), stored period-major: each is allocated
+(months, trials, reps) and handed over as ``.transpose(1, 2, 0)``, the layout the engine's
+kernels (``engine/windows.py``) walk fastest.
+
+Model: a rep's credit rows in a month arrive as a Poisson count per segment (product x
+new-logo), sizes as in the deal generator. Segments that no measure of the run tells apart are
+merged. For each (month, segment, rep) a table of 256 equally likely outcomes holds the count
+(the Poisson quantile) and the credited amount (given the count, a lognormal matched to the
+mean and variance of a sum of that many deals), with the amounts corrected so the table's mean
+and variance are exactly the compound-Poisson ones. A trial draws one random byte per (month,
+segment, rep) and looks both up, so counts and amounts of a cell move together and a cell costs
+a byte, an index add and two lookups. ``avg_discount`` reads amount x the rep's mean discount of
+the segment; forecasts are ``bias x (w x bookings + (1 - w) x expected)`` as in the deal data;
+MBO scores are drawn per quarter.
+
+Trial ``t`` reads its random bytes from a fixed place of one PCG64 stream (the stream advanced
+by ``t`` x bytes per trial), so a chunk needs no other chunk, chunks can run in any order on any
+number of threads, and any chunk size gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from comp_sim.data.cube import FORECAST, MBO_COUNT, MBO_SUM, TARGET, Cube, DealMeasure
+from comp_sim.data.dataset import Dataset
+from comp_sim.engine.metrics import Needs
+from comp_sim.errors import Issue, UsageError
+from comp_sim.periods import Month, days_employed, month_days
+from comp_sim.synth.deals import as_month, team_and_deal_rngs
+from comp_sim.synth.model import SynthConfig, Team, build_team
+
+LEVELS = 256  # equally likely outcomes per cell: one random byte
+CHUNK_BYTES = 64 * 2**20  # measure arrays of one chunk, about
+ARRAYS_PER_CHUNK = 8  # measure arrays a chunk typically holds (for sizing chunks)
+SHRINK_DEALS = 10.0  # credit rows of prior weight when shrinking a rep's attainment to its team's
+TRIAL_STREAM = 2  # SeedSequence child the trials read (0 and 1 are the roster and its deals)
+MODELLED_COLUMNS = ("product", "new_logo")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """What the trials are drawn from, per rep, over ``months`` months from ``first_month``.
+
+    ``rate`` (reps, months, products, 2): expected credit rows per month by product and
+    new-logo (index 1); ``mean``, ``second``, ``discount`` (reps, products, 2): a credit row's
+    mean and second moment of the credited amount, and its amount-weighted mean discount."""
+
+    reps: pd.DataFrame
+    first_month: Month
+    months: int
+    products: tuple[str, ...]
+    rate: np.ndarray
+    mean: np.ndarray
+    second: np.ndarray
+    discount: np.ndarray
+    forecast_bias: np.ndarray  # (reps,); 0 where the data has no forecasts
+    forecast_weight: float
+    mbo_mean: np.ndarray  # (reps,)
+    mbo_sd: float
+    mbo_count: np.ndarray  # (reps, months) scores counted per month (1 in a quarter with a score)
+    mbo_bounds: tuple[float, float]  # scores are clipped to this range
+    targets: Dataset  # the quotas, as given
+
+    @property
+    def expected(self) -> np.ndarray:
+        """Expected credited bookings, (reps, months)."""
+        return (self.rate * self.mean[:, None]).sum(axis=(2, 3))
+
+    def over(self, values: np.ndarray, first: Month, months: int) -> np.ndarray:
+        """A (reps, months, ...) array re-indexed to ``months`` months from ``first`` (0 outside)."""
+        out = np.zeros((values.shape[0], months) + values.shape[2:])
+        offset = first - self.first_month
+        lo, hi = max(offset, 0), min(offset + months, self.months)
+        if hi > lo:
+            out[:, lo - offset: hi - offset] = values[:, lo:hi]
+        return out
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Merged (product, new-logo) cells that every measure of a run treats alike."""
+
+    cells: tuple[int, ...]  # flat indices into (products, 2)
+    count: bool  # some count measure reads it
+    measures: tuple[int, ...]  # indices of the deal measures that include it
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one run's chunks are drawn: segments, their outcome tables and the random bytes."""
+
+    measures: tuple[DealMeasure, ...]
+    segments: tuple[Segment, ...]
+    counts: np.ndarray  # (months, segments, reps * LEVELS) float32
+    amounts: np.ndarray  # (months, segments, reps * LEVELS) float32
+    discount: np.ndarray  # (segments, reps) mean discount
+    expected: np.ndarray  # (months, reps)
+    quarter_of: np.ndarray  # (months,) index of each month's calendar quarter
+    mbo_table: np.ndarray  # (reps * LEVELS,) float32
+    mbo_count: np.ndarray  # (months, reps)
+    targets: dict[str, np.ndarray]  # key -> (months, reps)
+    bias: np.ndarray  # (reps,)
+    weight: float
+
+    @property
+    def cell_bytes(self) -> int:
+        return self.counts.shape[0] * len(self.segments) * len(self.expected[0])
+
+    @property
+    def words_per_trial(self) -> int:
+        reps = self.expected.shape[1]
+        quarters = int(self.quarter_of.max(initial=-1)) + 1
+        return -(-(self.cell_bytes + quarters * reps) // 8)
+
+
+@dataclass
+class MonteCarloSource:
+    """Trials drawn around a roster (synthetic or real): a ``TrialSource`` for ``run_plans``."""
+
+    rates: Rates
+    trials: int
+    seed: int
+    chunk_trials: int | None = None
+    covered: list[Month] = field(default_factory=list)
+    label: str = ""
+    _layouts: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.trials < 1:
+            raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=self.trials))
+        if self.chunk_trials is not None and self.chunk_trials < 1:
+            raise UsageError(Issue("chunk_trials must be at least 1", path="chunk_trials", value=self.chunk_trials))
+
+    @classmethod
+    def synthetic(cls, reps: int, trials: int, seed: int, start: str | Month, config: SynthConfig | None = None,
+                  chunk_trials: int | None = None, *, months: int = 12) -> MonteCarloSource:
+        """Trials of a synthetic team: the roster ``synthesize(reps, months, seed)`` draws."""
+        if reps < 1:
+            raise UsageError(Issue("reps must be at least 1", path="synthetic", value=reps))
+        first = as_month(start)
+        team_rng, _ = team_and_deal_rngs(seed)
+        team = build_team(reps, months, team_rng, first, config)
+        covered = [first + m for m in range(months)]
+        return cls(rates_of_team(team), trials, seed, chunk_trials, covered, f"synthetic {reps} reps")
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset, trials: int, seed: int, chunk_trials: int | None = None,
+                     config: SynthConfig | None = None) -> MonteCarloSource:
+        """Trials around a real roster: its reps and quotas as given, each rep's level from its
+        bookings against quota (shrunk to its team), product and new-logo mix from the data."""
+        rates = rates_of_dataset(dataset, config or SynthConfig())
+        return cls(rates, trials, seed, chunk_trials, dataset.months_covered(),
+                   f"{dataset.source} (Monte-Carlo around its reps)")
+
+    @property
+    def reps(self) -> pd.DataFrame:
+        return self.rates.reps
+
+    def months_covered(self) -> list[Month]:
+        return list(self.covered)
+
+    def chunk_sizes(self) -> list[int]:
+        """Trials per chunk: ``chunk_trials``, or what keeps a chunk's arrays near CHUNK_BYTES."""
+        size = self.chunk_trials
+        if size is None:
+            cell = max(1, len(self.rates.reps)) * max(1, self.rates.months) * 8 * ARRAYS_PER_CHUNK
+            size = max(1, CHUNK_BYTES // cell)
+        size = min(size, self.trials)
+        full, rest = divmod(self.trials, size)
+        return [size] * full + ([rest] if rest else [])
+
+    def chunk(self, index: int, needed: Needs, first_month: Month, months: int) -> Cube:
+        """Trials ``sum(chunk_sizes()[:index])`` onwards, as a cube of every measure needed."""
+        sizes = self.chunk_sizes()
+        first_trial, trials = sum(sizes[:index]), sizes[index]
+        layout = self._layout(needed, first_month, months)
+        reps = len(self.rates.reps)
+        stream = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(TRIAL_STREAM,)))
+        stream.advance(first_trial * layout.words_per_trial)
+        draws = stream.random_raw(trials * layout.words_per_trial).view(np.uint8).reshape(trials, -1)
+        cells = draws[:, : layout.cell_bytes].reshape(trials, months, len(layout.segments), reps)
+        quarters = draws[:, layout.cell_bytes:].reshape(trials, -1)
+
+        measures = _draw_measures(layout, cells, months, trials, reps)
+        measures[MBO_SUM], measures[MBO_COUNT] = _draw_mbo(layout, quarters, months, trials, reps)
+        for key, values in layout.targets.items():
+            measures[key] = np.broadcast_to(values[:, None, :], (months, trials, reps))
+        rep_ids = tuple(self.rates.reps["rep_id"].astype(str))
+        return Cube(first_month, rep_ids, {k: v.transpose(1, 2, 0) for k, v in measures.items()}, trials)
+
+    def _layout(self, needed: Needs, first_month: Month, months: int) -> Layout:
+        key = (tuple(m.key for m in needed.deal_measures), tuple(needed.target_metrics), first_month, months)
+        with self._lock:
+            if key not in self._layouts:
+                self._layouts[key] = build_layout(self.rates, needed, first_month, months)
+            return self._layouts[key]
+
+
+def synthesize_trials(reps: int, months: int, trials: int, seed: int, *, start: str | Month = "2026-01",
+                      config: SynthConfig | None = None, chunk_trials: int | None = None) -> MonteCarloSource:
+    """Monte-Carlo trials of the synthetic team ``synthesize(reps, months, seed)`` draws."""
+    return MonteCarloSource.synthetic(reps, trials, seed, start, config, chunk_trials, months=months)
+
+
+def _draw_measures(layout: Layout, cells: np.ndarray, months: int, trials: int, reps: int) -> dict[str, np.ndarray]:
+    """Every deal measure and the forecast, (months, trials, reps), from the cell bytes."""
+    sums = [np.zeros((months, trials, reps)) for _ in layout.measures]
+    bookings = np.zeros((months, trials, reps))
+    forecast = np.empty((months, trials, reps))
+    base = np.arange(reps, dtype=np.intp) * LEVELS
+    index = np.empty((trials, reps), dtype=np.intp)
+    amount = np.empty((trials, reps), dtype=np.float32)
+    count = np.empty((trials, reps), dtype=np.float32)
+    scratch = np.empty((trials, reps))
+    for month in range(months):
+        for s, segment in enumerate(layout.segments):
+            np.add(cells[:, month, s, :], base, out=index)
+            np.take(layout.amounts[month, s], index, out=amount)
+            np.add(bookings[month], amount, out=bookings[month])
+            if segment.count:
+                np.take(layout.counts[month, s], index, out=count)
+            for m in segment.measures:
+                measure = layout.measures[m]
+                if measure.kind == "count":
+                    np.add(sums[m][month], count, out=sums[m][month])
+                elif measure.times:
+                    np.multiply(amount, layout.discount[s], out=scratch)
+                    np.add(sums[m][month], scratch, out=sums[m][month])
+                else:
+                    np.add(sums[m][month], amount, out=sums[m][month])
+        np.multiply(bookings[month], layout.weight * layout.bias, out=forecast[month])
+        np.add(forecast[month], (1 - layout.weight) * layout.bias * layout.expected[month], out=forecast[month])
+    out = {FORECAST: forecast}
+    for measure, values in zip(layout.measures, sums):
+        out[measure.key] = values
+    return out
+
+
+def _draw_mbo(layout: Layout, quarters: np.ndarray, months: int, trials: int,
+              reps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Quarterly MBO scores, repeated over the quarter's months where a score counts."""
+    base = np.arange(reps, dtype=np.intp) * LEVELS
+    scores = np.empty((months, trials, reps))
+    index = np.empty((trials, reps), dtype=np.intp)
+    score = np.empty((trials, reps), dtype=np.float32)
+    drawn = -1
+    for month in range(months):
+        quarter = int(layout.quarter_of[month])
+        if quarter != drawn:
+            np.add(quarters[:, quarter * reps: (quarter + 1) * reps], base, out=index)
+            np.take(layout.mbo_table, index, out=score)
+            drawn = quarter
+        np.multiply(score, layout.mbo_count[month], out=scores[month])
+    return scores, np.broadcast_to(layout.mbo_count[:, None, :], (months, trials, reps))
+
+
+def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -> Layout:
+    """Segments for the measures needed and their outcome tables over the requested months."""
+    measures = tuple({m.key: m for m in needed.deal_measures}.values())
+    members = np.stack([_membership(m, rates.products) for m in measures]) if measures else np.zeros((0, len(rates.products) * 2), bool)
+    rate = rates.over(rates.rate, first_month, months).reshape(len(rates.reps), months, -1)  # (reps, months, cells)
+    present = rate.sum(axis=(0, 1)) > 0
+    signatures: dict[tuple, list[int]] = {}
+    for cell in np.flatnonzero(present):
+        signatures.setdefault(tuple(members[:, cell]), []).append(int(cell))
+    segments = tuple(
+        Segment(tuple(cells), bool(any(measures[m].kind == "count" for m in np.flatnonzero(sig))),
+                tuple(int(m) for m in np.flatnonzero(sig)))
+        for sig, cells in signatures.items()
+    )
+    mean = rates.mean.reshape(len(rates.reps), -1)
+    second = rates.second.reshape(len(rates.reps), -1)
+    discount = rates.discount.reshape(len(rates.reps), -1)
+    reps = len(rates.reps)
+    counts = np.zeros((months, len(segments), reps * LEVELS), dtype=np.float32)
+    amounts = np.zeros_like(counts)
+    segment_discount = np.zeros((len(segments), reps))
+    for s, segment in enumerate(segments):
+        cells = list(segment.cells)
+        lam = rate[:, :, cells]  # (reps, months, cells)
+        weight = lam.sum(axis=1) * mean[:, cells]  # (reps, cells) expected amount
+        total = weight.sum(axis=1)
+        segment_discount[s] = np.divide((weight * discount[:, cells]).sum(axis=1), total,
+                                        out=np.zeros(reps), where=total > 0)
+        seg_rate = lam.sum(axis=2)  # (reps, months)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            seg_mean = np.where(seg_rate > 0, (lam * mean[:, None, cells]).sum(axis=2) / seg_rate, 0.0)
+            seg_second = np.where(seg_rate > 0, (lam * second[:, None, cells]).sum(axis=2) / seg_rate, 0.0)
+        for month in range(months):
+            count, amount = outcome_table(seg_rate[:, month], seg_mean[:, month], seg_second[:, month])
+            counts[month, s] = count.ravel()
+            amounts[month, s] = amount.ravel()
+
+    quarter_ordinal = np.array([(first_month + m).ordinal // 3 for m in range(months)])
+    quarter_of = quarter_ordinal - quarter_ordinal.min()
+    levels = (np.arange(LEVELS) + 0.5) / LEVELS
+    mbo_table = np.clip(rates.mbo_mean[:, None] + rates.mbo_sd * inverse_normal(levels)[None, :], *rates.mbo_bounds)
+    target_cube = rates.targets.cube((), needed.target_metrics, first_month, months)
+    targets = {TARGET + t: target_cube.measures[TARGET + t][0].T.copy() for t in needed.target_metrics}
+    return Layout(
+        measures=measures, segments=segments, counts=counts, amounts=amounts, discount=segment_discount,
+        expected=rates.over(rates.expected, first_month, months).T.copy(), quarter_of=quarter_of,
+        mbo_table=mbo_table.astype(np.float32).ravel(),
+        mbo_count=rates.over(rates.mbo_count, first_month, months).T.copy(),
+        targets=targets, bias=rates.forecast_bias, weight=rates.forecast_weight,
+    )
+
+
+def _membership(measure: DealMeasure, products: tuple[str, ...]) -> np.ndarray:
+    """Which (product, new-logo) cells a measure adds up, (products * 2,) bool; a UsageError
+    names the plan metric when it reads a column the trials do not model."""
+    who = f"plan metric '{measure.source}'" if measure.source else f"measure {measure.key}"
+    problem = None
+    if measure.kind == "sum" and measure.column != "amount":
+        problem = f"adds up deals column '{measure.column}'"
+    elif measure.times not in (None, "discount"):
+        problem = f"multiplies by deals column '{measure.times}'"
+    else:
+        other = [c for c, _ in measure.where if c not in MODELLED_COLUMNS]
+        if other:
+            problem = f"filters on deals column '{other[0]}'"
+    if problem:
+        raise UsageError(Issue(
+            f"{who} {problem}; Monte-Carlo trials model deals by {' and '.join(MODELLED_COLUMNS)} only, "
+            "summing amount (or amount x discount): run this plan on historical data (trials = 1)",
+            path=f"metrics.{measure.source}" if measure.source else measure.key))
+    keep = np.ones((len(products), 2), dtype=bool)
+    for column, wanted in measure.where:
+        if column == "product":
+            keep &= np.isin(np.asarray(products, dtype=object), [str(v) for v in wanted])[:, None]
+        else:
+            flags = [v for v in wanted if isinstance(v, bool)]
+            keep &= np.array([False in flags, True in flags])[None, :]
+    return keep.ravel()
+
+
+def outcome_table(rate: np.ndarray, mean: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(count, amount) at LEVELS equally likely quantiles, each (reps, LEVELS) float32.
+
+    The count is the Poisson(rate) quantile; the amount given n deals is lognormal with the mean
+    and variance of n deal sizes (mean, second moment given); the positive amounts are then
+    stretched so the table's mean is rate x mean and its variance rate x second exactly.
+
+    >>> count, amount = outcome_table(np.array([0.5]), np.array([100.0]), np.array([20000.0]))
+    >>> round(float(count.mean()), 2), round(float(amount.astype(float).mean()), 6), round(float(amount.astype(float).var()))
+    (0.5, 50.0, 10000)
+    """
+    reps = rate.size
+    levels = (np.arange(LEVELS) + 0.5) / LEVELS
+    top = int(np.ceil(rate.max(initial=0.0) + 12 * np.sqrt(rate.max(initial=0.0)) + 12))
+    pmf = np.empty((reps, top + 1))
+    pmf[:, 0] = np.exp(-rate)
+    for k in range(1, top + 1):
+        pmf[:, k] = pmf[:, k - 1] * rate / k
+    cdf = np.cumsum(pmf, axis=1)
+    rows = np.arange(reps)[:, None] * 2.0  # rows apart, so one sorted search serves them all
+    found = np.searchsorted((cdf + rows).ravel(), (levels[None, :] + rows).ravel(), side="left")
+    count = np.minimum(found.reshape(reps, LEVELS) - np.arange(reps)[:, None] * (top + 1), top)
+    below = np.take_along_axis(np.concatenate([np.zeros((reps, 1)), cdf], axis=1), count, axis=1)
+    within = (levels[None, :] - below) / np.take_along_axis(pmf, count, axis=1)
+    within = np.clip(within, 1e-9, 1 - 1e-9)
+    n = np.maximum(count, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cv2 = np.where(mean > 0, second / (mean * mean) - 1.0, 0.0)
+    sigma2 = np.log1p(np.maximum(cv2, 0.0)[:, None] / n)
+    amount = np.where(count > 0, n * mean[:, None] * np.exp(np.sqrt(sigma2) * inverse_normal(within) - sigma2 / 2), 0.0)
+    amount = _match_moments(amount, count > 0, rate * mean, rate * second)
+    return count.astype(np.float32), amount.astype(np.float32)
+
+
+def _match_moments(amount: np.ndarray, positive: np.ndarray, target_mean: np.ndarray,
+                   target_var: np.ndarray) -> np.ndarray:
+    """Stretch each row's positive entries (a + b x amount) to the target mean and variance."""
+    share = positive.mean(axis=1)
+    ok = share > 0
+    safe = np.where(ok, share, 1.0)
+    n_pos = np.maximum(positive.sum(axis=1), 1)
+    pos_mean = np.where(positive, amount, 0.0).sum(axis=1) / n_pos
+    pos_var = np.where(positive, (amount - pos_mean[:, None]) ** 2, 0.0).sum(axis=1) / n_pos
+    centre = target_mean / safe
+    wanted = (target_var + target_mean ** 2) / safe - centre ** 2
+    scale = np.sqrt(np.divide(np.maximum(wanted, 0.0), pos_var, out=np.ones_like(pos_var), where=pos_var > 0))
+    stretched = centre[:, None] + scale[:, None] * (amount - pos_mean[:, None])
+    return np.where(positive & ok[:, None], np.maximum(stretched, 0.0), 0.0)
+
+
+def inverse_normal(p: np.ndarray) -> np.ndarray:
+    """The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
+
+    >>> [round(float(x), 6) for x in inverse_normal(np.array([0.025, 0.5, 0.975]))]
+    [-1.959964, 0.0, 1.959964]
+    """
+    a = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+         1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00)
+    b = (-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+         6.680131188771972e+01, -1.328068155288572e+01)
+    c = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+         -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00)
+    d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00)
+    p = np.asarray(p, dtype="float64")
+    tail_p = np.minimum(p, 1 - p)
+    r = np.sqrt(-2 * np.log(np.where(tail_p < 0.02425, tail_p, 0.5)))
+    tail = (((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5]) / \
+        ((((d[0] * r + d[1]) * r + d[2]) * r + d[3]) * r + 1)
+    s = p - 0.5
+    t = s * s
+    centre = (((((a[0] * t + a[1]) * t + a[2]) * t + a[3]) * t + a[4]) * t + a[5]) * s / \
+        (((((b[0] * t + b[1]) * t + b[2]) * t + b[3]) * t + b[4]) * t + 1)
+    return np.where(tail_p < 0.02425, np.where(p < 0.5, tail, -tail), centre)
+
+
+def rates_of_team(team: Team) -> Rates:
+    """The synthetic team's rates, as the deal generator draws them."""
+    rate, mean, second = team.credit_moments()
+    config = team.config
+    reps = len(team.reps)
+    quarter = np.array([(team.first_month + m).ordinal // 3 for m in range(team.months)])
+    _, position = np.unique(quarter, return_inverse=True)
+    active = np.zeros((reps, position.max() + 1))
+    np.add.at(active.T, position, team.employed.T)
+    targets = Dataset.from_frames(team.reps, quotas=team.quotas(), source="synthetic")
+    return Rates(
+        reps=team.reps, first_month=team.first_month, months=team.months, products=config.products,
+        rate=rate, mean=mean, second=second, discount=_team_discount(team),
+        forecast_bias=team.forecast_bias, forecast_weight=config.forecast_weight,
+        mbo_mean=team.mbo_mean, mbo_sd=config.mbo_quarter_sd,
+        mbo_count=(active[:, position] > 0).astype("float64"), mbo_bounds=(0.0, 1.0), targets=targets,
+    )
+
+
+def _team_discount(team: Team) -> np.ndarray:
+    """Amount-weighted mean discount of a rep's deals by product, (reps, products, 2): the deal
+    generator's clip(tendency + slope x log size + noise) averaged by Gauss-Hermite quadrature."""
+    config = team.config
+    nodes, weights = np.polynomial.hermite_e.hermegauss(24)
+    weights = weights / weights.sum()
+    sigma = np.asarray(config.deal_size_sigma)[:, None, None]  # (products, size node, noise node)
+    log_size = sigma * nodes[None, :, None]
+    noise = config.discount_noise * nodes[None, None, :]
+    size_weight = np.exp(log_size) * weights[None, :, None] * weights[None, None, :]
+    discount = np.clip(team.discount_tendency[:, None, None, None] + config.discount_slope * log_size[None]
+                       + noise[None], 0.0, config.discount_max)
+    mean = (discount * size_weight[None]).sum(axis=(2, 3)) / size_weight.sum(axis=(1, 2))[None]
+    return np.repeat(mean[:, :, None], 2, axis=2)
+
+
+def rates_of_dataset(dataset: Dataset, config: SynthConfig) -> Rates:
+    """Rates around a loaded roster (see ``MonteCarloSource.from_dataset``)."""
+    reps, deals = dataset.reps, dataset.deals
+    covered = dataset.months_covered()
+    if not covered:
+        raise UsageError(Issue("Monte-Carlo trials around data need deals or quotas to learn from",
+                               source=dataset.source))
+    first, months = covered[0], covered[-1] - covered[0] + 1
+    n_reps = len(reps)
+    rep_pos = pd.Index(reps["rep_id"].astype(str)).get_indexer(deals["rep_id"].astype(str))
+    credited = (deals["amount"] * deals["split"]).to_numpy(dtype="float64")
+    rows = (deals["split"].to_numpy() > 0) & (rep_pos >= 0)
+    product_names = deals["product"].astype("string").fillna("")
+    products = tuple(sorted(product_names[rows].unique().tolist())) or ("",)
+    product_pos = pd.Index(products).get_indexer(product_names)
+    cell = product_pos * 2 + deals["new_logo"].to_numpy(dtype=bool).astype(int)
+    n_cells = len(products) * 2
+    rep_pos, credited, cell = rep_pos[rows], credited[rows], cell[rows]
+    discount = deals["discount"].to_numpy(dtype="float64")[rows]
+
+    row_count = np.bincount(cell, minlength=n_cells).astype("float64")
+    safe_count = np.maximum(row_count, 1)
+    cell_mean = np.bincount(cell, weights=credited, minlength=n_cells) / safe_count
+    cell_second = np.bincount(cell, weights=credited ** 2, minlength=n_cells) / safe_count
+    cell_amount = np.bincount(cell, weights=credited, minlength=n_cells)
+    cell_discount = np.divide(np.bincount(cell, weights=credited * discount, minlength=n_cells), cell_amount,
+                              out=np.zeros(n_cells), where=cell_amount > 0)
+
+    role = reps["role"].astype(str)
+    role_codes, role_of = np.unique(role.to_numpy(), return_inverse=True)
+    role_amount = np.zeros((len(role_codes), n_cells))
+    np.add.at(role_amount, (role_of[rep_pos], cell), credited)
+    role_total = role_amount.sum(axis=1, keepdims=True)
+    overall = cell_amount / max(cell_amount.sum(), 1e-12)
+    mix = np.where(role_total > 0, role_amount / np.where(role_total > 0, role_total, 1.0), overall[None, :])
+
+    quota_cube = dataset.cube((), ("bookings",), first, months)
+    quota = quota_cube.measures[TARGET + "bookings"][0]  # (reps, months)
+    hire = pd.to_datetime(reps["hire_date"]).to_numpy().astype("datetime64[D]")
+    end = pd.to_datetime(reps["end_date"]).to_numpy().astype("datetime64[D]")
+    employed = days_employed(first, months, hire, end) / month_days(first, months)[None, :]
+    bookings = np.bincount(rep_pos, weights=credited, minlength=n_reps)
+    rep_rows = np.bincount(rep_pos, minlength=n_reps).astype("float64")
+    expected = _expected_bookings(reps, bookings, rep_rows, quota, employed, first, config)
+
+    rate = expected[:, :, None] * mix[role_of][:, None, :] / np.where(cell_mean > 0, cell_mean, 1.0)[None, None, :]
+    rep_discount_amount = np.bincount(rep_pos, weights=credited * discount, minlength=n_reps)
+    overall_discount = rep_discount_amount.sum() / max(bookings.sum(), 1e-12)
+    prior = SHRINK_DEALS * (cell_amount.sum() / max(row_count.sum(), 1))
+    rep_discount = (rep_discount_amount + prior * overall_discount) / (bookings + prior)
+    factor = rep_discount / overall_discount if overall_discount > 0 else np.ones(n_reps)
+    rep_cell_discount = np.clip(cell_discount[None, :] * factor[:, None], 0.0, 1.0)
+
+    return Rates(
+        reps=reps, first_month=first, months=months, products=products,
+        rate=rate.reshape(n_reps, months, len(products), 2),
+        mean=np.broadcast_to(cell_mean, (n_reps, n_cells)).reshape(n_reps, len(products), 2).copy(),
+        second=np.broadcast_to(cell_second, (n_reps, n_cells)).reshape(n_reps, len(products), 2).copy(),
+        discount=rep_cell_discount.reshape(n_reps, len(products), 2),
+        forecast_bias=_forecast_bias(dataset, first, months, credited, rep_pos),
+        forecast_weight=config.forecast_weight,
+        **_mbo_of(dataset, first, months),
+        targets=dataset,
+    )
+
+
+def _expected_bookings(reps: pd.DataFrame, bookings: np.ndarray, rep_rows: np.ndarray, quota: np.ndarray,
+                       employed: np.ndarray, first: Month, config: SynthConfig) -> np.ndarray:
+    """Expected credited bookings (reps, months): the rep's attainment so far (shrunk to its
+    team's by SHRINK_DEALS credit rows) x its quota, shaped by the quarter's seasonality; a rep
+    without a quota books its own monthly average (shrunk the same way)."""
+    team = reps["team"].astype("string").fillna(reps["role"].astype(str)).to_numpy()
+    team_codes, team_of = np.unique(team.astype(str), return_inverse=True)
+    quota_total = quota.sum(axis=1)
+    with_quota = quota_total > 0
+    active_months = employed.sum(axis=1)
+
+    def shrunk(value: np.ndarray, usable: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        team_num = np.bincount(team_of, weights=np.where(usable, numerator, 0.0), minlength=len(team_codes))
+        team_den = np.bincount(team_of, weights=np.where(usable, denominator, 0.0), minlength=len(team_codes))
+        overall = np.where(usable, numerator, 0.0).sum() / max(np.where(usable, denominator, 0.0).sum(), 1e-12)
+        team_value = np.where(team_den > 0, team_num / np.where(team_den > 0, team_den, 1.0), overall)[team_of]
+        return (rep_rows * value + SHRINK_DEALS * team_value) / (rep_rows + SHRINK_DEALS)
+
+    attainment = shrunk(np.divide(bookings, quota_total, out=np.zeros_like(bookings), where=with_quota),
+                        with_quota, bookings, quota_total)
+    monthly = shrunk(np.divide(bookings, active_months, out=np.zeros_like(bookings), where=active_months > 0),
+                     active_months > 0, bookings, active_months)
+    months = quota.shape[1]
+    season = np.array([config.quarter_seasonality[(first + m).ordinal % 3] for m in range(months)])
+    season = season / np.mean(config.quarter_seasonality)
+    from_quota = attainment[:, None] * quota * season[None, :]
+    from_average = monthly[:, None] * employed * season[None, :]
+    return np.where(with_quota[:, None], from_quota, from_average) * (employed > 0)
+
+
+def _forecast_bias(dataset: Dataset, first: Month, months: int, credited: np.ndarray,
+                   rep_pos: np.ndarray) -> np.ndarray:
+    """Each rep's forecast / bookings over the months it forecast, shrunk towards 1 (3 months of
+    prior weight); 0 for everyone when the data has no forecasts (then none are drawn)."""
+    n_reps = len(dataset.reps)
+    if dataset.forecasts.empty:
+        return np.zeros(n_reps)
+    forecast = dataset.cube((), (), first, months).measures[FORECAST][0]
+    forecast_months = forecast > 0
+    dates = pd.to_datetime(dataset.deals["close_date"])
+    month_pos = ((dates.dt.year * 12 + dates.dt.month - 1).to_numpy() - first.ordinal)
+    keep = (dataset.deals["split"].to_numpy() > 0) & (pd.Index(dataset.reps["rep_id"].astype(str))
+                                                     .get_indexer(dataset.deals["rep_id"].astype(str)) >= 0)
+    month_pos = month_pos[keep]
+    inside = (month_pos >= 0) & (month_pos < months)
+    actual = np.zeros((n_reps, months))
+    np.add.at(actual, (rep_pos[inside], month_pos[inside]), credited[inside])
+    given = np.where(forecast_months, forecast, 0.0).sum(axis=1)
+    booked = np.where(forecast_months, actual, 0.0).sum(axis=1)
+    ratio = np.divide(given, booked, out=np.ones(n_reps), where=booked > 0)
+    weight = forecast_months.sum(axis=1)
+    return np.clip((weight * ratio + 3.0) / (weight + 3.0), 0.3, 3.0)
+
+
+def _mbo_of(dataset: Dataset, first: Month, months: int) -> dict:
+    """Each rep's mean MBO score and the spread of scores around it; where scores count."""
+    n_reps = len(dataset.reps)
+    count = dataset.cube((), (), first, months).measures[MBO_COUNT][0]
+    mbo = dataset.mbo
+    if mbo.empty:
+        return {"mbo_mean": np.zeros(n_reps), "mbo_sd": 0.0, "mbo_count": count, "mbo_bounds": (0.0, 0.0)}
+    pos = pd.Index(dataset.reps["rep_id"].astype(str)).get_indexer(mbo["rep_id"].astype(str))
+    score = mbo["score"].to_numpy(dtype="float64")
+    known = pos >= 0
+    total = np.bincount(pos[known], weights=score[known], minlength=n_reps)
+    rows = np.bincount(pos[known], minlength=n_reps)
+    mean = np.divide(total, rows, out=np.full(n_reps, score[known].mean() if known.any() else 0.0), where=rows > 0)
+    spread = float(np.sqrt(np.mean((score[known] - mean[pos[known]]) ** 2))) if known.any() else 0.0
+    bounds = (float(score[known].min()), float(score[known].max())) if known.any() else (0.0, 0.0)
+    return {"mbo_mean": mean, "mbo_sd": spread, "mbo_count": count, "mbo_bounds": bounds}
+
+
+__all__ = ["MonteCarloSource", "Rates", "synthesize_trials", "outcome_table", "inverse_normal"]
