@@ -283,6 +283,13 @@ def _severity(amount: float, ti: float) -> Severity:
     return "medium" if amount >= MEDIUM_SHARE_OF_TI * ti else "low"
 
 
+def _measurements(component: Any) -> str:
+    if component.cumulative:
+        return "plan-year (year to date) measurements"
+    return {"month": "monthly", "quarter": "quarterly", "half": "half-yearly", "year": "annual"}[
+        component.measure] + " measurements"
+
+
 def _grain(component: Any) -> str:
     return "year to date" if component.cumulative else component.measure
 
@@ -462,7 +469,7 @@ def check_reach(ctx: _Context) -> Iterable[PlanWarning]:
                 ("excellence", False): "nearly everyone reaches it, so the top rate is paid as routine",
             }[(kind, few)]
             message = (f"the {kind} of '{component.id}' at {component.metric} {point:g} is reached in "
-                       f"{share:.0%} of {_grain(component)} measurements of {ctx.population.reps} reps: {effect}.")
+                       f"{share:.0%} of the {_measurements(component)} of {ctx.population.reps} reps: {effect}.")
             fix = (f"move it so that between {REACH_LOW:.0%} and {REACH_HIGH:.0%} of reps reach it "
                    f"(the {int(REACH_LOW * 100)}th..{int(REACH_HIGH * 100)}th percentile of {component.metric} "
                    f"is {np.percentile(values, REACH_LOW * 100):.2f}..{np.percentile(values, REACH_HIGH * 100):.2f}).")
@@ -552,8 +559,8 @@ def check_sandbagging(ctx: _Context) -> Iterable[PlanWarning]:
                    f"forecast who holds those deals back to land on it earns {_money(sandbagger)} "
                    f"against {_money(honest)} for closing them (accuracy pays {_money(gain)}, the "
                    f"bookings given up cost {_money(bookings_loss)}), so forecasts end up moving close dates.")
-        fix = ("weigh accuracy well below the bookings terms, or pay it only once bookings reach the "
-               "forecast (a curve that holds at 1.0 above 100% of forecast via a gate on attainment).")
+        fix = (f"weigh accuracy well below the bookings terms, or gate it on quota (gate: {{metric: "
+               f"attainment, min: 1.0}} applied to '{c.id}') so holding deals back costs the accuracy pay too.")
         yield ctx.warn("forecast-sandbagging", "high" if net > 0 else "medium", ("components", i, "metric"),
                        message, fix,
                        {"ti": ref.ti, "ahead": SANDBAG_AHEAD, "honest_pay": honest, "sandbagger_pay": sandbagger,
