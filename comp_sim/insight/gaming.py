@@ -191,8 +191,8 @@ Strategy = tuple[str, Callable[[_Year], str], Callable[..., tuple[Dataset, pd.Se
 
 STRATEGIES: list[Strategy] = [
     ("pull_forward",
-     lambda y: f"each rep closes the first deal of each {y.grain}'s first month a month early, "
-               f"in the previous {y.grain}",
+     lambda y: f"each rep closes the first deal of each {y.grain}'s first month on the last day "
+               f"of the previous {y.grain}",
      pull_forward),
     ("push_out",
      lambda y: f"each rep holds the last deal of each {y.grain}'s last month into the next {y.grain}",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from comp_sim.plan.models import (
     TargetComponent,
     TiersComponent,
 )
+
+if TYPE_CHECKING:
+    from comp_sim.api import Simulation
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -131,7 +134,8 @@ class _Context:
 # --------------------------------------------------------------------------- entry point
 
 
-def lint_plan(source: str | Path | Plan | LocatedPlan, population: Any = None) -> list[PlanWarning]:
+def lint_plan(source: str | Path | Plan | LocatedPlan,
+              population: Simulation | None | Literal[False] = None) -> list[PlanWarning]:
     """Warnings for a plan file (or text, or Plan), most severe first.
 
     ``population`` is a ``comp_sim.api.Simulation`` holding a run of this plan over data; None
@@ -181,7 +185,10 @@ def _sample_run(plan: Plan) -> tuple[Any, str]:
     covered = dataset.reps["role"].astype(str).isin(list(plan.roles))
     if not covered.any():
         return None, f"the bundled sample has no rep of roles {', '.join(plan.roles)}"
-    return api.simulate([plan], dataset), ""
+    try:
+        return api.simulate([plan], dataset), ""
+    except DataError as exc:
+        return None, f"the plan cannot run on the bundled sample ({str(exc).splitlines()[0]})"
 
 
 def _skipped_note(located: LocatedPlan, why: str) -> PlanWarning:
@@ -253,8 +260,8 @@ def annual_pay(component: Any, attainment: np.ndarray, reference: Reference) -> 
     attainment = np.asarray(attainment, dtype="float64")
     if isinstance(component, TargetComponent) and component.metric == "attainment":
         return fraction(component, attainment) * component.weight * reference.ti
-    months = MONTHS_PER["year" if component.cumulative else component.measure]
-    windows = PLAN_YEAR_MONTHS // months
+    windows = PLAN_YEAR_MONTHS // MONTHS_PER[component.measure]
+    months = PLAN_YEAR_MONTHS if component.cumulative else MONTHS_PER[component.measure]
     quota = reference.window_quota(months)
     if quota is None:
         return None
@@ -262,8 +269,10 @@ def annual_pay(component: Any, attainment: np.ndarray, reference: Reference) -> 
         return fraction(component, attainment * quota) * component.weight * reference.ti
     if isinstance(component, CommissionComponent) and component.commission.basis == "bookings":
         basis = attainment * quota
-        money = primitives.commission(basis, component.commission, quota=np.full_like(basis, quota))
-        return money * (1 if component.cumulative else windows)
+        quotas = np.full_like(basis, quota)
+        if component.cumulative:  # the year's money, its cap x the periods of the year
+            return primitives.commission(basis, component.commission, quota=quotas, periods=windows)
+        return primitives.commission(basis, component.commission, quota=quotas) * windows
     return None
 
 
@@ -392,7 +401,8 @@ def check_uncapped(ctx: _Context) -> Iterable[PlanWarning]:
         if where is None:
             continue
         pay = annual_pay(component, np.array([2.0, 3.0]), ref)
-        if pay is None and isinstance(component, TargetComponent):
+        if pay is None and isinstance(component, TargetComponent) and ctx.plan.metric_kind(component.metric) == "ratio":
+            # a ratio metric (logo attainment, a mix) is at target at 1.0
             pay = fraction(component, np.array([2.0, 3.0])) * component.weight * ref.ti
         figures: dict[str, Any] = {"ti": ref.ti}
         text = ""

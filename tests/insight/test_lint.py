@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from comp_sim import api
 from comp_sim.api import simulate
 from comp_sim.data.dataset import Dataset
 from comp_sim.insight.lint import PlanWarning, lint_plan, render_warnings
@@ -131,6 +132,21 @@ def test_uncapped_extending_curve_pays_at_2x_and_3x():
     assert "uncapped" not in ids(lint(plan(held)))
 
 
+def test_uncapped_commission_needs_the_population_quota():
+    commission = {"id": "commission", "measure": "quarter",
+                  "commission": {"relative_to": "quota", "bands": [{"to": 1.0, "rate": 0.05}, {"rate": 0.10}]}}
+    p = plan(LINEAR_YEAR, commission, modifiers=[NO_DISCOUNT_TERM])
+    warning = only(lint(p, simulate([p], population_data())), "uncapped")
+    # quarterly quota 25,000; at 2x: 0.05 x 25,000 + 0.10 x 25,000 = 3,750 a quarter, 15,000 a year;
+    # at 3x: 1,250 + 0.10 x 50,000 = 6,250 a quarter, 25,000 a year
+    assert (warning.figures["pay_at_2x"], warning.figures["pay_at_3x"]) == pytest.approx((15_000, 25_000))
+    assert warning.path == "components[1].commission.bands[1]"
+    # without a population there is no quota to put money on: the warning stands without figures
+    assert "pay_at_2x" not in only(lint(p), "uncapped").figures
+    capped = {**commission, "commission": {**commission["commission"], "cap": 5_000}}
+    assert "uncapped" not in ids(lint(plan(LINEAR_YEAR, capped)))
+
+
 # --------------------------------------------------------------------------- weights
 
 
@@ -190,6 +206,24 @@ def test_tier_threshold_is_reached_only_above_its_edge():
     p = plan(higher, modifiers=[NO_DISCOUNT_TERM], cap={"multiple_of_ti": 2})
     warning = only(lint(p, simulate([p], population_data())), "threshold-reach")
     assert warning.figures["share_reaching"] == 0.0  # 1.5 is not above 1.5
+
+
+def test_without_a_population_lint_runs_the_plan_over_the_bundled_sample(monkeypatch):
+    monkeypatch.setattr(api, "load_data", lambda source=None, mapping=None: population_data())
+    misset = plan({**LINEAR_YEAR, "curve": {"points": [[0.5, 0.25], [1.0, 1.0], [1.55, 2.0]], "beyond": "hold"}},
+                  modifiers=[NO_DISCOUNT_TERM])
+    warnings = lint_plan(misset)
+    assert only(warnings, "excellence-reach").figures["reps"] == 10
+    assert "population-skipped" not in ids(warnings)
+    # a plan the sample cannot run (no new-logo targets to divide by) is linted without it
+    logos = {"id": "logos", "weight": 1.0, "metric": "logo_attainment", "measure": "year",
+             "curve": {"points": [[0, 0], [1, 1]], "beyond": "hold"}}
+    broken = plan(logos, metrics={"logo_attainment": {"ratio": ["new_logos", "target.new_logos"]}})
+    monkeypatch.setattr(api, "load_data", lambda source=None, mapping=None: Dataset.from_frames(
+        population_data().reps, deals=population_data().deals.assign(new_logo=True),
+        quotas=population_data().quotas))
+    note = only(lint_plan(broken), "population-skipped")
+    assert "cannot run on the bundled sample" in note.message
 
 
 def test_population_checks_skipped_with_a_note_when_no_rep_is_covered():
