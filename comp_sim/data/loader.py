@@ -50,6 +50,7 @@ SPLIT_TOLERANCE = 1e-9
 EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31")
 DATE_RULE = "must be a date written YYYY-MM-DD, from 1900 to 2200"
 PERIOD_RULE = "must be a period written 2027-03, 2027-Q1, 2027-H1 or 2027"
+NOT_UTF8 = "cannot read as CSV: the file is not UTF-8 text (save it as \"CSV UTF-8\")"
 BOOL_RULE = "must be true or false (or yes/no, 1/0)"
 
 
@@ -124,8 +125,12 @@ def _locate(source: Any, mapping: Mapping | None, report: _Report) -> tuple[dict
             places[table] = given[0]
     if "reps" not in found and not report.issues:
         files = ", ".join(_names(Path(label))) if not isinstance(source, AnyMapping) else ", ".join(map(str, source))
+        hint = ""
+        if mapping is None and not isinstance(source, AnyMapping):
+            yaml_files = [name for name in _names(Path(label)) if name.endswith((".yaml", ".yml"))]
+            hint = f"; {yaml_files[0]} may be the column mapping this export needs" if yaml_files else ""
         report.issue("no reps table: it is required, as reps.csv, reps.parquet, reps.xlsx or a 'reps' sheet "
-                     f"of a workbook (found: {files or 'nothing'})", source=label)
+                     f"of a workbook (found: {files or 'nothing'}){hint}", source=label)
     return places, label
 
 
@@ -250,6 +255,8 @@ def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame,
     except _Unreadable:
         raise
     except Exception as exc:  # any failure to parse the file is reported as unreadable
+        if "invalid UTF8" in str(exc):
+            raise _Unreadable(NOT_UTF8) from None
         kind = {".csv": "CSV", ".parquet": "a Parquet file", ".xlsx": "an .xlsx workbook"}[path.suffix.lower()]
         raise _Unreadable(f"cannot read as {kind}: {_reason(exc)}") from None
 
@@ -267,7 +274,7 @@ def _read_csv(path: Path, table: str, rules: TableMapping) -> pd.DataFrame:
     )
     binary = [f.name for f in arrow.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
     if binary:
-        raise _Unreadable(f"column '{binary[0]}' is not UTF-8 text; save the file as CSV UTF-8")
+        raise _Unreadable(NOT_UTF8)
     return arrow.to_pandas(date_as_object=False)
 
 
@@ -280,7 +287,7 @@ def _read_sheet(path: Path, sheet: str | None, table: str) -> pd.DataFrame:
     if sheet not in sheets:
         wanted = f"'{sheet}'" if sheet else f"'{table}'"
         raise _Unreadable(f"no sheet named {wanted} in this workbook (sheets: {', '.join(sheets)})")
-    frame = book.parse(sheet, dtype=object, keep_default_na=False, na_values=[""])
+    frame = pd.read_excel(book, sheet_name=sheet, dtype=object, keep_default_na=False, na_values=[""])
     if not len(frame.columns):
         raise _Unreadable(f"sheet '{sheet}' is empty: it needs a header row naming the columns "
                           f"(at least {', '.join(REQUIRED[table])})")
@@ -408,8 +415,9 @@ def _convert(t: _Table, report: _Report) -> pd.DataFrame:
             frame[column] = text_values(raw)
             empty = (frame[column].isna() | (frame[column] == "")).to_numpy(dtype=bool)
         elif column in NUMBERS:
-            frame[column], bad = _numbers(raw)
+            frame[column], bad, infinite = _numbers(raw)
             report.rows(t, column, bad, "must be a number")
+            report.rows(t, column, infinite, "must be a finite number")
             _range(t, column, frame[column], report)
             empty = raw.isna().to_numpy(dtype=bool)
         elif column in DATES:
@@ -432,14 +440,17 @@ def _convert(t: _Table, report: _Report) -> pd.DataFrame:
     return frame
 
 
-def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Numbers as float64; which cells are not numbers, and which are infinite."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         numbers = raw.astype("float64")
     else:
         cleaned = raw.str.strip() if isinstance(raw.dtype, pd.StringDtype) else raw
         numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-    bad = raw.notna().to_numpy(dtype=bool) & ~np.isfinite(numbers.to_numpy())
-    return numbers.where(~bad), bad
+    values = numbers.to_numpy()
+    bad = raw.notna().to_numpy(dtype=bool) & np.isnan(values)
+    infinite = np.isinf(values)
+    return numbers.where(~infinite), bad, infinite
 
 
 def _range(t: _Table, column: str, numbers: pd.Series, report: _Report) -> None:
