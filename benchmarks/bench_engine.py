@@ -1,0 +1,183 @@
+"""Benchmark: balanced-2027 over synthetic Monte-Carlo trials, at three sizes.
+
+Run: ``.venv/bin/python benchmarks/bench_engine.py [--sizes 100x1000,1000x10000,10000x1000]``.
+Each size runs in a fresh process and prints one line: wall seconds in all, split into drawing
+the trials (timed in a pass of its own) and the engine (the rest: metrics to payouts, folded
+per chunk), then the report tables; the process's peak resident memory (MiB); and the speed-up
+over the reference loop of ``tests/engine/reference.py``. The loop is far too slow to run at
+these sizes, so it is timed on a slice (a few reps' synthetic deal data, one trial) and scaled by
+rep-trials; the line says so.
+
+Trials come from ``comp_sim.synth.trials.MonteCarloSource.synthetic`` with every rep an AE (the
+plan covers them all). Where that module is absent, a stand-in source fills cubes with random
+arrays of the same shapes, and the line names it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine")]
+
+from comp_sim.data.cube import Cube  # noqa: E402
+from comp_sim.data.dataset import Dataset  # noqa: E402
+from comp_sim.engine.metrics import Needs, measure_key, needs  # noqa: E402
+from comp_sim.engine.simulate import _in_order, run_plans  # noqa: E402
+from comp_sim.periods import Month  # noqa: E402
+from comp_sim.plan.loader import load_plan  # noqa: E402
+from comp_sim.report import tables  # noqa: E402
+
+PLAN = ROOT / "plans" / "balanced-2027.yaml"
+SIZES = ((100, 1000), (1000, 10000), (10000, 1000))  # (reps, trials)
+SEED = 2027
+REFERENCE_REPS = 20
+
+
+class RandomCubeSource:
+    """Stand-in trial source: random monthly measures of plausible size, (trials, reps, months)."""
+
+    label = "random stand-in arrays"
+
+    def __init__(self, reps: int, trials: int, seed: int, chunk_trials: int = 64):
+        self.reps = pd.DataFrame({"rep_id": [f"R{i:05d}" for i in range(reps)], "role": "AE"})
+        self.trials, self.seed, self.size = trials, seed, chunk_trials
+
+    def months_covered(self) -> list[Month]:
+        return [Month.parse("2027-01") + i for i in range(12)]
+
+    def chunk_sizes(self) -> list[int]:
+        full, rest = divmod(self.trials, self.size)
+        return [self.size] * full + ([rest] if rest else [])
+
+    def chunk(self, index: int, needed: Needs, first_month: Month, months: int) -> Cube:
+        rng = np.random.default_rng([self.seed, index])
+        shape = (self.chunk_sizes()[index], len(self.reps), months)
+        deals = rng.poisson(2.0, shape).astype("float64")
+        bookings = deals * 30000.0
+        measures = {measure_key(m): (deals if m.kind == "count" else bookings) * rng.uniform(0.2, 1.0)
+                    for m in needed.deal_measures}
+        measures.update({"target." + t: np.full(shape, 60000.0 if t == "bookings" else 0.5)
+                         for t in needed.target_metrics})
+        measures.update(forecast=bookings * rng.uniform(0.8, 1.2, shape), mbo_sum=np.zeros(shape),
+                        mbo_count=np.zeros(shape))
+        return Cube(first_month, tuple(self.reps["rep_id"]), measures, trials=shape[0])
+
+
+def trial_source(reps: int, trials: int):
+    try:
+        from comp_sim.synth.model import SynthConfig
+        from comp_sim.synth.trials import MonteCarloSource
+    except ImportError:
+        return RandomCubeSource(reps, trials, SEED), RandomCubeSource.label
+    source = MonteCarloSource.synthetic(reps, trials, SEED, "2027-01", SynthConfig(role_shares={"AE": 1.0}))
+    return source, "comp_sim.synth MonteCarloSource"
+
+
+def measure(reps: int, trials: int) -> dict:
+    """One size in this process: trials alone, then the whole run, then the tables."""
+    plan = load_plan(PLAN)
+    source, label = trial_source(reps, trials)
+    needed = needs([plan])
+    workers = len(os.sched_getaffinity(0))
+    started = time.perf_counter()
+    source.chunk(0, needed, plan.start_month, 12)  # one-off set-up (the source's tables), timed apart
+    setup = time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in _in_order(lambda i: source.chunk(i, needed, plan.start_month, 12), len(source.chunk_sizes()), workers):
+        pass
+    drawing = time.perf_counter() - started
+    started = time.perf_counter()
+    results = run_plans([plan], source, workers=workers)
+    run = time.perf_counter() - started
+    started = time.perf_counter()
+    tables.statements_table(results)
+    tables.summary_table(results)
+    report = time.perf_counter() - started
+    return {"setup": setup, "drawing": drawing, "run": run, "tables": report, "source": label,
+            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "covered": len(results[0].roster.rep_ids)}
+
+
+def reference_seconds_per_rep_trial() -> tuple[float, str]:
+    """Time the reference loop on a few reps' deal data (one trial); seconds per rep-trial."""
+    from reference import reference_payouts
+
+    plan = load_plan(PLAN)
+    dataset = reference_dataset(REFERENCE_REPS)
+    started = time.perf_counter()
+    reference_payouts(plan, dataset)
+    seconds = time.perf_counter() - started
+    return seconds / REFERENCE_REPS, f"{REFERENCE_REPS} reps x 1 trial ({len(dataset.deals)} deals) took {seconds:.2f} s"
+
+
+def reference_dataset(reps: int) -> Dataset:
+    """Synthetic deal data for the slice: the deal generator's when present, else a plain draw."""
+    try:
+        from comp_sim.synth.deals import synthesize
+        from comp_sim.synth.model import SynthConfig
+    except ImportError:
+        return _plain_dataset(reps)
+    dataset = synthesize(reps, 12, SEED, start="2027-01", config=SynthConfig(role_shares={"AE": 1.0}))
+    quotas = dataset.quotas
+    if not (quotas["metric"] == "new_logos").any():  # balanced-2027 divides new logos by their target
+        logos = quotas[quotas["metric"] == "bookings"].assign(metric="new_logos", target=1.0)
+        quotas = pd.concat([quotas, logos], ignore_index=True)
+    return Dataset.from_frames(dataset.reps, dataset.deals, quotas, dataset.forecasts, dataset.mbo)
+
+
+def _plain_dataset(reps: int) -> Dataset:
+    rng = np.random.default_rng(SEED)
+    rep_ids = [f"R{i:05d}" for i in range(reps)]
+    n = 24 * reps
+    deals = pd.DataFrame({
+        "deal_id": [f"D{i}" for i in range(n)], "rep_id": rng.choice(rep_ids, n),
+        "close_date": pd.Timestamp("2027-01-01") + pd.to_timedelta(rng.integers(0, 365, n), "D"),
+        "amount": rng.lognormal(10, 0.8, n), "product": rng.choice(["Platform", "Analytics", "Core"], n),
+        "new_logo": rng.random(n) < 0.3, "discount": rng.uniform(0, 0.2, n)})
+    quotas = pd.DataFrame([(r, f"2027-Q{q}", m, t) for r in rep_ids for q in range(1, 5)
+                           for m, t in (("bookings", 200000.0), ("new_logos", 2.0))],
+                          columns=["rep_id", "period", "metric", "target"])
+    forecasts = pd.DataFrame([(r, f"2027-Q{q}", 180000.0) for r in rep_ids for q in range(1, 5)],
+                             columns=["rep_id", "period", "forecast"])
+    return Dataset.from_frames(pd.DataFrame({"rep_id": rep_ids, "role": "AE"}), deals, quotas, forecasts)
+
+
+def in_fresh_process(function, *args):
+    """Run ``function(*args)`` in a new interpreter, so its peak memory is its own."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(f"{r}x{t}" for r, t in SIZES),
+                        help="REPSxTRIALS,... (default: %(default)s)")
+    args = parser.parse_args(argv)
+    sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")]
+    per_rep_trial, slice_text = in_fresh_process(reference_seconds_per_rep_trial)
+    for reps, trials in sizes:
+        m = in_fresh_process(measure, reps, trials)
+        reference = per_rep_trial * m["covered"] * trials
+        total = m["setup"] + m["run"] + m["tables"]
+        print(f"balanced-2027 {reps:,} reps x 12 months x {trials:,} trials: {total:.2f} s "
+              f"(set-up {m['setup']:.2f} s, trials drawn {m['drawing']:.2f} s, engine {m['run'] - m['drawing']:.2f} s, "
+              f"tables {m['tables']:.2f} s), peak {m['peak_mib']:,.0f} MiB, "
+              f"{reference / total:,.0f}x the reference loop "
+              f"(engine alone {reference / max(m['run'] - m['drawing'], 1e-9):,.0f}x; the loop timed on a slice, "
+              f"{slice_text}, scaled to {m['covered'] * trials:,} rep-trials = {reference:,.0f} s); "
+              f"trials from {m['source']}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
