@@ -21,14 +21,21 @@ from rich.table import Table
 from typer.rich_utils import rich_format_error
 
 from comp_sim import api
+from comp_sim.data.mapping import load_mapping
 from comp_sim.errors import CompSimError, Issue, UsageError
+from comp_sim.insight.gaming import gaming_report
 from comp_sim.insight.lint import lint_plan, render_warnings
+from comp_sim.insight.sensitivity import DIMENSIONS, elasticity
+from comp_sim.insight.sensitivity import sensitivity as sensitivity_table
 from comp_sim.output import write_text_atomic
 from comp_sim.plan.loader import load_plan
 from comp_sim.plan.reference import schema_text
 from comp_sim.report.export import FORMATS, check_output_folder, write_results
+from comp_sim.synth import synthesize, write_dataset
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from comp_sim.data.dataset import Dataset
     from comp_sim.report.compare import Comparison
 
@@ -198,6 +205,26 @@ def explain(
         _say(f"wrote {out_file} (total paid {statement.total:,.2f} {statement.header['currency']})")
 
 
+@command(epilog="Example: comp-sim synth --reps 120 --months 12 --seed 7 --out data/synthetic")
+def synth(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the data files to.", show_default=False)],
+    reps: Annotated[int, typer.Option("--reps", help="Number of reps.")] = 80,
+    months: Annotated[int, typer.Option("--months", help="Months of deals, from --start.")] = 12,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed writes the same files.")] = 0,
+    start: Annotated[str, typer.Option("--start", help="First month, as YYYY-MM.")] = "2026-01",
+    fmt: Annotated[str, typer.Option("--format", help=f"File format: {', '.join(FORMATS)}.")] = "csv",
+    force: ForceOption = False,
+) -> None:
+    """Write a synthetic dataset (reps, quotas, deals, forecasts, mbo) that --data reads back."""
+    fmt = _choice(fmt, FORMATS, "--format")
+    _positive(reps, "--reps")
+    _positive(months, "--months")
+    check_output_folder(out_dir, force)
+    dataset = synthesize(reps, months, seed, start=start)
+    write_dataset(dataset, out_dir, fmt=fmt, force=force)
+    _say(f"wrote {len(dataset.reps)} reps and {len(dataset.deals)} deals to {out_dir}")
+
+
 @command(epilog="Example: comp-sim lint plans/*.yaml")
 def lint(
     plans: Annotated[list[Path], typer.Argument(help="Plan files to check.", show_default=False)],
@@ -216,6 +243,47 @@ def lint(
         _say(text, end="")
     if invalid:
         raise typer.Exit(1)
+
+
+@command(epilog="Example: comp-sim gaming --plan plans/current-2026.yaml")
+def gaming(
+    plan: Annotated[Path, typer.Option("--plan", help="The plan file.", show_default=False)],
+    data: DataOption = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (which reps pair up to split deals).")] = 0,
+) -> None:
+    """What each gaming strategy (pull or push a deal, sandbag, discount, split) gains the reps
+    it pays and costs the company, under one plan."""
+    loaded = load_plan(plan)
+    report = gaming_report(loaded, _load_data(data, None, None), seed=seed)
+    out.print(_frame_table(report, f"Gaming {loaded.plan} ({loaded.id})", [
+        ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
+        ("mean_gain_per_rep", "mean gain", "money"), ("max_gain", "largest gain", "money"),
+        ("added_plan_cost", "added cost", "money"), ("added_cost_pct", "added cost %", "pct")]))
+    for record in report.to_dict(orient="records"):
+        _say(f"{record['strategy']}: {record['description']}")
+
+
+@command(epilog="""Example: comp-sim sensitivity --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --dimension attainment""")
+def sensitivity(
+    plan: PlanOption,
+    data: DataOption = None,
+    dimension: Annotated[str, typer.Option("--dimension", help=f"What shifts: {', '.join(DIMENSIONS)}.")] = "attainment",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (which deals change for mix and new_logos).")] = 0,
+) -> None:
+    """Cost, cost of sales and payout % of TI as team attainment, product mix or new logos shift
+    by -30%..+30%, and what 1% more costs per plan."""
+    dimension = _choice(dimension, DIMENSIONS, "--dimension")
+    plans = api.load_plans(plan)
+    table = sensitivity_table(plans, _load_data(data, None, None), seed=seed, dimension=dimension)
+    order = {p.id: index for index, p in enumerate(plans)}
+    table = table.sort_values("plan", key=lambda ids: ids.map(order), kind="stable")  # plan by plan
+    out.print(_frame_table(table, f"Sensitivity to {dimension}", [
+        ("plan", "plan", "text"), ("shift", "shift", "shift"), ("cost", "cost", "money"),
+        ("bookings", "bookings", "money"), ("cost_of_sales", "cost of sales", "pct"),
+        ("payout_pct_ti_mean", "payout % of TI", "pct"), ("share_at_quota", "at quota", "pct")]))
+    out.print(_frame_table(elasticity(table), f"What 1% more {dimension} costs", [
+        ("plan", "plan", "text"), ("base_cost", "cost", "money"), ("cost_per_pct", "cost per 1%", "money"),
+        ("cost_elasticity", "elasticity", "number"), ("payout_pct_ti_per_pct", "payout % of TI per 1%", "pct")]))
 
 
 @command("app", epilog="Example: comp-sim app --port 8502 --headless")
@@ -264,8 +332,6 @@ def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] 
     """The dataset from --data (the bundled sample without it), renamed by --mapping/--map."""
     mapping = None
     if mapping_file is not None or pairs:
-        from comp_sim.data.mapping import load_mapping
-
         mapping = load_mapping(mapping_file, pairs or ())
     return api.load_data(folder, mapping=mapping)
 
@@ -312,6 +378,37 @@ def _comparison_table(comparison: Comparison, simulation: api.Simulation) -> Tab
     for label, cell in rows:
         table.add_row(label, *(cell(r, currency[r["plan"]]) for r in records))
     return table
+
+
+def _frame_table(frame: pd.DataFrame, title: str, columns: list[tuple[str, str, str]]) -> Table:
+    """A report table for the terminal from (column, label, kind) triples; kinds are text, money
+    (whole units; the currency goes in the label), pct, shift (a signed percentage) and number."""
+    currencies = sorted(set(frame["currency"])) if "currency" in frame and len(frame) else []
+    suffix = f" ({currencies[0]})" if len(currencies) == 1 else ""
+    table = Table(title=title)
+    for column, label, kind in columns:
+        if kind == "text":  # names are never cut short
+            widest = max([len(label), *(len(str(v)) for v in frame[column])])
+            table.add_column(label, min_width=widest, no_wrap=True)
+        else:
+            table.add_column(label + (suffix if kind == "money" else ""), justify="right")
+    for record in frame.to_dict(orient="records"):
+        table.add_row(*(_format(kind, record[column]) for column, _, kind in columns))
+    return table
+
+
+def _format(kind: str, value: Any) -> str:
+    if kind == "text":
+        return str(value)
+    if value is None or value != value:
+        return "n/a"
+    if kind == "money":
+        return f"{value:,.0f}"
+    if kind == "pct":
+        return _pct(value)
+    if kind == "shift":
+        return f"{value:+.0%}"
+    return f"{value:,.2f}"
 
 
 def _money(value: float | None, currency: str, signed: bool = False) -> str:
