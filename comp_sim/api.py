@@ -25,6 +25,7 @@ from comp_sim.report import tables
 from comp_sim.report.compare import Comparison, compare_results
 from comp_sim.report.explain import Statement, statement
 from comp_sim.report.results import PlanResult
+from comp_sim.synth import MonteCarloSource
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS_DIR = ROOT / "plans"
@@ -125,20 +126,37 @@ def simulate(
     *,
     trials: int | None = None,
     seed: int = 0,
+    synthetic: int | None = None,
     detail_trials: int | None = None,
     progress: Progress | None = None,
 ) -> Simulation:
-    """Run plans over historical data (one trial) and return the SPEC tables.
+    """Run plans over data and return the SPEC tables.
 
-    ``data`` is a Dataset, a folder or a dict of tables; None means the bundled sample.
+    ``data`` (a Dataset, a folder or a dict of tables; None means the bundled sample) with
+    ``trials`` None or 1 replays history. ``trials`` > 1 draws Monte-Carlo trials around the
+    data's reps. ``synthetic=N`` draws ``trials`` (default 1000) trials of N synthetic reps
+    over the plan year of the latest plan start, so earlier plans replay on it.
     """
     loaded = load_plans(plans)
     if trials is not None and trials <= 0:
         raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
-    dataset = load_data(data)
-    source: TrialSource = HistoricalSource(dataset)
+    if synthetic is not None and data is not None:
+        raise UsageError(Issue("give data or synthetic, not both", path="synthetic", value=synthetic))
+    dataset = None
+    source: TrialSource
+    if synthetic is not None:
+        start = max(plan.start_month for plan in loaded)
+        source = MonteCarloSource.synthetic(synthetic, trials or 1000, seed, start)
+        label = source.label
+    else:
+        dataset = load_data(data)
+        if trials is None or trials == 1:
+            source, label = HistoricalSource(dataset), dataset.source
+        else:
+            source = MonteCarloSource.from_dataset(dataset, trials, seed)
+            label = source.label
     results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
-    return Simulation(results, source.trials, None, dataset.source, _notes(results, dataset))
+    return Simulation(results, source.trials, seed, label, _notes(results, dataset))
 
 
 def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:

@@ -1,0 +1,143 @@
+"""Monte-Carlo trials: moments against the deal generator, chunk independence, errors, the API."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from comp_sim import api
+from comp_sim.data.cube import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, NEW_LOGOS, TARGET, DealMeasure
+from comp_sim.data.dataset import Dataset
+from comp_sim.engine.metrics import Needs
+from comp_sim.engine.simulate import run_plans
+from comp_sim.errors import UsageError
+from comp_sim.periods import Month
+from comp_sim.plan.loader import load_plan
+from comp_sim.synth import MonteCarloSource, synthesize_trials
+from comp_sim.synth.deals import draw_deals
+from comp_sim.synth.model import build_team
+from comp_sim.synth.trials import Rates, rates_of_team
+
+START = Month.parse("2026-01")
+STRATEGIC = DealMeasure.of("sum", "amount", {"product": ["Platform", "Analytics"]})
+NEEDS = Needs((BOOKINGS, NEW_LOGOS, STRATEGIC), ("bookings",))
+
+
+def annual(source: MonteCarloSource, needs: Needs = NEEDS) -> dict[str, np.ndarray]:
+    """Each measure summed over the year, (trials, reps), across every chunk."""
+    cubes = [source.chunk(i, needs, START, 12) for i in range(len(source.chunk_sizes()))]
+    return {k: np.concatenate([c.measures[k].sum(axis=2) for c in cubes]) for k in cubes[0].measures}
+
+
+def test_per_rep_means_and_variances_match_the_deal_generator():
+    team = build_team(24, 12, np.random.default_rng(4), START)
+    rng = np.random.default_rng(5)
+    rep_index = pd.Index(team.reps["rep_id"])
+    draws = {"bookings": [], "logos": [], "strategic": []}
+    for _ in range(400):
+        deals = draw_deals(team, rng)
+        rep = rep_index.get_indexer(deals["rep_id"])
+        credited = deals["amount"].to_numpy() * deals["split"].to_numpy()
+        strategic = deals["product"].isin(["Platform", "Analytics"]).to_numpy()
+        draws["bookings"].append(np.bincount(rep, credited, minlength=24))
+        draws["strategic"].append(np.bincount(rep, credited * strategic, minlength=24))
+        draws["logos"].append(np.bincount(rep, deals["new_logo"].to_numpy(dtype=float), minlength=24))
+    deal_level = {k: np.array(v) for k, v in draws.items()}
+    trials = annual(MonteCarloSource(rates_of_team(team), 4000, seed=1))
+    mc = {"bookings": trials[BOOKINGS.key], "logos": trials[NEW_LOGOS.key], "strategic": trials[STRATEGIC.key]}
+    for name in deal_level:
+        d, m = deal_level[name], mc[name]
+        se = np.sqrt(d.var(axis=0) / 400 + m.var(axis=0) / 4000)
+        assert (np.abs(d.mean(axis=0) - m.mean(axis=0)) <= 4 * se + 1e-9).all(), name
+        ratio = m.var(axis=0).sum() / d.var(axis=0).sum()
+        assert 0.85 <= ratio <= 1.15, (name, ratio)
+
+
+def test_cube_is_period_major_float64_and_targets_are_the_quotas():
+    source = synthesize_trials(10, 12, 5, seed=2, start="2026-01")
+    cube = source.chunk(0, NEEDS, START, 12)
+    bookings = cube.measures[BOOKINGS.key]
+    assert bookings.shape == (5, 10, 12) and bookings.dtype == np.float64
+    assert bookings.transpose(2, 0, 1).flags["C_CONTIGUOUS"]  # stored (months, trials, reps)
+    quotas = source.rates.targets.quotas
+    first_rep = quotas[(quotas["rep_id"] == "R001") & (quotas["metric"] == "bookings")]
+    q1 = float(first_rep.loc[first_rep["period"] == "2026-Q1", "target"].iloc[0])
+    assert cube.measures[TARGET + "bookings"][3, 0, :3].tolist() == pytest.approx([q1 / 3] * 3)
+    assert set(cube.measures) >= {FORECAST, MBO_SUM, MBO_COUNT}
+    assert (cube.measures[NEW_LOGOS.key] == np.round(cube.measures[NEW_LOGOS.key])).all()
+
+
+def test_any_chunk_size_and_thread_count_give_the_same_trials():
+    small = annual(synthesize_trials(15, 12, 30, seed=8, chunk_trials=7))
+    whole = annual(synthesize_trials(15, 12, 30, seed=8, chunk_trials=1000))
+    for key in whole:
+        np.testing.assert_array_equal(small[key], whole[key])
+    other_seed = annual(synthesize_trials(15, 12, 30, seed=9))
+    assert not np.array_equal(other_seed[BOOKINGS.key], whole[BOOKINGS.key])
+
+    plan = load_plan("plans/balanced-2027.yaml")
+    one = run_plans([plan], MonteCarloSource.synthetic(20, 25, 3, "2027-01", chunk_trials=4), workers=1)[0]
+    two = run_plans([plan], MonteCarloSource.synthetic(20, 25, 3, "2027-01", chunk_trials=9), workers=2)[0]
+    np.testing.assert_array_equal(one.paid, two.paid)
+    assert one.paid.shape == (25, 12)
+
+
+@pytest.mark.parametrize("metric, rule", [
+    ({"sum": "amount", "where": {"region": "EMEA"}}, "filters on deals column 'region'"),
+    ({"sum": "discount"}, "adds up deals column 'discount'"),
+])
+def test_a_metric_the_trials_do_not_model_is_a_usage_error_naming_it(metric, rule):
+    plan = load_plan({"plan": "X", "id": "x", "start": "2027-01", "roles": {"AE": {"target_incentive": 1000}},
+                      "metrics": {"emea_bookings": metric},
+                      "components": [{"id": "c", "weight": 1.0, "metric": "emea_bookings", "measure": "year",
+                                      "curve": {"points": [[0, 0], [1_000_000, 1]]}}]})
+    with pytest.raises(UsageError, match=rf"metrics\.emea_bookings: plan metric 'emea_bookings' {rule}; "
+                                         r"Monte-Carlo trials model deals by product and new_logo only"):
+        run_plans([plan], MonteCarloSource.synthetic(5, 3, 0, "2027-01"))
+
+
+def test_from_dataset_centres_each_rep_on_its_shrunk_attainment_times_quota():
+    # A booked 120k on a 100k quota in 12 deals, B 80k in 8; team attainment 200k / 200k = 1.0.
+    # Shrunk by 10 deals: A (12 x 1.2 + 10 x 1.0) / 22 = 1.1091, B (8 x 0.8 + 10) / 18 = 0.9111.
+    reps = pd.DataFrame({"rep_id": ["A", "B"], "role": "AE", "team": "T"})
+    deals = pd.DataFrame({
+        "deal_id": [f"D{i}" for i in range(20)], "rep_id": ["A"] * 12 + ["B"] * 8,
+        "close_date": [f"2026-{m:02d}-10" for m in range(1, 13)] + [f"2026-{m:02d}-10" for m in range(1, 9)],
+        "amount": 10_000.0, "product": "Core", "new_logo": False})
+    quotas = pd.DataFrame({"rep_id": ["A", "B"], "period": "2026", "target": 100_000.0})
+    data = Dataset.from_frames(reps, deals, quotas)
+    trials = annual(MonteCarloSource.from_dataset(data, 4000, seed=0), Needs((BOOKINGS,), ("bookings",)))
+    assert trials[BOOKINGS.key].mean(axis=0) == pytest.approx([110_909.1, 91_111.1], rel=0.02)
+    assert trials[TARGET + "bookings"][0].tolist() == pytest.approx([100_000.0, 100_000.0])
+
+
+def test_rates_shift_to_the_months_a_run_asks_for():
+    rates: Rates = MonteCarloSource.synthetic(3, 2, 0, "2026-01").rates
+    moved = rates.over(rates.expected, Month.parse("2026-07"), 12)
+    assert moved[:, :6].tolist() == rates.expected[:, 6:].tolist() and (moved[:, 6:] == 0).all()
+
+
+def test_simulate_runs_synthetic_and_monte_carlo_around_data_and_labels_them():
+    plans = ["plans/current-2026.yaml", "plans/balanced-2027.yaml"]
+    synthetic = api.simulate(plans, synthetic=30, trials=20, seed=4)
+    assert (synthetic.trials, synthetic.seed, synthetic.data_label) == (20, 4, "synthetic 30 reps")
+    assert synthetic.results[1].start == Month.parse("2027-01") and synthetic.results[0].replayed
+    around = api.simulate(plans, trials=20, seed=4)
+    assert around.data_label.endswith("sample (Monte-Carlo around its reps)") and around.trials == 20
+    again = api.simulate(plans, trials=20, seed=4)
+    np.testing.assert_array_equal(around.results[0].paid, again.results[0].paid)
+    with pytest.raises(UsageError, match="trials must be a whole number above 0"):
+        api.simulate(plans, trials=0)
+    with pytest.raises(UsageError, match="give data or synthetic, not both"):
+        api.simulate(plans, api.load_data(), synthetic=5)
+
+
+def test_the_bundled_sample_loads_and_gives_plausible_payouts():
+    data = api.load_data()
+    assert len(data.reps) == 80 and not data.warnings
+    summary = api.simulate([str(p) for p in api.bundled_plan_paths()]).summary.set_index("plan")
+    assert summary.loc["current-2026", "reps"] == 80
+    assert 0.5 <= summary.loc["current-2026", "share_at_or_above_quota"] <= 0.7
+    for plan_id in ("balanced-2027", "account-manager-2027"):
+        assert 0.8 <= summary.loc[plan_id, "payout_pct_ti_p50"] <= 1.2
