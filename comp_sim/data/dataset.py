@@ -40,9 +40,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "forecasts": ("rep_id", "period", "forecast"),
     "mbo": ("rep_id", "period", "score"),
 }
-_TEXT = {"rep_id", "name", "role", "team", "region", "deal_id", "product", "account_id", "metric", "period"}
-_DATES = {"hire_date", "end_date", "close_date"}
-_NUMBERS = {"base_salary", "target_incentive", "target", "amount", "discount", "split", "forecast", "score"}
+TEXT = {"rep_id", "name", "role", "team", "region", "deal_id", "product", "account_id", "metric", "period"}
+DATES = {"hire_date", "end_date", "close_date"}
+NUMBERS = {"base_salary", "target_incentive", "target", "amount", "discount", "split", "forecast", "score"}
 _DEFAULTS = {"metric": "bookings", "discount": 0.0, "split": 1.0}
 
 
@@ -100,11 +100,11 @@ def normalize(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     for column in COLUMNS[table]:
         if column not in frame:
             frame[column] = _DEFAULTS.get(column, pd.NA if column not in ("new_logo",) else None)
-        if column in _TEXT:
+        if column in TEXT:
             frame[column] = text_values(frame[column])
-        elif column in _DATES:
+        elif column in DATES:
             frame[column] = pd.to_datetime(frame[column], errors="coerce").astype("datetime64[ns]")
-        elif column in _NUMBERS:
+        elif column in NUMBERS:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     for column, default in _DEFAULTS.items():
         if column in frame:

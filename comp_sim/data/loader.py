@@ -14,6 +14,7 @@ are formatted, the rest are counted.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field
@@ -26,15 +27,12 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from comp_sim.data.dataset import REQUIRED, TABLES, Dataset, text_values
+from comp_sim.data.dataset import COLUMNS, DATES, NUMBERS, REQUIRED, TABLES, TEXT, Dataset, text_values
 from comp_sim.data.mapping import Mapping, TableMapping, load_mapping
 from comp_sim.errors import MAX_REPORTED, NO_VALUE, DataError, Issue
 from comp_sim.periods import Period
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
-TEXT = {"rep_id", "name", "role", "team", "region", "deal_id", "product", "account_id", "metric"}
-DATES = {"hire_date", "end_date", "close_date"}
-NUMBERS = {"base_salary", "target_incentive", "target", "amount", "discount", "split", "forecast", "score"}
 # (lowest, lowest allowed itself, highest, rule) for numbers with a range
 RANGES = {
     "base_salary": (0.0, True, None, "must be 0 or more"),
@@ -60,7 +58,7 @@ def load_data(source: str | Path | AnyMapping[str, Any], mapping: Any = None) ->
     ``mapping`` is a mapping file path, a dict or a ``Mapping`` (see ``comp_sim.data.mapping``).
     Raises ``DataError`` with every problem found; nothing is returned from bad data.
     """
-    mapping = mapping if isinstance(mapping, Mapping) or mapping is None else load_mapping(mapping)
+    mapping = load_mapping(mapping)
     report = _Report()
     places, label = _locate(source, mapping, report)
     report.raise_if_any()
@@ -86,35 +84,15 @@ class _Place:
 
 
 def _locate(source: Any, mapping: Mapping | None, report: _Report) -> tuple[dict[str, _Place], str]:
-    """The place of each table given; every table given twice, and a missing reps, reported."""
+    """The place of each table given (and the source's name); a table given twice, and a
+    missing reps table, reported."""
     found: dict[str, list[_Place]] = {}
     if isinstance(source, AnyMapping):
-        label = "<data>"
-        for table, given in source.items():
-            if table not in TABLES:
-                report.issue(f"unknown table '{table}'{_suggest(str(table), TABLES)} (tables: {', '.join(TABLES)})",
-                             source=str(table))
-            elif isinstance(given, pd.DataFrame):
-                found.setdefault(table, []).append(_Place(f"<{table}>", frame=given))
-            else:
-                path = Path(given)
-                if _supported(path, table, report):
-                    found.setdefault(table, []).append(_Place(str(path), path, _sheet(mapping, table)))
+        label, seen = "<data>", [str(name) for name in source]
+        _from_dict(source, mapping, found, report)
     else:
-        folder = Path(source)
-        label = str(folder)
-        if not folder.exists():
-            report.issue("no such folder: give a folder of data files (reps, quotas, deals, forecasts, mbo)",
-                         source=label)
-            return {}, label
-        if folder.is_file():
-            if folder.suffix.lower() != ".xlsx":
-                report.issue("give a folder of data files, or one .xlsx workbook with a sheet per table",
-                             source=label)
-                return {}, label
-            _add_workbook(folder, found, report)
-        else:
-            _scan_folder(folder, mapping, found, report)
+        label, seen = str(source), _names(Path(source))
+        _from_path(Path(source), mapping, found, report)
     places = {}
     for table in TABLES:
         given = found.get(table, [])
@@ -124,14 +102,35 @@ def _locate(source: Any, mapping: Mapping | None, report: _Report) -> tuple[dict
         elif given:
             places[table] = given[0]
     if "reps" not in found and not report.issues:
-        files = ", ".join(_names(Path(label))) if not isinstance(source, AnyMapping) else ", ".join(map(str, source))
-        hint = ""
-        if mapping is None and not isinstance(source, AnyMapping):
-            yaml_files = [name for name in _names(Path(label)) if name.endswith((".yaml", ".yml"))]
-            hint = f"; {yaml_files[0]} may be the column mapping this export needs" if yaml_files else ""
+        mappings = [name for name in seen if name.endswith((".yaml", ".yml"))] if mapping is None else []
+        hint = f"; {mappings[0]} may be the column mapping this export needs" if mappings else ""
         report.issue("no reps table: it is required, as reps.csv, reps.parquet, reps.xlsx or a 'reps' sheet "
-                     f"of a workbook (found: {files or 'nothing'}){hint}", source=label)
+                     f"of a workbook (found: {', '.join(seen) or 'nothing'}){hint}", source=label)
     return places, label
+
+
+def _from_dict(source: AnyMapping[str, Any], mapping: Mapping | None, found: dict[str, list[_Place]],
+               report: _Report) -> None:
+    for table, given in source.items():
+        if table not in TABLES:
+            report.issue(f"unknown table '{table}'{_suggest(str(table), TABLES)} (tables: {', '.join(TABLES)})",
+                         source=str(table))
+        elif isinstance(given, pd.DataFrame):
+            found.setdefault(table, []).append(_Place(f"<{table}>", frame=given))
+        elif _supported(Path(given), table, report):
+            found.setdefault(table, []).append(_Place(str(given), Path(given), _sheet(mapping, table)))
+
+
+def _from_path(path: Path, mapping: Mapping | None, found: dict[str, list[_Place]], report: _Report) -> None:
+    if not path.exists():
+        report.issue("no such folder: give a folder of data files (reps, quotas, deals, forecasts, mbo)",
+                     source=str(path))
+    elif path.is_dir():
+        _scan_folder(path, mapping, found, report)
+    elif path.suffix.lower() == ".xlsx":
+        _add_workbook(path, found, report)
+    else:
+        report.issue("give a folder of data files, or one .xlsx workbook with a sheet per table", source=str(path))
 
 
 def _scan_folder(folder: Path, mapping: Mapping | None, found: dict[str, list[_Place]], report: _Report) -> None:
@@ -239,7 +238,7 @@ class _Unreadable(Exception):
 def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame, int]:
     """The raw table and the line of its first row."""
     if place.frame is not None:
-        return place.frame.reset_index(drop=True).copy(), 1
+        return _plain_index(place.frame), 1
     path = place.path
     assert path is not None
     try:
@@ -250,7 +249,7 @@ def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame,
         if suffix == ".csv":
             return _read_csv(path, table, rules), 2
         if suffix == ".parquet":
-            return pq.read_table(path).to_pandas(date_as_object=False), 1
+            return _plain_index(pq.read_table(path).to_pandas(date_as_object=False)), 1
         return _read_sheet(path, place.sheet, table), 2
     except _Unreadable:
         raise
@@ -261,11 +260,16 @@ def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame,
         raise _Unreadable(f"cannot read as {kind}: {_reason(exc)}") from None
 
 
+def _plain_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows numbered 0..n-1; a named index (``rep_id`` set as the index) is a column again."""
+    named = any(name is not None for name in frame.index.names)
+    return frame.reset_index(drop=not named)
+
+
 def _read_csv(path: Path, table: str, rules: TableMapping) -> pd.DataFrame:
     """Arrow's multithreaded CSV reader; ids and periods stay text ("007" is not 7); only an
     empty cell is missing ("NA" is a region); blank lines are kept so that lines stay right."""
-    ours = TEXT | {"period"}
-    text = {rules.columns.get(column, column): pa.string() for column in ours}
+    text = {rules.columns.get(column, column): pa.string() for column in TEXT}
     arrow = pa_csv.read_csv(
         path,
         parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
@@ -308,6 +312,7 @@ def _apply_mapping(t: _Table, rules: TableMapping, mapping: Mapping | None, repo
         return t
     columns = list(t.frame.columns)
     where = mapping.source
+    known_issues = len(report.issues)
     keep = np.ones(len(t.frame), dtype=bool)
     for column, wanted in rules.filter.items():
         name = column if column in t.frame else rules.columns.get(column)
@@ -334,7 +339,7 @@ def _apply_mapping(t: _Table, rules: TableMapping, mapping: Mapping | None, repo
         if ours not in renamed:
             report.issue(f"translates values of column '{ours}', which {t.label} does not have "
                          f"(after renaming: {', '.join(renamed)})", source=where, path=f"{t.name}.values.{ours}")
-    if report.issues:
+    if len(report.issues) > known_issues:
         return None
     frame = pd.DataFrame(renamed)
     for ours, translate in rules.values.items():
@@ -382,8 +387,8 @@ def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame
         return out
     reps = out["reps"]
     _unique(tables["reps"], report, reps, ["rep_id"], "rep_id", "repeats the rep_id of line {}")
-    late = (reps["end_date"] < reps["hire_date"]).fillna(False) if "end_date" in reps and "hire_date" in reps else None
-    if late is not None:
+    if {"hire_date", "end_date"} <= set(reps.columns):
+        late = (reps["end_date"] < reps["hire_date"]).to_numpy(dtype=bool)  # False where either is empty
         report.rows(tables["reps"], "end_date", late, "is before hire_date {}",
                     details=[tables["reps"].frame["hire_date"]])
     known = pd.Index(reps["rep_id"].dropna().unique())
@@ -411,7 +416,13 @@ def _convert(t: _Table, report: _Report) -> pd.DataFrame:
     required = set(REQUIRED[t.name])
     for column in t.frame.columns:
         raw = t.frame[column]
-        if column in TEXT:
+        if column not in COLUMNS[t.name]:
+            continue  # other columns of a deals file stay as read, for plan filters
+        if column == "period":
+            frame[column], bad = _periods(raw)
+            report.rows(t, column, bad, PERIOD_RULE)
+            empty = raw.isna().to_numpy(dtype=bool)
+        elif column in TEXT:
             frame[column] = text_values(raw)
             empty = (frame[column].isna() | (frame[column] == "")).to_numpy(dtype=bool)
         elif column in NUMBERS:
@@ -424,16 +435,10 @@ def _convert(t: _Table, report: _Report) -> pd.DataFrame:
             frame[column], bad = _dates(raw)
             report.rows(t, column, bad, DATE_RULE)
             empty = raw.isna().to_numpy(dtype=bool)
-        elif column == "period":
-            frame[column], bad = _periods(raw)
-            report.rows(t, column, bad, PERIOD_RULE)
-            empty = raw.isna().to_numpy(dtype=bool)
-        elif column == "new_logo" and t.name == "deals":
+        elif column == "new_logo":
             flags = _flags(raw)
             report.rows(t, column, raw.notna().to_numpy(dtype=bool) & flags.isna().to_numpy(dtype=bool), BOOL_RULE)
             frame[column] = flags
-            continue
-        else:
             continue
         if column in required:
             report.rows(t, column, empty, "is empty; the column is required", show_value=False)
@@ -442,7 +447,9 @@ def _convert(t: _Table, report: _Report) -> pd.DataFrame:
 
 def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Numbers as float64; which cells are not numbers, and which are infinite."""
-    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        numbers = pd.Series(np.nan, index=raw.index)
+    elif pd.api.types.is_numeric_dtype(raw.dtype):
         numbers = raw.astype("float64")
     else:
         cleaned = raw.str.strip() if isinstance(raw.dtype, pd.StringDtype) else raw
@@ -481,21 +488,26 @@ def _dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def _periods(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Canonical period labels; a spreadsheet cell Excel turned into the 1st of a month is
-    that month."""
+    """Canonical period labels (each distinct value parsed once); which cells are not periods."""
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    labels: list[Any] = []
-    for value in uniques:
-        if isinstance(value, (pd.Timestamp,)) or hasattr(value, "month") and hasattr(value, "day"):
-            value = f"{value.year:04d}-{value.month:02d}" if value.day == 1 else str(value)
-        try:
-            labels.append(str(Period.parse(text_values(pd.Series([value], dtype=object)).iloc[0])))
-        except ValueError:
-            labels.append(pd.NA)
-    canonical = pd.array(labels, dtype="string").take(codes, allow_fill=True)
-    periods = pd.Series(canonical, index=raw.index, dtype="string")
+    labels = pd.array([_period_label(value) for value in uniques], dtype="string")
+    periods = pd.Series(labels.take(codes, allow_fill=True), index=raw.index, dtype="string")
     bad = (codes >= 0) & periods.isna().to_numpy(dtype=bool)
     return periods, bad
+
+
+def _period_label(value: Any) -> Any:
+    """``2027-q1`` -> ``2027-Q1``; a date on the 1st of a month (what a spreadsheet makes of a
+    typed ``2027-03``) is that month; NA when not a period."""
+    if isinstance(value, (dt.date, np.datetime64)):
+        stamp = pd.Timestamp(value)
+        if stamp != stamp.normalize() or stamp.day != 1:
+            return pd.NA
+        value = f"{stamp.year:04d}-{stamp.month:02d}"
+    try:
+        return str(Period.parse(value))
+    except ValueError:
+        return pd.NA
 
 
 def _flags(raw: pd.Series) -> pd.Series:
@@ -632,7 +644,7 @@ def _plain(value: Any) -> Any:
     """A cell as the user wrote it: a date as YYYY-MM-DD, numpy scalars as Python values."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
-    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat") and hasattr(value, "hour"):
+    if isinstance(value, (dt.date, np.datetime64)):
         stamp = pd.Timestamp(value)
         return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat()
     if isinstance(value, np.generic):

@@ -170,3 +170,10 @@ def test_extra_deal_columns_are_kept_for_plan_filters(valid: Path):
 def test_hidden_and_lock_files_are_ignored(valid: Path):
     write(valid, {"~$data.xlsx": b"lock", ".deals.csv.swp": b"swap"})
     assert len(load_data(valid).deals) == 4
+
+
+def test_a_named_index_is_a_column(tmp_path: Path):
+    reps = pd.DataFrame({"rep_id": ["R1", "R2"], "role": ["AE", "AM"]}).set_index("rep_id")
+    reps.to_parquet(tmp_path / "reps.parquet")  # with its index
+    assert load_data(tmp_path).reps["rep_id"].tolist() == ["R1", "R2"]
+    assert load_data({"reps": reps}).reps["rep_id"].tolist() == ["R1", "R2"]
