@@ -1,0 +1,134 @@
+"""My earnings (rep): what I would earn under each plan, why (line by line), and what another deal
+would add. Reads the data as it happened (one trial), the way a statement is paid."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from comp_sim import api
+from comp_sim.app import charts
+from comp_sim.app.format import money, money_column, number_column, share, share_column
+from comp_sim.app.inputs import Inputs, historical, run
+from comp_sim.data.dataset import Dataset
+from comp_sim.report.explain import quiet_lines
+
+WHATIF_DEAL_ID = "WHAT-IF"
+
+
+def page(inputs: Inputs) -> None:
+    st.title("My earnings")
+    sim = historical(inputs)
+    statements = sim.statements
+    if statements.empty:
+        st.info("None of the picked plans covers a rep of this data.")
+        return
+    rep_id = pick_rep(statements)
+    mine = statements[statements["rep_id"] == rep_id]
+    st.caption(f"Data: {inputs.data_label}, as it happened (one trial). Money in {inputs.currency}.")
+    earnings_by_plan(mine, sim, inputs)
+    st.subheader("My statement, line by line")
+    statement(rep_id, mine, sim, inputs)
+    st.subheader("What if I close another deal?")
+    what_if(rep_id, mine, sim, inputs)
+
+
+def pick_rep(statements: pd.DataFrame) -> str:
+    """A rep of the data; the first one covered by the most plans comes up first."""
+    plans = statements.groupby("rep_id")["plan"].count()
+    reps = statements.drop_duplicates("rep_id").sort_values("rep_id")
+    labels = dict(zip(reps["rep_id"], reps["rep_id"] + " · " + reps["name"].astype(str)
+                      + " (" + reps["role"].astype(str) + ")"))
+    ids = list(labels)
+    default = max(range(len(ids)), key=lambda i: (plans[ids[i]], -i))
+    return st.selectbox("Rep", ids, index=default, key="rep", format_func=labels.get)
+
+
+def earnings_by_plan(mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs) -> None:
+    """One metric per plan covering the rep, and the split by component."""
+    columns = st.columns(max(1, len(mine)))
+    base = mine[mine["plan"] == inputs.baseline]
+    for column, (_, row) in zip(columns, mine.iterrows()):
+        plan = inputs.plan(row["plan"])
+        delta = None
+        if row["plan"] != inputs.baseline and not base.empty:
+            delta = money(row["payout"] - base["payout"].iloc[0], plan.currency) + " vs baseline"
+        column.metric(plan.plan, money(row["payout"], plan.currency), delta=delta,
+                      help=f"{share(row['payout_pct_ti'])} of a target incentive of "
+                           f"{money(row['prorated_ti'], plan.currency)}; attainment {share(row['attainment'])}")
+    rows = []
+    for _, row in mine.iterrows():
+        plan = inputs.plan(row["plan"])
+        rows += [{"plan_name": plan.plan, "component": c.label or c.id, "amount": row[f"pay_{c.id}"]}
+                 for c in plan.components]
+    st.altair_chart(charts.by_component(pd.DataFrame(rows), inputs.currency), key="earnings_chart")
+
+
+def statement(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs) -> None:
+    """The engine's own statement of the rep under one plan: a table of lines and the text."""
+    names = {pid: inputs.plan(pid).plan for pid in mine["plan"]}
+    plan_id = st.selectbox("Plan", list(names), key="statement_plan", format_func=names.get)
+    explained = api.explain(inputs.plan(plan_id), rep_id=rep_id, simulation=sim)
+    cur = explained.header["currency"]
+    lines = explained.lines[~quiet_lines(explained.lines)]
+    columns = {
+        "period": st.column_config.TextColumn("Period"),
+        "label": st.column_config.TextColumn("Component"),
+        "metric": st.column_config.TextColumn("Metric"),
+        "value": number_column("Value", 3),
+        "curve_fraction": share_column("Curve"),
+        "gates": st.column_config.TextColumn("Gates"),
+        "fraction": share_column("Fraction"),
+        "money": money_column("Money", cur),
+        "multiplier": number_column("Multiplier", 3),
+        "earned": money_column("Earned to date", cur),
+        "paid_before": money_column("Paid before", cur),
+        "capped": money_column("Capped", cur),
+        "amount": money_column("Paid", cur),
+    }
+    numbers = [c for c in columns if c not in ("period", "label", "metric", "gates")]
+    shown = lines[list(columns)].astype({c: "float64" for c in numbers})  # a step that does not apply: blank
+    st.dataframe(shown, column_config=columns, hide_index=True, key="statement_lines")
+    st.metric("Total paid", money(explained.total, cur))
+    with st.expander("The statement as text"):
+        st.code(explained.text(), language=None)
+    st.download_button("Statement (text)", explained.text(), file_name=f"statement_{rep_id}_{plan_id}.txt",
+                       key="statement_download", on_click="ignore")
+
+
+def with_deal(dataset: Dataset, rep_id: str, amount: float, month: str, product: str | None,
+              new_logo: bool) -> Dataset:
+    """The dataset with one more deal closed by the rep on the 15th of ``month``."""
+    deal = {"deal_id": WHATIF_DEAL_ID, "rep_id": rep_id, "close_date": pd.Timestamp(f"{month}-15"),
+            "amount": float(amount), "product": product, "account_id": "WHAT-IF-ACCOUNT" if new_logo else None,
+            "new_logo": new_logo, "discount": 0.0, "split": 1.0}
+    deals = pd.concat([dataset.deals, pd.DataFrame([deal])], ignore_index=True)
+    return Dataset.from_frames(dataset.reps, deals=deals, quotas=dataset.quotas, forecasts=dataset.forecasts,
+                               mbo=dataset.mbo, source=dataset.source, files=dataset.files,
+                               warnings=dataset.warnings)
+
+
+def what_if(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs) -> None:
+    """Add a deal to the rep's data and re-run every plan through the API; show the change."""
+    products = sorted(inputs.dataset.deals["product"].dropna().astype(str).unique())
+    months = sim.result(mine["plan"].iloc[0]).month_labels
+    a, b, c, d = st.columns([2, 2, 2, 1])
+    amount = a.number_input(f"Another deal of ({inputs.currency})", min_value=0.0, value=50_000.0,
+                            step=10_000.0, format="%.0f", key="whatif_amount")
+    month = b.selectbox("Closed in", months, key="whatif_month")
+    product = c.selectbox("Product", products or ["(none)"], key="whatif_product",
+                          help="Strategic products (e.g. Platform) count towards a plan's mix metrics.")
+    new_logo = d.checkbox("New logo", value=True, key="whatif_new_logo")
+    if amount <= 0:
+        st.caption("Enter an amount to see what the deal would add under each plan.")
+        return
+    dataset = with_deal(inputs.dataset, rep_id, amount, month, None if not products else product, new_logo)
+    key = (*inputs.data_key, "what-if", rep_id, float(amount), month, product, bool(new_logo))
+    after = run(inputs.plan_texts, key, 1, 0, dataset).statements
+    after = after[after["rep_id"] == rep_id].set_index("plan")["payout"]
+    columns = st.columns(max(1, len(mine)))
+    for column, (_, row) in zip(columns, mine.iterrows()):
+        plan = inputs.plan(row["plan"])
+        new = after[row["plan"]]
+        column.metric(f"{plan.plan} with the deal", money(new, plan.currency),
+                      delta=money(new - row["payout"], plan.currency))

@@ -1,0 +1,49 @@
+"""Money, shares and table columns as a finance reader expects them: in the plan currency, with
+thousands separators, rounded only here at the display boundary."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+TABLE_FORMATS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}
+
+
+def money(value: float | None, currency: str) -> str:
+    """Whole money in the plan currency.
+
+    >>> money(1234567.891, "USD"), money(-2500, "EUR"), money(900, "CHF")
+    ('$1,234,568', '-€2,500', '900 CHF')
+    """
+    if value is None:
+        return "n/a"
+    sign = "-" if value < 0 else ""
+    symbol = SYMBOLS.get(currency)
+    amount = f"{abs(value):,.0f}"
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
+
+
+def share(value: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage: ``share(0.6234)`` is ``'62.3%'``."""
+    return "n/a" if value is None else f"{value:.{digits}%}"
+
+
+def money_column(label: str, currency: str, *, help: str | None = None):
+    """A table column of whole money in the plan currency (the currency named in the header;
+    ``step`` sets the decimals shown)."""
+    return st.column_config.NumberColumn(f"{label} ({currency})", help=help, step=1,
+                                         format=TABLE_FORMATS.get(currency, "localized"))
+
+
+def share_column(label: str, *, help: str | None = None):
+    """A table column of fractions shown as percentages with one decimal."""
+    return st.column_config.NumberColumn(label, help=help, format="percent", step=0.001)
+
+
+def number_column(label: str, digits: int = 2, *, help: str | None = None):
+    return st.column_config.NumberColumn(label, help=help, format=f"%.{digits}f")
+
+
+def axis_money(currency: str) -> str:
+    """A d3 format for money axes: 1.25M, 450k (the currency goes in the axis title)."""
+    return "$.3~s" if currency == "USD" else ".3~s"

@@ -1,0 +1,276 @@
+"""The sidebar: which plans, which data, how many Monte-Carlo trials, which baseline; and the
+cached loads and runs every page reads. Pages never call the engine: they call ``run``.
+
+Caching: a run is keyed on the plan texts, the data's identity, trials and seed, so a page
+switch or an unrelated widget costs nothing and a plan edit re-runs only what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import streamlit as st
+
+from comp_sim import api
+from comp_sim.data.dataset import TABLES, Dataset
+from comp_sim.errors import CompSimError, DataError, Issue, PlanError
+from comp_sim.plan.models import Plan
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the same bound as server.maxUploadSize in .streamlit/config.toml
+DATA_FORMATS = ("csv", "parquet", "xlsx")
+SAMPLE, UPLOAD, FOLDER, SYNTHETIC = "Bundled sample", "Uploaded files", "Folder", "Synthetic"
+DEFAULT_TRIALS = 500
+MAX_TRIALS = 5000
+
+PlanText = tuple[str, str]  # (file name, YAML text)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the sidebar chose: plan texts in order, the dataset and its identity, the run settings."""
+
+    plan_texts: tuple[PlanText, ...]
+    plans: tuple[Plan, ...]
+    dataset: Dataset
+    data_key: tuple
+    data_label: str
+    trials: int
+    seed: int
+    baseline: str
+
+    @property
+    def currency(self) -> str:
+        """The currency money is shown in: the baseline plan's."""
+        return self.plan(self.baseline).currency
+
+    def plan(self, plan_id: str) -> Plan:
+        return next(p for p in self.plans if p.id == plan_id)
+
+    def text_of(self, plan_id: str) -> PlanText:
+        return next(t for t, p in zip(self.plan_texts, self.plans) if p.id == plan_id)
+
+
+@st.cache_data(show_spinner=False)
+def parse_plan(text: str, name: str) -> Plan:
+    """A validated plan from YAML text; raises PlanError with every issue and its line."""
+    return api.load_plan(text, name=name)
+
+
+@st.cache_data(show_spinner=False)
+def bundled_plan_texts() -> dict[str, PlanText]:
+    """Bundled plans by id: (file name, text)."""
+    texts = {}
+    for path in api.bundled_plan_paths():
+        text = path.read_text(encoding="utf-8")
+        texts[parse_plan(text, f"plans/{path.name}").id] = (f"plans/{path.name}", text)
+    return texts
+
+
+@st.cache_data(show_spinner="Loading the bundled sample data...")
+def sample_dataset() -> Dataset:
+    return api.load_data()
+
+
+@st.cache_data(show_spinner="Generating synthetic reps and deals...")
+def synthetic_dataset(reps: int, seed: int) -> Dataset:
+    from comp_sim.synth import synthesize
+
+    return synthesize(reps=reps, months=12, seed=seed)
+
+
+@st.cache_data(show_spinner="Loading the data folder...")
+def folder_dataset(folder: str, stamp: tuple) -> Dataset:
+    """The data folder as loaded by the CLI; ``stamp`` (names, sizes, times) keys the cache."""
+    return api.load_data(folder)
+
+
+def load_upload(files: list[tuple[str, bytes]]) -> Dataset:
+    """Uploaded data files (``reps.csv``, ``deals.xlsx``, a workbook with a sheet per table, ...)
+    through the same loader and checks as the CLI's ``--data`` folder; raises DataError naming
+    the uploaded file, line, column, value and rule."""
+    issues = []
+    for name, content in files:
+        stem, _, suffix = name.rpartition(".")
+        if suffix.lower() not in DATA_FORMATS:
+            issues.append(Issue(f"a data file is {', '.join(DATA_FORMATS)}", source=name, value=suffix))
+        elif suffix.lower() != "xlsx" and stem.strip().lower() not in TABLES:
+            issues.append(Issue(f"a data file is named after its table: {', '.join(TABLES)}", source=name))
+        if len(content) > MAX_UPLOAD_BYTES:
+            issues.append(Issue(f"a data file is at most {MAX_UPLOAD_BYTES // 2**20} MB", source=name,
+                                value=f"{len(content) / 2**20:.1f} MB"))
+    if issues:
+        raise DataError(issues)
+    with tempfile.TemporaryDirectory(prefix="comp_sim_upload_") as folder:
+        for name, content in files:
+            (Path(folder) / Path(name).name).write_bytes(content)
+        try:
+            dataset = api.load_data(folder)
+        except DataError as exc:
+            raise DataError([replace(i, source=_uploaded_name(i.source, folder)) for i in exc.issues]) from None
+    names = ", ".join(name for name, _ in files)
+    return replace(dataset, source=f"uploaded {names}",
+                   files={t: _uploaded_name(f, folder) for t, f in dataset.files.items()})
+
+
+def _uploaded_name(source: str | None, folder: str) -> str | None:
+    """A file's name as the user uploaded it, without the temporary folder it was read from."""
+    return source.replace(folder + "/", "").replace(folder, "upload") if source else source
+
+
+@st.cache_resource(show_spinner="Running the plans...", max_entries=16)
+def run(plan_texts: tuple[PlanText, ...], data_key: tuple, trials: int, seed: int,
+        _dataset: Dataset) -> api.Simulation:
+    """The plans over the data, via the API; shared, not copied, across reruns (read-only).
+
+    Payout detail is kept for the first trial only: statements and downloads read trial 0."""
+    plans = [parse_plan(text, name) for name, text in plan_texts]
+    return api.simulate(plans, _dataset, trials=trials, seed=seed, detail_trials=1)
+
+
+def historical(inputs: Inputs) -> api.Simulation:
+    """The plans over the data as it happened (one trial): what a rep's statement explains."""
+    return run(inputs.plan_texts, inputs.data_key, 1, 0, inputs.dataset)
+
+
+def simulation(inputs: Inputs) -> api.Simulation:
+    """The plans over the sidebar's Monte-Carlo trials and seed."""
+    return run(inputs.plan_texts, inputs.data_key, inputs.trials, inputs.seed, inputs.dataset)
+
+
+def show_errors(title: str, error: CompSimError) -> None:
+    """Every issue of an input error, one per line, as the CLI prints them."""
+    st.error(f"**{title}**\n\n" + "\n".join(f"- `{issue}`" for issue in error.issues[:50])
+             + (f"\n\n... and {len(error.issues) - 50} more" if len(error.issues) > 50 else ""))
+
+
+def sidebar() -> Inputs | None:
+    """Draw the sidebar and return what it chose (None when no usable plan or data)."""
+    st.session_state["input_errors"] = []
+    with st.sidebar:
+        st.subheader("Plans")
+        plan_texts = _plan_picker()
+        st.subheader("Data")
+        data = _data_picker()
+        st.subheader("Run")
+        trials = st.number_input("Monte-Carlo trials", min_value=1, max_value=MAX_TRIALS,
+                                 value=DEFAULT_TRIALS, step=100, key="trials",
+                                 help="1 replays the data as it happened; more draws trials around it.")
+        seed = st.number_input("Seed", min_value=0, value=0, step=1, key="seed",
+                               help="The same seed gives the same trials.")
+        if not plan_texts:
+            st.warning("Pick at least one plan.")
+            return None
+        plans = tuple(parse_plan(text, name) for name, text in plan_texts)
+        ids = [p.id for p in plans]
+        if len(set(ids)) < len(ids):
+            st.error("Two picked plans have the same id; pick one of them.")
+            return None
+        default = min(range(len(plans)), key=lambda i: (plans[i].start, i))
+        if st.session_state.get("baseline") not in ids:
+            st.session_state["baseline"] = ids[default]
+        baseline = st.selectbox("Baseline plan", ids, key="baseline",
+                                format_func=lambda i: plans[ids.index(i)].plan,
+                                help="Today's plan: what the others are compared with.")
+    if data is None:
+        return None
+    dataset, data_key, label = data
+    return Inputs(plan_texts, plans, dataset, data_key, label, int(trials), int(seed), baseline)
+
+
+def _plan_picker() -> tuple[PlanText, ...]:
+    """Bundled plans plus uploaded YAML; a bad upload shows its errors and changes nothing."""
+    bundled = bundled_plan_texts()
+    uploaded: dict[str, PlanText] = st.session_state.setdefault("uploaded_plans", {})
+    files = st.file_uploader("Upload plan YAML", type=["yaml", "yml"], accept_multiple_files=True,
+                             key="plan_upload")
+    for file in files or []:
+        content = file.getvalue()
+        name = file.name
+        try:
+            if len(content) > MAX_UPLOAD_BYTES:
+                raise PlanError(Issue(f"a plan file is at most {MAX_UPLOAD_BYTES // 2**20} MB", source=name))
+            text = content.decode("utf-8")
+            plan = parse_plan(text, name)
+        except UnicodeDecodeError as exc:
+            _report(f"{name} is not a valid plan; the current plans are kept", PlanError(
+                Issue(f"a plan file is UTF-8 text ({exc.reason} at byte {exc.start})", source=name)))
+            continue
+        except PlanError as exc:
+            _report(f"{name} is not a valid plan; the current plans are kept", exc)
+            continue
+        if plan.id in bundled and bundled[plan.id][1] != text:
+            _report(f"{name} is not loaded; the current plans are kept", PlanError(Issue(
+                f"plan id '{plan.id}' is a bundled plan's; give the uploaded plan its own id",
+                source=name, path="id")))
+            continue
+        if uploaded.get(plan.id) != (name, text):
+            uploaded[plan.id] = (name, text)
+            st.session_state["plans"] = [*st.session_state.get("plans", bundled), plan.id]  # compared at once
+    options = {**bundled, **uploaded}
+    names = {pid: parse_plan(text, name).plan + ("" if pid in bundled else f" ({name})")
+             for pid, (name, text) in options.items()}
+    st.session_state.setdefault("plans", list(bundled))
+    picked = st.multiselect("Plans to compare", list(options), key="plans", format_func=lambda pid: names[pid])
+    return tuple(options[pid] for pid in picked)
+
+
+def _data_picker() -> tuple[Dataset, tuple, str] | None:
+    """The dataset chosen, its cache identity and a label; errors are shown in the page."""
+    source = st.radio("Source", [SAMPLE, UPLOAD, FOLDER, SYNTHETIC], key="data_source",
+                      help="Uploads and folders are checked with the same rules as the CLI.")
+    try:
+        if source == SYNTHETIC:
+            reps = st.number_input("Synthetic reps", min_value=5, max_value=2000, value=80, step=10,
+                                   key="synth_reps")
+            seed = st.number_input("Synthetic data seed", min_value=0, value=0, step=1, key="synth_seed")
+            return synthetic_dataset(int(reps), int(seed)), ("synthetic", int(reps), int(seed)), \
+                f"synthetic: {int(reps)} reps, seed {int(seed)}"
+        if source == FOLDER:
+            folder = st.text_input("Data folder on this machine", key="data_folder",
+                                   placeholder="/path/to/crm-export")
+            if folder:
+                path = Path(folder).expanduser()
+                stamp = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                              for p in sorted(path.iterdir())) if path.is_dir() else ()
+                return folder_dataset(str(path), stamp), ("folder", str(path), stamp), str(path)
+        if source == UPLOAD:
+            files = st.file_uploader("Data files (reps, quotas, deals, forecasts, mbo)",
+                                     type=list(DATA_FORMATS), accept_multiple_files=True, key="data_upload")
+            if files:
+                contents = [(f.name, f.getvalue()) for f in files]
+                digest = hashlib.sha256(b"".join(n.encode() + b"\0" + c for n, c in contents)).hexdigest()
+                if st.session_state.get("upload_digest") != digest:
+                    st.session_state["upload_digest"] = digest
+                    st.session_state["upload_dataset"] = load_upload(contents)
+                return st.session_state["upload_dataset"], ("upload", digest), \
+                    "uploaded: " + ", ".join(n for n, _ in contents)
+        if source != SAMPLE:
+            st.caption("Until then the bundled sample is used.")
+        return sample_dataset(), ("sample",), "bundled sample"
+    except DataError as exc:
+        st.session_state["upload_digest"] = None
+        _report("The data could not be loaded; the bundled sample is used meanwhile", exc)
+        st.caption("The data has errors (shown on the page); the bundled sample is used meanwhile.")
+        return _fallback_sample()
+
+
+def _fallback_sample() -> tuple[Dataset, tuple, str] | None:
+    try:
+        return sample_dataset(), ("sample",), "bundled sample"
+    except DataError as exc:
+        _report("The bundled sample data could not be loaded", exc)
+        return None
+
+
+def _report(title: str, error: CompSimError) -> None:
+    """Keep an input error of this run for the page to show (the sidebar is too narrow)."""
+    st.session_state["input_errors"].append((title, error))
+
+
+def page_errors() -> None:
+    """Errors of the sidebar's inputs in this run, shown at the top of the page."""
+    for title, error in st.session_state.get("input_errors", []):
+        show_errors(title, error)

@@ -1,0 +1,49 @@
+"""AppTest helpers: the real app.py on the bundled plans and sample data, driven by widget keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_TIMEOUT = 600  # AppTest needs a bound per run; this one only stops a hung run, never a slow machine
+PAGES = ["Compare plans", "Cost and risk", "My earnings", "Plan designer"]
+
+
+def fresh_app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=RUN_TIMEOUT)
+    at.run()
+    return at
+
+
+def open_page(at: AppTest, name: str) -> AppTest:
+    at.sidebar.radio(key="page").set_value(name)
+    return at.run()
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception and no error box on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert len(found) == 1, (label, [m.label for m in at.metric])
+    return found[0]
+
+
+def money_value(text: str) -> float:
+    """'$1,234,567' or '-$2,500' as a number."""
+    sign = -1 if text.startswith("-") else 1
+    return sign * float(text.lstrip("-").lstrip("$").replace(",", "").split()[0])
+
+
+def table(at: AppTest, *columns: str):
+    """The one table on the page holding these columns (st.dataframe keeps no key in AppTest
+    unless its rows are selectable)."""
+    found = [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
+    assert len(found) == 1, (columns, [list(d.value.columns) for d in at.dataframe])
+    return found[0]

@@ -1,0 +1,154 @@
+"""The app in a real browser: `streamlit run app.py` on a free port, driven by Debian's chromium
+through Playwright. Every page renders its charts with no error box or traceback; a bad plan
+upload shows its errors in the page; a screenshot of each page is saved under tests/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PAGES = ["Compare plans", "Cost and risk", "My earnings", "Plan designer"]
+PAGE_TIMEOUT_MS = 180_000  # a generous bound on a shared 2-core machine; a hang still fails
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed at /usr/bin/chromium "
+                       "(make test installs it with apt-get when run as root)"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """A streamlit server on the app, stopped (by its own process id) after the module."""
+    port = _free_port()
+    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
+    server = subprocess.Popen(
+        [streamlit, "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_server(port, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _wait_for_server(port: int, server: subprocess.Popen) -> None:
+    """Until the port accepts connections; fails with the server's output if it exits first."""
+    while True:
+        if server.poll() is not None:
+            output = server.stdout.read().decode(errors="replace") if server.stdout else ""
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{output}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    page.goto(app_url)
+    _settled(page)
+    yield page
+    context.close()
+
+
+def _settled(page) -> None:
+    """Wait until the app has finished its run: the sidebar is drawn and nothing is running."""
+    page.wait_for_selector('[data-testid="stSidebar"]')
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1')
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')")
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')")
+
+
+def _open(page, name: str) -> None:
+    page.locator('[data-testid="stSidebar"] [role="radiogroup"]').first.get_by_text(name, exact=True).click()
+    page.wait_for_function(f"() => [...document.querySelectorAll('h1')].some(h => h.innerText.includes({name!r}))")
+    _settled(page)
+
+
+def _no_errors(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
+        '[data-testid="stException"]').first.inner_text()
+    assert "Traceback" not in page.locator("body").inner_text()
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0, page.locator(
+        '[data-testid="stAlertContentError"]').first.inner_text()
+
+
+def _screenshot(page, name: str) -> None:
+    """The whole page: the viewport is stretched to the height of the app's scrolling body."""
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], "
+                           "[data-testid=\"stSidebarContent\"]')].map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": 1500, "height": min(max(int(height) + 40, 1000), 12000)})
+    page.wait_for_timeout(800)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def _charts_drawn(page) -> int:
+    """How many Vega charts have drawn their canvas or SVG (waits for the first one)."""
+    page.wait_for_selector(".vega-embed canvas, .vega-embed svg", state="attached")
+    return page.locator(".vega-embed canvas, .vega-embed svg").count()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_draws_its_charts_without_an_error(page, name):
+    _open(page, name)
+    _no_errors(page)
+    assert _charts_drawn(page) >= 1
+    _screenshot(page, name.lower().replace(" ", "_"))
+
+
+def test_a_bad_plan_upload_shows_its_errors_and_keeps_the_plans(page, tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("plan: Broken\nid: broken\nstart: 2027-01\ncomponents:\n  - {id: revenue, weight: 2.0}\n",
+                   encoding="utf-8")
+    charts_before = _charts_drawn(page)
+    page.locator('[data-testid="stSidebar"] input[type="file"]').first.set_input_files(str(bad))
+    page.wait_for_selector('[data-testid="stAlertContentError"]')
+    _settled(page)
+    error = page.locator('[data-testid="stAlertContentError"]').first.inner_text()
+    assert "broken.yaml is not a valid plan; the current plans are kept" in error
+    assert "broken.yaml:5" in error  # the line of the bad component
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert _charts_drawn(page) == charts_before
+    _screenshot(page, "bad_plan_upload")

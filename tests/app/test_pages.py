@@ -1,0 +1,217 @@
+"""The four pages under AppTest: they render on the defaults, each widget changes what is shown,
+and the numbers shown are the API's for the same inputs (bundled plans, bundled sample)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from comp_sim import api
+from comp_sim.app.inputs import DEFAULT_TRIALS
+from comp_sim.data.dataset import Dataset
+from comp_sim.errors import DataError
+from comp_sim.insight.sensitivity import sensitivity
+
+from apphelpers import PAGES, assert_clean, fresh_app, metric, money_value, open_page, table
+
+BASELINE = "current-2026"  # the earliest plan year of the bundled plans: the default baseline
+
+
+@pytest.fixture(scope="module")
+def simulation() -> api.Simulation:
+    """What the app runs on its defaults, run through the API."""
+    return api.simulate(api.bundled_plan_paths(), trials=DEFAULT_TRIALS, seed=0, detail_trials=1)
+
+
+@pytest.fixture(scope="module")
+def history() -> api.Simulation:
+    return api.simulate(api.bundled_plan_paths())
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_renders_on_the_defaults(app, name):
+    open_page(app, name)
+    assert_clean(app)
+    assert app.title[0].value == name
+
+
+def test_the_summary_table_shows_the_api_comparison(app, simulation):
+    expected = api.compare(simulation, BASELINE).plans.set_index("name")
+    shown = table(app, "same_reps_change").set_index("name")
+    assert list(shown.index) == list(expected.index)
+    pd.testing.assert_series_equal(shown["total_payout"], expected["total_payout"])
+    pd.testing.assert_series_equal(shown["cost_of_sales"], expected["cost_of_sales"])
+    assert shown.loc["Current plan 2026", "same_reps_change"] == 0.0
+
+
+def test_picking_another_baseline_compares_against_it(app, simulation):
+    app.sidebar.selectbox(key="baseline").set_value("balanced-2027").run()
+    assert_clean(app)
+    assert any(s.value == "Winners and losers against Balanced growth 2027" for s in app.subheader)
+    expected = api.compare(simulation, "balanced-2027").reps
+    shown = table(app, "delta", "outcome")
+    plan = app.selectbox(key="winners_plan").value
+    mine = expected[expected["plan"] == plan].reset_index(drop=True)
+    assert shown["rep_id"].tolist() == mine["rep_id"].tolist()
+    assert shown["delta"].tolist() == pytest.approx(mine["delta"].tolist())
+    assert metric(app, "Losers") == str(int((mine["outcome"] == "loser").sum()))
+
+
+def test_the_winners_table_follows_the_proposed_plan_picked(app, simulation):
+    assert app.selectbox(key="winners_plan").value == "balanced-2027"  # the plan sharing the most reps
+    app.selectbox(key="winners_plan").set_value("hunter-2027").run()
+    shown = table(app, "delta", "outcome")
+    plan_id = app.selectbox(key="winners_plan").value
+    expected = api.compare(simulation, BASELINE).reps
+    assert set(shown["rep_id"]) == set(expected.loc[expected["plan"] == plan_id, "rep_id"])
+
+
+def test_cost_page_shows_the_api_cost_and_percentiles(app, simulation):
+    open_page(app, "Cost and risk")
+    summaries = simulation.summary_dict()["plans"]
+    shown = [money_value(m.value) for m in app.metric if m.label == "Total cost (mean)"]
+    assert shown == [round(s["total_payout"]) for s in summaries.values()]
+    percentiles = table(app, "p5", "p99")
+    expected = [s["cost_distribution"]["p90"] for s in summaries.values()]
+    assert percentiles["p90"].tolist() == pytest.approx(expected)
+
+
+def test_the_same_seed_gives_the_same_numbers_and_a_new_seed_new_ones(app):
+    open_page(app, "Cost and risk")
+    first = table(app, "p5", "p99")
+    again = table(open_page(fresh_app(), "Cost and risk"), "p5", "p99")
+    pd.testing.assert_frame_equal(first, again)
+    app.sidebar.number_input(key="seed").set_value(1).run()
+    assert_clean(app)
+    other = table(app, "p5", "p99")
+    assert (other["p50"] != first["p50"]).all()
+
+
+def test_sensitivity_shows_the_insight_figures(app, history):
+    open_page(app, "Cost and risk")
+    slopes = table(app, "cost_elasticity")
+    expected = sensitivity(api.bundled_plan_paths(), shifts=(-0.2, -0.1, 0.0, 0.1, 0.2))
+    base = expected[expected["shift"] == 0.0].set_index("plan")["cost"]
+    names = {p.id: p.plan for p in history.plans}
+    assert slopes.set_index("name")["base_cost"].to_dict() == pytest.approx(
+        {names[pid]: cost for pid, cost in base.items()})
+
+
+def test_picking_a_rep_shows_their_statement(app, history):
+    open_page(app, "My earnings")
+    rep = app.selectbox(key="rep").options[3].split(" · ")[0]
+    assert rep != app.selectbox(key="rep").value
+    app.selectbox(key="rep").set_value(rep).run()
+    assert_clean(app)
+    plan_id = app.selectbox(key="statement_plan").value
+    explained = api.explain(history.result(plan_id).plan, rep_id=rep, simulation=history)
+    assert money_value(metric(app, "Total paid")) == round(explained.total)
+    assert app.code[0].value == explained.text().rstrip("\n")
+    shown = table(app, "curve_fraction")
+    assert shown["amount"].sum() == pytest.approx(explained.total)
+
+
+def test_the_what_if_amount_reruns_the_plans_with_the_extra_deal(app, history):
+    open_page(app, "My earnings")
+    rep = app.selectbox(key="rep").value
+    app.number_input(key="whatif_amount").set_value(120_000.0).run()
+    assert_clean(app)
+    month = app.selectbox(key="whatif_month").value
+    product = app.selectbox(key="whatif_product").value
+    data = api.load_data()
+    deal = pd.DataFrame([{"deal_id": "X", "rep_id": rep, "close_date": f"{month}-15", "amount": 120_000.0,
+                          "product": product, "account_id": "NEW", "new_logo": True}])
+    extra = Dataset.from_frames(data.reps, deals=pd.concat([data.deals, deal], ignore_index=True),
+                                quotas=data.quotas, forecasts=data.forecasts, mbo=data.mbo)
+    after = api.simulate(api.bundled_plan_paths(), extra).statements
+    before = history.statements
+    for plan in history.plans:
+        row = after[(after["plan"] == plan.id) & (after["rep_id"] == rep)]
+        if row.empty:
+            continue
+        label = f"{plan.plan} with the deal"
+        shown = [m for m in app.metric if m.label == label][0]
+        assert money_value(shown.value) == round(row["payout"].iloc[0])
+        old = before[(before["plan"] == plan.id) & (before["rep_id"] == rep)]["payout"].iloc[0]
+        assert money_value(shown.delta) == round(row["payout"].iloc[0] - old)
+
+
+def test_a_plan_edit_with_an_error_shows_the_error_and_its_line(app):
+    open_page(app, "Plan designer")
+    text = app.text_area(key="designer_yaml").value
+    lines = text.splitlines()
+    weight_line = next(i for i, line in enumerate(lines) if line.strip().startswith("weight:"))
+    lines[weight_line] = lines[weight_line].split("weight:")[0] + "weight: lots"
+    app.text_area(key="designer_yaml").set_value("\n".join(lines)).run()
+    assert not app.exception
+    assert len(app.error) == 1
+    assert f"edited-plan.yaml:{weight_line + 1}:" in app.error[0].value
+    assert "weight" in app.error[0].value
+
+
+def test_editing_the_plan_reruns_the_comparison_against_the_baseline(app):
+    open_page(app, "Plan designer")
+    before = metric(app, "Draft cost (mean)")
+    text = app.text_area(key="designer_yaml").value
+    edited = text.replace("cap: {multiple_of_ti: 3.0}", "cap: {multiple_of_ti: 1.0}")
+    assert edited != text
+    app.text_area(key="designer_yaml").set_value(edited).run()
+    assert_clean(app)
+    after = metric(app, "Draft cost (mean)")
+    assert money_value(after) < money_value(before)
+    start = app.selectbox(key="designer_start").value
+    baseline = api.load_plan(f"plans/{BASELINE}.yaml")
+    sim = api.simulate([baseline, api.load_plan(edited)], trials=DEFAULT_TRIALS, seed=0, detail_trials=1)
+    assert money_value(after) == round(sim.result(start).total_cost.mean())
+
+
+def test_picking_another_starting_plan_loads_its_text(app):
+    open_page(app, "Plan designer")
+    app.selectbox(key="designer_start").set_value("hunter-2027").run()
+    assert_clean(app)
+    assert app.text_area(key="designer_yaml").value == (api.PLANS_DIR / "hunter-2027.yaml").read_text()
+
+
+def test_a_bad_plan_upload_shows_its_errors_and_keeps_the_plans(app):
+    picked = list(app.sidebar.multiselect(key="plans").value)
+    bad = b"plan: Broken\nid: broken\nstart: 2027-01\ncomponents:\n  - {id: revenue, weight: 2.0}\n"
+    app.sidebar.file_uploader(key="plan_upload").set_value(("broken.yaml", bad, "application/yaml")).run()
+    assert not app.exception
+    assert "broken.yaml is not a valid plan; the current plans are kept" in app.error[0].value
+    assert "broken.yaml:5" in app.error[0].value
+    assert list(app.sidebar.multiselect(key="plans").value) == picked
+    assert table(app, "same_reps_change").shape[0] == len(picked)
+
+
+def test_a_good_plan_upload_can_be_compared(app):
+    text = (api.PLANS_DIR / "balanced-2027.yaml").read_text().replace("id: balanced-2027", "id: balanced-b")
+    app.sidebar.file_uploader(key="plan_upload").set_value(("b.yaml", text.encode(), "application/yaml")).run()
+    assert "Balanced growth 2027 (b.yaml)" in app.sidebar.multiselect(key="plans").options
+    assert "balanced-b" in app.sidebar.multiselect(key="plans").value  # picked at once
+    assert_clean(app)
+    assert table(app, "same_reps_change").shape[0] == len(api.bundled_plan_paths()) + 1
+
+
+def test_a_bad_data_upload_shows_the_loader_errors(app, tmp_path):
+    app.sidebar.radio(key="data_source").set_value("Uploaded files").run()
+    reps = b"rep_id,role\nR1,AE\n"
+    deals = b"deal_id,rep_id,close_date,amount\nD1,R1,2027-01-10,abc\n"
+    app.sidebar.file_uploader(key="data_upload").set_value(
+        [("reps.csv", reps, "text/csv"), ("deals.csv", deals, "text/csv")]).run()
+    assert not app.exception
+    (tmp_path / "reps.csv").write_bytes(reps)
+    (tmp_path / "deals.csv").write_bytes(deals)
+    with pytest.raises(DataError) as cli_error:
+        api.load_data(tmp_path)
+    message = app.error[0].value
+    assert "The data could not be loaded" in message
+    for issue in cli_error.value.issues:
+        assert str(issue).replace(str(tmp_path) + "/", "") in message
+    assert app.title[0].value == "Compare plans"  # the page still renders, on the bundled sample
+
+
+def test_a_missing_data_folder_says_so(app):
+    app.sidebar.radio(key="data_source").set_value("Folder").run()
+    app.sidebar.text_input(key="data_folder").set_value("/no/such/folder").run()
+    assert not app.exception
+    assert "no such folder" in app.error[0].value
