@@ -144,11 +144,25 @@ class PlanYear:
         cached = self._sums.get((key, measure, cumulative))
         if cached is None:
             if cumulative:
-                cached = running_sum(self.window_sums(key, measure, False))
+                cached = per_trial_row(running_sum, self.window_sums(key, measure, False))
             else:
-                cached = window_sums(self.monthly[key], MONTHS_PER[measure])
+                cached = per_trial_row(lambda v: window_sums(v, MONTHS_PER[measure]), self.monthly[key])
             self._sums[(key, measure, cumulative)] = cached
         return cached
+
+
+def per_trial_row(function, values: np.ndarray) -> np.ndarray:
+    """``function`` of an array that is the same in every trial (a target broadcast over the
+    trials axis, stride 0), computed once and broadcast back; other arrays as they are.
+
+    >>> quota = np.broadcast_to(np.arange(1.0, 13.0), (1000, 1, 12))
+    >>> per_trial_row(running_sum, quota).strides[0], per_trial_row(running_sum, quota)[999, 0, -1]
+    (0, np.float64(78.0))
+    """
+    if values.ndim < 2 or values.shape[0] < 2 or values.strides[0] != 0:
+        return function(values)
+    one = function(values[:1])
+    return np.broadcast_to(one, (values.shape[0], *one.shape[1:]))
 
 
 @dataclass
@@ -185,11 +199,7 @@ class MetricContext:
             return self._ratio(name, self.sum_of(BOOKINGS), self.sum_of(QUOTA), None,
                                "bookings", "quota", "add a quota covering the period")
         if name == "forecast_accuracy":
-            bookings, forecast = self.sum_of(BOOKINGS), self.sum_of(FORECAST)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                accuracy = np.maximum(0.0, 1.0 - np.abs(bookings - forecast) / forecast)
-            no_forecast = np.where(_is_zero(bookings), 1.0, 0.0)
-            return np.where(forecast > 0, accuracy, no_forecast)
+            return forecast_accuracy(self.sum_of(BOOKINGS), self.sum_of(FORECAST))
         if name == "avg_discount":
             return _safe_divide(self.sum_of(DISCOUNTED_AMOUNT), self.sum_of(BOOKINGS))
         if name == "mbo":
@@ -204,7 +214,9 @@ class MetricContext:
     def _ratio(self, name: str, top: np.ndarray, bottom: np.ndarray, on_zero: float | None,
                top_name: str, bottom_name: str, fix: str) -> np.ndarray:
         """top / bottom; 0 / 0 is 0; x / 0 is ``on_zero`` or a data error naming rep and period."""
-        zero = _is_zero(bottom)
+        zero = per_trial_row(_is_zero, bottom)
+        if not zero.any():
+            return np.divide(top, bottom, out=np.empty_like(top, dtype="float64"))
         broken = zero & ~_is_zero(top)
         if not broken.any():
             return _safe_divide(top, bottom, zero)
@@ -227,6 +239,25 @@ class MetricContext:
         return issues
 
 
+def forecast_accuracy(bookings: np.ndarray, forecast: np.ndarray) -> np.ndarray:
+    """max(0, 1 - |bookings - forecast| / forecast); with a forecast of 0: 1 when bookings are
+    0 (at 9 decimals), else 0.
+
+    >>> forecast_accuracy(np.array([90.0, 110.0, 0.0, 5.0, 300.0]), np.array([100.0, 100.0, 0.0, 0.0, 100.0])).tolist()
+    [0.9, 0.9, 1.0, 0.0, 0.0]
+    """
+    accuracy = np.subtract(bookings, forecast)
+    np.abs(accuracy, out=accuracy)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(accuracy, forecast, out=accuracy)
+    np.subtract(1.0, accuracy, out=accuracy)
+    np.maximum(accuracy, 0.0, out=accuracy)
+    no_forecast = ~(forecast > 0)
+    if no_forecast.any():
+        np.copyto(accuracy, np.where(_is_zero(bookings), 1.0, 0.0), where=no_forecast)
+    return accuracy
+
+
 def _is_zero(values: np.ndarray) -> np.ndarray:
     """Zero at 9 decimals."""
     return np.abs(values) < HALF_STEP
@@ -235,8 +266,10 @@ def _is_zero(values: np.ndarray) -> np.ndarray:
 def _safe_divide(top: np.ndarray, bottom: np.ndarray, zero: np.ndarray | None = None) -> np.ndarray:
     """top / bottom with 0 where bottom is 0."""
     zero = _is_zero(bottom) if zero is None else zero
-    out = np.zeros_like(top, dtype="float64")
-    return np.divide(top, bottom, out=out, where=~zero)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.divide(top, bottom, out=np.empty_like(top, dtype="float64"))
+    np.copyto(out, 0.0, where=zero)
+    return out
 
 
 def gate_and_multiplier_metrics(plan: Plan, component_id: str) -> tuple[list[GateModifier], list[MultiplierModifier]]:

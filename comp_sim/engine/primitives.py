@@ -58,8 +58,10 @@ def _count(thresholds: np.ndarray, metric: np.ndarray, reached) -> np.ndarray:
     A few comparisons over the whole array are much faster than a binary search per element
     for the handful of edges a plan has."""
     metric = np.asarray(metric)
-    count = np.zeros_like(metric, dtype=np.intp)
-    for threshold in thresholds:
+    if not len(thresholds):
+        return np.zeros_like(metric, dtype=np.intp)
+    count = reached(metric, thresholds[0]).astype(np.intp)  # keeps the metric's memory layout
+    for threshold in thresholds[1:]:
         count += reached(metric, threshold)
     return count
 
@@ -75,8 +77,8 @@ def _linear(segment: np.ndarray, metric: np.ndarray, intercepts: list[float],
     if flat_out is None or flat_segment is None or flat_metric is None:
         out[...] = np.take(slopes, segment) * metric + np.take(intercepts, segment)
         return out
-    np.take(np.asarray(slopes, dtype="float64"), flat_segment, out=flat_out)
-    flat_out *= flat_metric
+    # np.take into ``out=`` buffers its result (mode "raise"); a fresh array is faster
+    np.multiply(np.take(np.asarray(slopes, dtype="float64"), flat_segment), flat_metric, out=flat_out)
     flat_out += np.take(np.asarray(intercepts, dtype="float64"), flat_segment)
     return out
 

@@ -193,11 +193,9 @@ def _run_component(plan: Plan, component: ComponentBase, context: MetricContext,
                    roster: Roster) -> ComponentRun:
     windows = context.windows
     gate_mods, multiplier_mods = gate_and_multiplier_metrics(plan, component.id)
-    gates = [
-        ModifierEffect(m, context.value(m.gate.metric),
-                       primitives.gate_open(context.value(m.gate.metric), m.gate).astype("float64"))
-        for m in gate_mods
-    ]
+    opens = [primitives.gate_open(context.value(m.gate.metric), m.gate) for m in gate_mods]
+    gates = [ModifierEffect(m, context.value(m.gate.metric), is_open.astype("float64"))
+             for m, is_open in zip(gate_mods, opens)]
     window_ti = roster.window_ti(windows)
     ti = running_sum(window_ti) if component.cumulative else window_ti
     periods = np.arange(1, len(windows) + 1) if component.cumulative else 1.0
@@ -210,10 +208,12 @@ def _run_component(plan: Plan, component: ComponentBase, context: MetricContext,
             assert isinstance(component, TiersComponent)
             fraction = primitives.tiers(value, component.tiers)
         curve_fraction = fraction
-        for gate in gates:
-            closed_cap = gate.modifier.gate.cap_when_closed
-            fraction = np.where(gate.effect > 0, fraction, np.minimum(fraction, closed_cap))
-        money = fraction * (component.weight * ti)
+        for gate, is_open in zip(gates, opens):
+            limited = np.minimum(fraction, gate.modifier.gate.cap_when_closed)
+            np.copyto(limited, fraction, where=is_open)
+            fraction = limited
+        # Outputs take the layout of the (trials, reps, windows) operand, not of the TI's.
+        money = np.multiply(fraction, component.weight * ti, out=np.empty_like(fraction))
     else:
         if isinstance(component, CommissionComponent):
             rule = component.commission
@@ -225,8 +225,9 @@ def _run_component(plan: Plan, component: ComponentBase, context: MetricContext,
             value = context.value(component.spiff.metric)
             money = primitives.spiff(value, component.spiff, periods=periods)
         fraction = curve_fraction = np.broadcast_to(np.nan, value.shape)
-        for gate in gates:
-            money = np.where(gate.effect > 0, money, 0.0)
+        for is_open in opens:
+            money = money.copy(order="K")
+            np.copyto(money, 0.0, where=~is_open)
         ti = np.zeros_like(ti)
 
     multipliers = [
@@ -236,7 +237,7 @@ def _run_component(plan: Plan, component: ComponentBase, context: MetricContext,
     ]
     if multipliers:
         multiplier = functools.reduce(np.multiply, [m.effect for m in multipliers])
-        earned = money * multiplier
+        earned = np.multiply(money, multiplier, out=np.empty_like(money))
     else:
         multiplier, earned = np.broadcast_to(1.0, value.shape), money
     payment = true_up(earned, plan.negative_true_up) if component.cumulative else earned
@@ -281,7 +282,7 @@ def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) 
                    for index, w in enumerate(c.windows))
     for c in components:
         c.amount = c.payment.copy(order="K")
-        c.capped = np.zeros_like(c.payment)
+        c.capped = zeros_in_layout_of(c.payment)
         c.cut_by_cap = True
     room = cap[rep_index]
     for _, order, index in slots:
@@ -291,3 +292,15 @@ def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) 
         run.amount[trial_index, rep_index, index] = amount
         run.capped[trial_index, rep_index, index] = due - amount
         room = room - amount
+
+
+def zeros_in_layout_of(values: np.ndarray) -> np.ndarray:
+    """Zeros shaped and laid out in memory like ``values``. Unlike ``np.zeros_like`` it does not
+    write the zeros: the pages come zeroed from the system, and only those the cap cuts are touched.
+
+    >>> zeros_in_layout_of(np.ones((2, 3, 4)).transpose(1, 2, 0)).strides
+    (32, 8, 96)
+    """
+    slow_to_fast = sorted(range(values.ndim), key=lambda axis: -values.strides[axis])
+    zeros = np.zeros([values.shape[axis] for axis in slow_to_fast])
+    return zeros.transpose(np.argsort(slow_to_fast))

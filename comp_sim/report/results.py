@@ -90,15 +90,18 @@ class PlanAccumulator:
         """Fold one chunk of trials (the next ``run.trials`` trials) into the totals."""
         result, lo = self.result, self.done
         hi = lo + run.trials
-        paid_by_component = np.stack([total(c.amount) for c in run.components], axis=-1)
-        result.paid[lo:hi] = paid_by_component.sum(axis=-1)
-        result.capped[lo:hi] = sum(total(c.capped) for c in run.components if c.cut_by_cap)
+        # Loops over components and windows: numpy reduces a short trailing axis slowly.
+        for index, c in enumerate(run.components):
+            paid = total(c.amount)  # (trials, reps)
+            result.paid[lo:hi] += paid
+            if c.cut_by_cap:
+                result.capped[lo:hi] += total(c.capped)
+            result.by_component[lo:hi, index] = paid.sum(axis=1)
+            result.rep_component_sum[:, index] += paid.sum(axis=0)
+            for window, month in enumerate(c.pay_months):
+                result.by_month[lo:hi, month] += c.amount[:, :, window].sum(axis=1)
         result.bookings[lo:hi] = run.bookings
         result.quota[lo:hi] = run.quota
-        result.by_component[lo:hi] = paid_by_component.sum(axis=1)
-        result.rep_component_sum += paid_by_component.sum(axis=0)
-        for c in run.components:
-            np.add.at(result.by_month[lo:hi].T, c.pay_months, c.amount.sum(axis=1).T)
         if lo < self.detail_trials:
             result.detail.append(run if hi <= self.detail_trials else _first_trials(run, self.detail_trials - lo))
         self.done = hi
