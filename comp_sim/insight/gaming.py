@@ -24,6 +24,7 @@ from comp_sim.insight.lint import reads_bookings
 from comp_sim.periods import MONTHS_PER, PLAN_YEAR_MONTHS, Month
 from comp_sim.plan.loader import PlanSource, load_plan
 from comp_sim.plan.models import CommissionComponent, Plan, TargetComponent
+from comp_sim.report.results import PlanResult
 
 SANDBAG_FACTOR = 0.7  # the forecast a sandbagger submits, as a share of the honest one
 CLOSING_DISCOUNT = 0.10  # the discount given to close a deal a period earlier
@@ -34,11 +35,35 @@ COLUMNS = ["strategy", "description", "reps", "share_of_reps_gaining", "mean_gai
 
 @dataclass(frozen=True)
 class _Year:
-    """Where deals may move: the plan year's first month, its grain and the covered reps."""
+    """Where deals may move: the plan year's first month, its grain, the covered reps, and per
+    (reps, months) of the plan year whether the rep is employed and their bookings quota."""
 
     start: Month
     grain: str
     rep_ids: tuple[str, ...]
+    employed: np.ndarray  # (reps, months) bool
+    quota: np.ndarray  # (reps, months)
+
+    @classmethod
+    def of(cls, plan: Plan, dataset: Dataset, base: PlanResult) -> _Year:
+        cube = dataset.cube((), ("bookings",), base.start, PLAN_YEAR_MONTHS)
+        rows = pd.Index(cube.rep_ids).get_indexer(list(base.roster.rep_ids))
+        return cls(base.start, gaming_grain(plan), base.roster.rep_ids,
+                   base.roster.days_employed > 0, cube.measures["target.bookings"][0][rows])
+
+    def quota_at(self, rep_ids: pd.Series, offset: np.ndarray) -> np.ndarray:
+        """Bookings quota of each covered rep in a month of the plan year, (deals,)."""
+        rep = pd.Index(self.rep_ids).get_indexer(rep_ids)
+        return self.quota[rep, np.clip(offset, 0, PLAN_YEAR_MONTHS - 1)]
+
+    def can_take(self, rep_ids: pd.Series, offset: np.ndarray, from_quota: np.ndarray) -> np.ndarray:
+        """Whether each covered rep may be credited a deal in a month (deals,): the month is in
+        the plan year, the rep is employed then, and has a quota there unless the deal comes
+        from a month without one (``from_quota`` <= 0)."""
+        rep = pd.Index(self.rep_ids).get_indexer(rep_ids)
+        month = np.clip(offset, 0, PLAN_YEAR_MONTHS - 1)
+        inside = (offset >= 0) & (offset < PLAN_YEAR_MONTHS)
+        return inside & self.employed[rep, month] & ((self.quota[rep, month] > 0) | (from_quota <= 0))
 
     @property
     def months_per(self) -> int:
@@ -78,7 +103,7 @@ def gaming_report(plan: PlanSource, data: api.DataSource | None = None, seed: in
     loaded = load_plan(plan)
     dataset = api.load_data(data)
     base = api.simulate([loaded], dataset).result(loaded.id)
-    year = _Year(base.start, gaming_grain(loaded), base.roster.rep_ids)
+    year = _Year.of(loaded, dataset, base)
     base_paid = pd.Series(base.paid[0], index=list(year.rep_ids))
     base_cost = float(base_paid.sum())
     rows = []
@@ -121,16 +146,15 @@ def _with_deals(dataset: Dataset, deals: pd.DataFrame, forecasts: pd.DataFrame |
 
 def _first_of_period(deals: pd.DataFrame, year: _Year, *, last: bool) -> pd.Index:
     """Per rep and period, the first deal of the period's first month (or the last deal of its
-    last month with ``last``), leaving out moves out of the plan year."""
+    last month with ``last``) that may move into the neighbouring period of the plan year."""
     offset = year.offsets(deals)
     position = offset % year.months_per
-    period = offset // year.months_per
-    if last:
-        edge = (position == year.months_per - 1) & (offset < PLAN_YEAR_MONTHS - year.months_per)
-    else:
-        edge = (position == 0) & (offset >= year.months_per)
-    keep = year.movable(deals) & edge
-    chosen = deals[keep].assign(_period=period[keep])
+    edge = position == (year.months_per - 1 if last else 0)
+    candidates = deals[year.movable(deals) & edge]
+    offset = year.offsets(candidates)
+    from_quota = year.quota_at(candidates["rep_id"], offset)
+    candidates = candidates[year.can_take(candidates["rep_id"], offset + (1 if last else -1), from_quota)]
+    chosen = candidates.assign(_period=year.offsets(candidates) // year.months_per)
     chosen = chosen.sort_values(["close_date", "deal_id"], kind="stable")
     grouped = chosen.groupby(["rep_id", "_period"], sort=False)
     return (grouped.tail(1) if last else grouped.head(1)).index
@@ -166,8 +190,9 @@ def sandbag(dataset: Dataset, year: _Year, rng=None) -> tuple[Dataset, pd.Series
 
 
 def split_deal(dataset: Dataset, year: _Year, rng: np.random.Generator) -> tuple[Dataset, pd.Series]:
-    """Reps are paired at random; in each pair the largest deal of the two is split half and half
-    with the other rep (each credit row then counts as a deal for its rep)."""
+    """Reps are paired at random; in each pair the largest deal of the two that the other rep
+    could be credited (employed, with a quota then) is split half and half with them (each
+    credit row then counts as a deal for its rep)."""
     order = rng.permutation(len(year.rep_ids))
     reps = np.array(year.rep_ids, dtype=object)[order]
     paired = reps[: len(reps) // 2 * 2]
@@ -175,6 +200,9 @@ def split_deal(dataset: Dataset, year: _Year, rng: np.random.Generator) -> tuple
     partner = pd.Series(paired.reshape(-1, 2)[:, ::-1].reshape(-1), index=paired)
     deals = dataset.deals.copy()
     candidates = deals[year.movable(deals) & deals["rep_id"].isin(paired).to_numpy()]
+    offset = year.offsets(candidates)
+    from_quota = year.quota_at(candidates["rep_id"], offset)
+    candidates = candidates[year.can_take(candidates["rep_id"].map(partner), offset, from_quota)]
     credit = candidates["amount"] * candidates["split"]
     ranked = candidates.assign(_pair=candidates["rep_id"].map(pair_of).to_numpy(), _credit=credit)
     ranked = ranked.sort_values(["_credit", "deal_id"], ascending=[False, True], kind="stable")

@@ -472,18 +472,19 @@ def check_reach(ctx: _Context) -> Iterable[PlanWarning]:
             if REACH_LOW <= share <= REACH_HIGH:
                 continue
             few = share < REACH_LOW
-            effect = {
-                ("threshold", True): "almost nobody gets paid on it, so reps give up on it",
-                ("threshold", False): "it screens out almost nobody, so it pays for results that were coming anyway",
-                ("excellence", True): "it is out of reach, so it motivates nobody",
-                ("excellence", False): "nearly everyone reaches it, so the top rate is paid as routine",
+            severity, effect = {
+                ("threshold", True): ("high", "almost nobody gets paid on it, so reps give up on it"),
+                ("threshold", False): ("low", "it screens out almost nobody, so it pays for results that "
+                                              "were coming anyway"),
+                ("excellence", True): ("medium", "it is out of reach, so it motivates nobody"),
+                ("excellence", False): ("medium", "nearly everyone reaches it, so the top rate is paid as routine"),
             }[(kind, few)]
             message = (f"the {kind} of '{component.id}' at {component.metric} {point:g} is reached in "
                        f"{share:.0%} of the {_measurements(component)} of {ctx.population.reps} reps: {effect}.")
             fix = (f"move it so that between {REACH_LOW:.0%} and {REACH_HIGH:.0%} of reps reach it "
                    f"(the {int(REACH_LOW * 100)}th..{int(REACH_HIGH * 100)}th percentile of {component.metric} "
                    f"is {np.percentile(values, REACH_LOW * 100):.2f}..{np.percentile(values, REACH_HIGH * 100):.2f}).")
-            yield ctx.warn(f"{kind}-reach", "medium", ("components", i, *where), message, fix,
+            yield ctx.warn(f"{kind}-reach", severity, ("components", i, *where), message, fix,
                            {"point": point, "share_reaching": share, "observations": int(values.size),
                             "reps": ctx.population.reps})
 

@@ -33,6 +33,7 @@ from comp_sim.periods import Month
 from comp_sim.plan.loader import PlanSource
 from comp_sim.plan.models import CountMetric, Plan, SumMetric
 from comp_sim.report.tables import plan_summary
+from comp_sim.synth import MonteCarloSource
 
 Dimension = Literal["attainment", "mix", "new_logos"]
 DIMENSIONS = ("attainment", "mix", "new_logos")
@@ -75,17 +76,21 @@ def sensitivity(
     data: api.DataSource | TrialSource | None = None,
     shifts: Sequence[float] = DEFAULT_SHIFTS,
     *,
+    trials: int | None = None,
     seed: int = 0,
     dimension: Dimension = "attainment",
     strategic: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One row per plan and shift: cost, bookings, cost of sales, mean payout % of TI, share of
     reps at or above quota. ``data`` is a Dataset, folder or dict (None: the bundled sample), or
-    a ``TrialSource`` of Monte-Carlo trials (attainment only; figures are means over trials)."""
+    a ``TrialSource``; ``trials`` > 1 draws that many Monte-Carlo trials around the data's reps
+    (seeded by ``seed``). Over trials (attainment only) the figures are means over trials."""
     if dimension not in DIMENSIONS:
         raise UsageError(Issue(f"dimension is one of {', '.join(DIMENSIONS)}", path="dimension", value=dimension))
     loaded = api.load_plans(plans)
     rows = []
+    if trials is not None and trials > 1 and not _is_source(data):
+        data = MonteCarloSource.from_dataset(api.load_data(data), trials, seed)
     if _is_source(data):
         if dimension != "attainment":
             raise UsageError(Issue(f"a {dimension} shift changes deals, so it needs deal-level data, not "

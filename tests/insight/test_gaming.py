@@ -130,3 +130,29 @@ def test_same_seed_same_pairs_and_the_report_reads_in_the_plan_currency():
     again = gaming_report(plan(RETRO_QUARTERS), data, seed=3)
     pd.testing.assert_frame_equal(first, again)
     assert first["reps"].tolist() == [8] * 5
+
+
+def test_on_the_bundled_sample_balanced_pays_much_less_for_moving_deals():
+    moved = ["pull_forward", "push_out"]
+    current = gaming_report("plans/current-2026.yaml").set_index("strategy").loc[moved, "added_plan_cost"].sum()
+    balanced = gaming_report("plans/balanced-2027.yaml").set_index("strategy").loc[moved, "added_plan_cost"].sum()
+    assert balanced < 0.5 * current
+
+
+def test_no_deal_moves_or_is_shared_into_a_month_the_rep_is_not_employed():
+    # R2 is hired on 1 Apr: R1 cannot split a March deal with R2, and R2's April deal cannot be
+    # pulled into March. R2's quota starts in Q2.
+    reps = pd.DataFrame({"rep_id": ["R1", "R2"], "role": "AE", "hire_date": [None, "2027-04-01"]})
+    deals = pd.DataFrame([("D1", "R1", "2027-03-20", 30_000.0), ("D2", "R2", "2027-04-03", 30_000.0)],
+                         columns=["deal_id", "rep_id", "close_date", "amount"])
+    quotas = pd.DataFrame({"rep_id": ["R1", "R2", "R2", "R2"], "period": ["2027", "2027-Q2", "2027-Q3", "2027-Q4"],
+                           "metric": "bookings", "target": [100_000.0, 25_000.0, 25_000.0, 25_000.0]})
+    report = gaming_report(plan(RETRO_QUARTERS), Dataset.from_frames(reps, deals=deals, quotas=quotas))
+    # pull: nothing may move (R2 not employed in March); push: D1 to 1 Apr is R1's own move:
+    # Q1 30/25 = 1.2 -> 2.4 x 3,000 = 7,200 becomes Q2 1.2 -> 7,200: no gain
+    assert row(report, "pull_forward")["added_plan_cost"] == 0.0
+    assert row(report, "push_out")["added_plan_cost"] == 0.0
+    # (a move into R2's March would meet a quota of 0 and stop the run with a data error)
+    # split: only D2 (April) can be shared. R2 Q2 30/25 = 1.2 -> 2.4 x 3,000 = 7,200; halved,
+    # R2 15/25 = 0.6 -> 1,800 and R1 15/25 = 0.6 -> 1,800: the pair loses 3,600, no gain.
+    assert row(report, "split_deal")["added_plan_cost"] == 0.0

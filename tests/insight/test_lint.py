@@ -187,7 +187,9 @@ def test_threshold_and_excellence_reach_in_the_population():
     threshold, excellence = only(warnings, "threshold-reach"), only(warnings, "excellence-reach")
     # every rep (10 of 10) is at or above 0.5; none reaches 1.55
     assert threshold.figures["share_reaching"] == 1.0 and threshold.path == "components[0].curve.points[0]"
+    assert threshold.severity == "low"  # a threshold everyone passes only costs money
     assert excellence.figures["share_reaching"] == 0.0 and excellence.figures["reps"] == 10
+    assert excellence.severity == "medium"
     well_set = plan({**LINEAR_YEAR, "curve": {"points": [[0.65, 0.25], [1.0, 1.0], [1.35, 2.0]], "beyond": "hold"}},
                     modifiers=[NO_DISCOUNT_TERM])
     # 0.65: 9 of 10 reach it (90%, not more); 1.35: 1.4 and 1.5 reach it (20%)
@@ -206,6 +208,7 @@ def test_tier_threshold_is_reached_only_above_its_edge():
     p = plan(higher, modifiers=[NO_DISCOUNT_TERM], cap={"multiple_of_ti": 2})
     warning = only(lint(p, simulate([p], population_data())), "threshold-reach")
     assert warning.figures["share_reaching"] == 0.0  # 1.5 is not above 1.5
+    assert warning.severity == "high"  # nobody is paid on it
 
 
 def test_without_a_population_lint_runs_the_plan_over_the_bundled_sample(monkeypatch):

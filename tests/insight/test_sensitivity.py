@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from comp_sim.api import simulate
 from comp_sim.data.dataset import Dataset
 from comp_sim.engine.simulate import HistoricalSource
 from comp_sim.errors import UsageError
@@ -55,6 +56,14 @@ def test_monte_carlo_source_scales_the_cube_like_the_deals():
     assert by_cube["cost"].tolist() == pytest.approx(by_deals["cost"].tolist())
     with pytest.raises(UsageError, match="needs deal-level data"):
         sensitivity([p], HistoricalSource(AT_QUOTA), dimension="mix", strategic=["Platform"])
+
+
+def test_monte_carlo_trials_around_the_data_match_simulate_at_no_shift():
+    p = plan(ACCELERATED)
+    table = sensitivity([p], AT_QUOTA, shifts=(-0.1, 0.0, 0.1), trials=50, seed=4)
+    at_zero = simulate([p], AT_QUOTA, trials=50, seed=4).summary.iloc[0]
+    assert table["cost"].iloc[1] == pytest.approx(at_zero["total_payout"])
+    assert table["cost"].is_monotonic_increasing
 
 
 def test_mix_shift_by_hand():
