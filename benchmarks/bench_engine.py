@@ -3,7 +3,9 @@
 Run: ``.venv/bin/python benchmarks/bench_engine.py [--sizes 100x1000,1000x10000,10000x1000]``.
 Each size runs in a fresh process and prints one line: wall seconds in all, split into drawing
 the trials (timed in a pass of its own) and the engine (the rest: metrics to payouts, folded
-per chunk), then the report tables; the process's peak resident memory (MiB); and the speed-up
+per chunk), then the report tables; the same in CPU seconds of all threads, and the load
+average (the machine is shared: CPU seconds move less with it than wall seconds); the
+process's peak resident memory (MiB); and the speed-up
 over the reference loop of ``tests/engine/reference.py``. The loop is far too slow to run at
 these sizes, so it is timed on a slice (a few reps' synthetic deal data, one trial) and scaled by
 rep-trials; the line says so.
@@ -61,17 +63,19 @@ class RandomCubeSource:
         return [self.size] * full + ([rest] if rest else [])
 
     def chunk(self, index: int, needed: Needs, first_month: Month, months: int) -> Cube:
+        """Arrays stored period-major and targets broadcast over trials, as the real source's."""
         rng = np.random.default_rng([self.seed, index])
-        shape = (self.chunk_sizes()[index], len(self.reps), months)
+        shape = (months, self.chunk_sizes()[index], len(self.reps))
         deals = rng.poisson(2.0, shape).astype("float64")
         bookings = deals * 30000.0
         measures = {measure_key(m): (deals if m.kind == "count" else bookings) * rng.uniform(0.2, 1.0)
                     for m in needed.deal_measures}
-        measures.update({"target." + t: np.full(shape, 60000.0 if t == "bookings" else 0.5)
+        measures.update({"target." + t: np.broadcast_to(60000.0 if t == "bookings" else 0.5, shape)
                          for t in needed.target_metrics})
         measures.update(forecast=bookings * rng.uniform(0.8, 1.2, shape), mbo_sum=np.zeros(shape),
                         mbo_count=np.zeros(shape))
-        return Cube(first_month, tuple(self.reps["rep_id"]), measures, trials=shape[0])
+        return Cube(first_month, tuple(self.reps["rep_id"]),
+                    {key: values.transpose(1, 2, 0) for key, values in measures.items()}, trials=shape[1])
 
 
 def trial_source(reps: int, trials: int):
@@ -90,23 +94,33 @@ def measure(reps: int, trials: int) -> dict:
     source, label = trial_source(reps, trials)
     needed = needs([plan])
     workers = len(os.sched_getaffinity(0))
-    started = time.perf_counter()
+    clock = Clock()
     source.chunk(0, needed, plan.start_month, 12)  # one-off set-up (the source's tables), timed apart
-    setup = time.perf_counter() - started
-    started = time.perf_counter()
+    setup = clock.lap()
     for _ in _in_order(lambda i: source.chunk(i, needed, plan.start_month, 12), len(source.chunk_sizes()), workers):
         pass
-    drawing = time.perf_counter() - started
-    started = time.perf_counter()
+    drawing = clock.lap()
     results = run_plans([plan], source, workers=workers)
-    run = time.perf_counter() - started
-    started = time.perf_counter()
+    run = clock.lap()
     tables.statements_table(results)
     tables.summary_table(results)
-    report = time.perf_counter() - started
+    report = clock.lap()
     return {"setup": setup, "drawing": drawing, "run": run, "tables": report, "source": label,
             "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "covered": len(results[0].roster.rep_ids)}
+            "covered": len(results[0].roster.rep_ids), "workers": workers, "load": os.getloadavg()[0]}
+
+
+class Clock:
+    """Wall and CPU seconds (all threads of the process) since the last lap."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def lap(self) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        lap = (wall - self.wall, cpu - self.cpu)
+        self.wall, self.cpu = wall, cpu
+        return lap
 
 
 def reference_seconds_per_rep_trial() -> tuple[float, str]:
@@ -169,12 +183,16 @@ def main(argv: list[str] | None = None) -> None:
     for reps, trials in sizes:
         m = in_fresh_process(measure, reps, trials)
         reference = per_rep_trial * m["covered"] * trials
-        total = m["setup"] + m["run"] + m["tables"]
+        total = m["setup"][0] + m["run"][0] + m["tables"][0]
+        cpu = m["setup"][1] + m["run"][1] + m["tables"][1]
+        engine = m["run"][0] - m["drawing"][0]
         print(f"balanced-2027 {reps:,} reps x 12 months x {trials:,} trials: {total:.2f} s "
-              f"(set-up {m['setup']:.2f} s, trials drawn {m['drawing']:.2f} s, engine {m['run'] - m['drawing']:.2f} s, "
-              f"tables {m['tables']:.2f} s), peak {m['peak_mib']:,.0f} MiB, "
+              f"(set-up {m['setup'][0]:.2f} s, trials drawn {m['drawing'][0]:.2f} s, engine {engine:.2f} s, "
+              f"tables {m['tables'][0]:.2f} s; CPU {cpu:.2f} s of which drawing {m['drawing'][1]:.2f} s, "
+              f"engine {m['run'][1] - m['drawing'][1]:.2f} s, on {m['workers']} threads, "
+              f"load average {m['load']:.1f}), peak {m['peak_mib']:,.0f} MiB, "
               f"{reference / total:,.0f}x the reference loop "
-              f"(engine alone {reference / max(m['run'] - m['drawing'], 1e-9):,.0f}x; the loop timed on a slice, "
+              f"(engine alone {reference / max(engine, 1e-9):,.0f}x; the loop timed on a slice, "
               f"{slice_text}, scaled to {m['covered'] * trials:,} rep-trials = {reference:,.0f} s); "
               f"trials from {m['source']}", flush=True)
 

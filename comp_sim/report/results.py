@@ -108,14 +108,18 @@ class PlanAccumulator:
 
 
 def _first_trials(run: PlanRun, count: int) -> PlanRun:
-    """The same run cut to its first ``count`` trials."""
+    """The same run cut to its first ``count`` trials, copied so the rest of the chunk is freed."""
+
+    def first(values: np.ndarray) -> np.ndarray:
+        return values[:count].copy(order="K")
+
     components = []
     for c in run.components:
-        cut = {name: getattr(c, name)[:count] for name in
+        cut = {name: first(getattr(c, name)) for name in
                ("value", "curve_fraction", "fraction", "money", "multiplier", "earned", "payment",
                 "amount", "capped")}
-        gates = [type(g)(g.modifier, g.value[:count], g.effect[:count]) for g in c.gates]
-        multipliers = [type(m)(m.modifier, m.value[:count], m.effect[:count]) for m in c.multipliers]
+        gates = [type(g)(g.modifier, first(g.value), first(g.effect)) for g in c.gates]
+        multipliers = [type(m)(m.modifier, first(m.value), first(m.effect)) for m in c.multipliers]
         components.append(type(c)(component=c.component, windows=c.windows, ti=c.ti,
                                   gates=gates, multipliers=multipliers, cut_by_cap=c.cut_by_cap, **cut))
-    return PlanRun(run.plan, run.start, run.roster, components, run.bookings[:count], run.quota[:count])
+    return PlanRun(run.plan, run.start, run.roster, components, first(run.bookings), first(run.quota))

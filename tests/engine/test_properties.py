@@ -120,3 +120,17 @@ def test_same_seed_gives_identical_results_however_chunks_are_scheduled(plan_dic
         assert np.array_equal(getattr(one, name), getattr(two, name)), name
     other = run_plans([plan], SeededSource(5, 30, seed + 1), workers=1)[0]
     assert not np.array_equal(one.bookings, other.bookings)  # a new seed draws new trials
+
+
+def test_detail_kept_for_the_first_trials_matches_the_whole_run():
+    """Detail cut mid-chunk (10 of 30 trials, chunks of 7) is the first 10 trials of the full
+    detail, and the totals do not depend on how much detail is kept."""
+    plan = load_plan("plans/balanced-2027.yaml")
+    full = run_plans([plan], SeededSource(5, 30, 11), detail_trials=30, workers=1)[0]
+    cut = run_plans([plan], SeededSource(5, 30, 11), detail_trials=10, workers=1)[0]
+    assert sum(run.trials for run in cut.detail) == 10
+    assert np.array_equal(full.paid, cut.paid)
+    for index in range(len(plan.components)):
+        whole = np.concatenate([run.components[index].amount for run in full.detail])[:10]
+        kept = np.concatenate([run.components[index].amount for run in cut.detail])
+        assert np.array_equal(whole, kept)
