@@ -211,6 +211,12 @@ class MetricContext:
                                top, bottom, "set on_zero in the plan metric or add the data")
         return self.sum_of(plan_deal_measure(plan, name))
 
+    def relative_to_quota(self, basis: str) -> np.ndarray:
+        """basis / quota, what a ``relative_to: quota`` commission compares with its band edges;
+        a non-zero basis over a quota of 0 is a data error naming rep and period."""
+        return self._ratio(f"{basis} relative to quota", self.value(basis), self.value("quota"), None,
+                           basis, "quota", "add a quota covering the period")
+
     def _ratio(self, name: str, top: np.ndarray, bottom: np.ndarray, on_zero: float | None,
                top_name: str, bottom_name: str, fix: str) -> np.ndarray:
         """top / bottom; 0 / 0 is 0; x / 0 is ``on_zero`` or a data error naming rep and period."""

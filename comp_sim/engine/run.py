@@ -218,7 +218,10 @@ def _run_component(plan: Plan, component: ComponentBase, context: MetricContext,
         if isinstance(component, CommissionComponent):
             rule = component.commission
             value = context.value(rule.basis)
-            quota = context.value("quota") if rule.relative_to == "quota" else None
+            quota = None
+            if rule.relative_to == "quota":
+                context.relative_to_quota(rule.basis)  # reports a basis over a zero quota
+                quota = context.value("quota")
             money = primitives.commission(value, rule, quota=quota, periods=periods)
         else:
             assert isinstance(component, SpiffComponent)

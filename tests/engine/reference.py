@@ -284,7 +284,8 @@ def component_money(plan: Plan, component, metrics: RepMetrics, first: int, last
         value = metrics.value(rule.basis, first, last)
         if rule.relative_to == "quota":
             quota = metrics.value("quota", first, last)
-            money = 0.0 if quota == 0 else banded_value(value / quota, rule.bands, rule.mode) * quota
+            ratio = metrics.ratio("relative to quota", value, quota, None)  # x / 0 is a data error
+            money = banded_value(ratio, rule.bands, rule.mode) * quota
         else:
             money = banded_value(value, rule.bands, rule.mode)
         if rule.cap is not None:
