@@ -136,14 +136,19 @@ ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing 
 
 @command(epilog="""Examples:\n
   comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --out results\n
-  comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --format xlsx --out results-xlsx""")
+  comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --synthetic 200 --trials 500 --seed 7 --format xlsx --out results-mc""")
 def run(
     plan: PlanOption,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the results to (created whole, or not at all).",
                                           show_default=False)],
     data: DataOption = None,
-    trials: Annotated[int | None, typer.Option("--trials", help="Monte-Carlo trials.",
-                                               show_default=False)] = None,
+    synthetic: Annotated[int | None, typer.Option(
+        "--synthetic", help="Simulate this many synthetic reps over Monte-Carlo trials instead of --data.",
+        show_default=False)] = None,
+    trials: Annotated[int | None, typer.Option(
+        "--trials", help="Monte-Carlo trials: of --synthetic reps (default 1000), or drawn around the --data "
+                         "reps (default: replay the data once).",
+        show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same numbers.")] = 0,
     baseline: Annotated[str | None, typer.Option(
         "--baseline", help="Plan id to compare the others with (default: the first --plan).", show_default=False)] = None,
@@ -155,16 +160,22 @@ def run(
     """Run plans over data and compare them: prints a comparison table and writes payouts,
     statements, winners and losers, the comparison and summary.json to --out."""
     fmt = _choice(fmt, FORMATS, "--format")
+    if data is not None and synthetic is not None:
+        raise UsageError(Issue("give --data or --synthetic, not both", path="--synthetic", value=synthetic))
+    _positive(synthetic, "--synthetic")
     _positive(trials, "--trials")
+    if synthetic is not None and (mapping is not None or map_pairs):
+        raise UsageError(Issue("--mapping and --map rename columns of --data files; "
+                               "they do not apply to --synthetic", path="--map"))
     check_output_folder(out_dir, force)
     plans = api.load_plans(plan)
     ids = [p.id for p in plans]
     if baseline is not None and baseline not in ids:
         raise UsageError(Issue(f"no plan '{baseline}' among the --plan files (plan ids: {', '.join(ids)})",
                                path="--baseline"))
-    dataset = _load_data(data, mapping, map_pairs)
+    dataset = None if synthetic is not None else _load_data(data, mapping, map_pairs)
     with _progress("Simulating") as progress:
-        simulation = api.simulate(plans, dataset, trials=trials, seed=seed,
+        simulation = api.simulate(plans, dataset, trials=trials, seed=seed, synthetic=synthetic,
                                   progress=progress)
     comparison = api.compare(simulation, baseline)
     out.print(_comparison_table(comparison, simulation))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -62,9 +62,10 @@ def write_folder_atomic(out_dir: Path, force: bool, fill: Callable[[Path], None]
     out_dir = Path(out_dir)
     check_output_folder(out_dir, force)
     parent = out_dir.resolve().parent
+    tmp = parent / f".{out_dir.name}.{uuid.uuid4().hex[:12]}.tmp"
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=parent))
+        tmp.mkdir()  # with the user's umask, unlike mkdtemp's 0700: others may read the results
     except OSError as exc:
         raise UsageError(Issue(f"cannot write the output here: {exc.strerror or exc}", source=str(out_dir))) from None
     try:

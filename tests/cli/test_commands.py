@@ -40,9 +40,12 @@ def cents(values: pd.Series) -> list[float]:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_explains_itself_with_an_example(command):
-    done = comp_sim(command, "--help")
-    assert "Example" in done.stdout and f"comp-sim {command}" in " ".join(done.stdout.split())
+def test_every_command_explains_itself_with_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:  # in-process: the commands run as subprocesses below
+        cli.main([command, "--help"])
+    assert exit_info.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "Example" in help_text and f"comp-sim {command}" in help_text
 
 
 def test_validate_and_schema_on_the_bundled_plans(tmp_path):
@@ -50,6 +53,28 @@ def test_validate_and_schema_on_the_bundled_plans(tmp_path):
     assert done.stdout.count("OK ") == len(list(PLANS.glob("*.yaml")))
     comp_sim("schema", "--out", tmp_path / "plan.schema.json")
     assert json.loads((tmp_path / "plan.schema.json").read_text())["title"]
+
+
+def test_run_on_the_bundled_sample_writes_csv_that_reconciles_with_the_api(tmp_path):
+    done = comp_sim("run", "--plan", CURRENT, "--plan", BALANCED, "--out", tmp_path / "out")
+    simulation = api.simulate([CURRENT, BALANCED])
+    comparison = api.compare(simulation)
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "comparison.csv", "payouts.csv", "statements.csv", "summary.json", "winners_losers.csv"]
+    statements = pd.read_csv(out / "statements.csv")
+    assert cents(statements["payout"]) == cents(simulation.statements["payout"])
+    payouts = pd.read_csv(out / "payouts.csv")
+    for plan_id, total in simulation.payouts.groupby("plan")["amount"].sum().items():
+        assert payouts.loc[payouts["plan"] == plan_id, "amount"].sum() == pytest.approx(total, abs=0.005)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary == json.loads(simulation.summary_json())
+    table = " ".join(done.stdout.split())
+    for row in comparison.plans.itertuples():
+        assert f"{row.total_payout:,.2f} USD" in table  # the cost of each plan, in its currency
+    assert "cost of sales" in table and "winners / losers" in table
+    winners_losers = pd.read_csv(out / "winners_losers.csv")
+    assert len(winners_losers) == len(comparison.reps)
 
 
 def test_run_xlsx_on_a_data_folder_is_one_formatted_workbook_with_the_api_totals(tmp_path, data_dir):
@@ -73,11 +98,38 @@ def test_run_xlsx_on_a_data_folder_is_one_formatted_workbook_with_the_api_totals
     assert [row[header.index("losers")].value for row in comparison.iter_rows(min_row=2)] == [0, 0]
 
 
+def test_run_with_synthetic_trials_writes_parquet_that_matches_the_api(tmp_path):
+    args = dict(synthetic=12, trials=6, seed=3)
+    done = comp_sim("run", "--plan", CURRENT, "--plan", BALANCED, "--synthetic", 12, "--trials", 6,
+                    "--seed", 3, "--format", "parquet", "--out", tmp_path / "out")
+    simulation = api.simulate([CURRENT, BALANCED], **args)
+    statements = pd.read_parquet(tmp_path / "out" / "statements.parquet")
+    assert cents(statements["payout"]) == cents(simulation.statements["payout"])
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    for plan_id, figures in summary["plans"].items():
+        assert figures["trials"] == 6
+        assert figures["cost_distribution"] == pytest.approx(
+            simulation.summary_dict()["plans"][plan_id]["cost_distribution"], abs=0.005)
+    assert "6 trials" in done.stdout
+
+
 def test_run_escapes_a_formula_rep_name_in_csv(tmp_path, data_dir):
     comp_sim("run", "--plan", CURRENT, "--data", data_dir, "--out", tmp_path / "out")
     text = (tmp_path / "out" / "statements.csv").read_text()
     assert "'=HYPERLINK" in text
     assert not any(cell.startswith("=") for line in text.splitlines() for cell in line.split(","))
+
+
+def test_explain_prints_text_and_json_and_writes_a_printable_html_statement(tmp_path):
+    rep_id = str(api.load_data().reps["rep_id"].iloc[0])
+    statement = api.explain(BALANCED, None, rep_id)
+    text = comp_sim("explain", "--plan", BALANCED, "--rep", rep_id).stdout
+    assert text == statement.text()
+    document = json.loads(comp_sim("explain", "--plan", BALANCED, "--rep", rep_id, "--format", "json").stdout)
+    assert document["total"] == pytest.approx(statement.total, abs=0.005)
+    comp_sim("explain", "--plan", BALANCED, "--rep", rep_id, "--format", "html", "--out", tmp_path / "s.html")
+    html = (tmp_path / "s.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and f"{statement.total:,.2f}" in html
 
 
 def test_synth_writes_data_that_run_reads_back(tmp_path):
@@ -103,15 +155,6 @@ def test_gaming_and_sensitivity_print_tables(data_dir):
     assert "Sensitivity to attainment" in text and "What 1% more attainment costs" in text
     # at +0% the plans cost what a plain run costs: 237,000 and 85,960 (tests/cli/test_reports.py)
     assert "current-2026 │ +0% │ 237,000" in text and "balanced-2027 │ +0% │ 85,960" in text
-
-
-def test_the_progress_bar_counts_trials_on_stderr(monkeypatch):
-    stream = io.StringIO()
-    monkeypatch.setattr(cli, "err", Console(file=stream, force_terminal=True, color_system=None, width=100))
-    with cli._progress("Simulating") as progress:
-        progress(250, 1000)
-        progress(1000, 1000)
-    assert "Simulating" in stream.getvalue() and "1000/1000 trials" in stream.getvalue()
 
 
 def _free_port() -> int:

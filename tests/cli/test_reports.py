@@ -6,6 +6,8 @@ Amounts are worked out by hand from tests/cli/conftest.py's small dataset.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from html.parser import HTMLParser
 
 import openpyxl
@@ -182,3 +184,6 @@ def test_a_non_empty_folder_is_kept_unless_forced(run, tmp_path):
     write_results(simulation, out, fmt="csv", force=True)
     assert sorted(f.name for f in out.iterdir()) == ["payouts.csv", "statements.csv", "summary.json"]
     assert [f.name for f in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask  # readable like any folder the user makes
