@@ -6,14 +6,15 @@ kernels (``engine/windows.py``) walk fastest.
 
 Model: a rep's credit rows in a month arrive as a Poisson count per segment (product x
 new-logo), sizes as in the deal generator. Segments that no measure of the run tells apart are
-merged. For each (month, segment, rep) a table of 256 equally likely outcomes holds the count
-(the Poisson quantile) and the credited amount (given the count, a lognormal matched to the
-mean and variance of a sum of that many deals), with the amounts corrected so the table's mean
-and variance are exactly the compound-Poisson ones. A trial draws one random byte per (month,
-segment, rep) and looks both up, so counts and amounts of a cell move together and a cell costs
-a byte, an index add and two lookups. ``avg_discount`` reads amount x the rep's mean discount of
-the segment; forecasts are ``bias x (w x bookings + (1 - w) x expected)`` as in the deal data;
-MBO scores are drawn per quarter.
+merged. For each distinct (rate, mean, second moment) of a segment's (rep, month) cells, a row
+of 256 equally likely outcomes holds the count (the Poisson quantile) and the credited amount
+(given the count, a lognormal matched to the mean and variance of a sum of that many deals),
+with the amounts stretched so the row's mean and variance are exactly the compound-Poisson
+ones. A trial draws one random byte per (month, segment, rep) and looks both up, so counts and
+amounts of a cell move together and a cell costs a byte, an index add and a lookup or two.
+``avg_discount`` reads amount x the rep's mean discount of the segment; forecasts are
+``bias x (w x bookings + (1 - w) x expected)`` as in the deal data; MBO scores are drawn per
+quarter. Forecasts and MBO arrays are made only when a plan reads them.
 
 Trial ``t`` reads its random bytes from a fixed place of one PCG64 stream (the stream advanced
 by ``t`` x bytes per trial), so a chunk needs no other chunk, chunks can run in any order on any
@@ -23,12 +24,13 @@ number of threads, and any chunk size gives the same numbers.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from comp_sim.data.cube import FORECAST, MBO_COUNT, MBO_SUM, TARGET, Cube, DealMeasure
+from comp_sim.data.cube import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, TARGET, Cube, DealMeasure
 from comp_sim.data.dataset import Dataset
 from comp_sim.engine.metrics import Needs
 from comp_sim.errors import Issue, UsageError
@@ -94,12 +96,19 @@ class Segment:
 
 @dataclass(frozen=True)
 class Layout:
-    """How one run's chunks are drawn: segments, their outcome tables and the random bytes."""
+    """How one run's chunks are drawn: segments, their outcome tables and the random bytes.
+
+    A segment's table holds one row of LEVELS outcomes per distinct (rate, mean, second
+    moment) of its (rep, month) cells; ``rows[s]`` (months, reps) points each cell at its row.
+    Months sharing rows (the same month of a quarter, for a steady rep) are drawn one after
+    the other so their rows stay in cache."""
 
     measures: tuple[DealMeasure, ...]
     segments: tuple[Segment, ...]
-    counts: np.ndarray  # (months, segments, reps * LEVELS) float32
-    amounts: np.ndarray  # (months, segments, reps * LEVELS) float32
+    counts: tuple[np.ndarray, ...]  # per segment: (rows * LEVELS,) uint8
+    amounts: tuple[np.ndarray, ...]  # per segment: (rows * LEVELS,) float32
+    rows: np.ndarray  # (segments, months, reps) first index of each cell's row in its tables
+    month_order: tuple[int, ...]
     discount: np.ndarray  # (segments, reps) mean discount
     expected: np.ndarray  # (months, reps)
     quarter_of: np.ndarray  # (months,) index of each month's calendar quarter
@@ -111,7 +120,7 @@ class Layout:
 
     @property
     def cell_bytes(self) -> int:
-        return self.counts.shape[0] * len(self.segments) * len(self.expected[0])
+        return self.expected.size * len(self.segments)
 
     @property
     def words_per_trial(self) -> int:
@@ -189,12 +198,14 @@ class MonteCarloSource:
         cells = draws[:, : layout.cell_bytes].reshape(trials, months, len(layout.segments), reps)
         quarters = draws[:, layout.cell_bytes:].reshape(trials, -1)
 
-        measures = _draw_measures(layout, cells, months, trials, reps)
-        measures[MBO_SUM], measures[MBO_COUNT] = _draw_mbo(layout, quarters, months, trials, reps)
+        measures, bookings = _draw_measures(layout, cells, months, trials, reps)
         for key, values in layout.targets.items():
             measures[key] = np.broadcast_to(values[:, None, :], (months, trials, reps))
-        rep_ids = tuple(self.rates.reps["rep_id"].astype(str))
-        return Cube(first_month, rep_ids, {k: v.transpose(1, 2, 0) for k, v in measures.items()}, trials)
+        lazy = {
+            (FORECAST,): lambda: [_forecast(layout, bookings)],
+            (MBO_SUM, MBO_COUNT): lambda: list(_draw_mbo(layout, quarters, months, trials, reps)),
+        }
+        return Cube(first_month, tuple(self.rates.reps["rep_id"].astype(str)), LazyMeasures(measures, lazy), trials)
 
     def _layout(self, needed: Needs, first_month: Month, months: int) -> Layout:
         key = (tuple(m.key for m in needed.deal_measures), tuple(needed.target_metrics), first_month, months)
@@ -204,44 +215,86 @@ class MonteCarloSource:
             return self._layouts[key]
 
 
+class LazyMeasures(Mapping):
+    """A chunk's measures as the engine reads them, (trials, reps, months) views of period-major
+    arrays; forecasts and MBO scores are made only when first read (many plans never read
+    them). Each cube is read by one thread, so no lock is needed."""
+
+    def __init__(self, eager: dict[str, np.ndarray], lazy: dict[tuple[str, ...], Callable[[], list[np.ndarray]]]):
+        self._values = {k: v.transpose(1, 2, 0) for k, v in eager.items()}
+        self._lazy = dict(lazy)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        for keys in [k for k in self._lazy if key in k]:
+            made = self._lazy.pop(keys)()
+            self._values.update((k, v.transpose(1, 2, 0)) for k, v in zip(keys, made))
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from list(self._values)
+        yield from [k for keys in self._lazy for k in keys]
+
+    def __len__(self) -> int:
+        return len(self._values) + sum(len(keys) for keys in self._lazy)
+
+
 def synthesize_trials(reps: int, months: int, trials: int, seed: int, *, start: str | Month = "2026-01",
                       config: SynthConfig | None = None, chunk_trials: int | None = None) -> MonteCarloSource:
     """Monte-Carlo trials of the synthetic team ``synthesize(reps, months, seed)`` draws."""
     return MonteCarloSource.synthetic(reps, trials, seed, start, config, chunk_trials, months=months)
 
 
-def _draw_measures(layout: Layout, cells: np.ndarray, months: int, trials: int, reps: int) -> dict[str, np.ndarray]:
-    """Every deal measure and the forecast, (months, trials, reps), from the cell bytes."""
-    sums = [np.zeros((months, trials, reps)) for _ in layout.measures]
-    bookings = np.zeros((months, trials, reps))
-    forecast = np.empty((months, trials, reps))
-    base = np.arange(reps, dtype=np.intp) * LEVELS
+def _draw_measures(layout: Layout, cells: np.ndarray, months: int, trials: int,
+                   reps: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Every deal measure, (months, trials, reps), from the cell bytes; and the bookings."""
+    keys = [m.key for m in layout.measures]
+    sums = [np.empty((months, trials, reps)) for _ in layout.measures]
+    total = keys.index(BOOKINGS.key) if BOOKINGS.key in keys else len(sums)
+    if total == len(sums):
+        sums.append(np.empty((months, trials, reps)))
+    written = np.zeros((len(sums), months), dtype=bool)
     index = np.empty((trials, reps), dtype=np.intp)
     amount = np.empty((trials, reps), dtype=np.float32)
-    count = np.empty((trials, reps), dtype=np.float32)
+    count = np.empty((trials, reps), dtype=np.uint8)
     scratch = np.empty((trials, reps))
-    for month in range(months):
-        for s, segment in enumerate(layout.segments):
-            np.add(cells[:, month, s, :], base, out=index)
-            np.take(layout.amounts[month, s], index, out=amount)
-            np.add(bookings[month], amount, out=bookings[month])
+
+    def add(m: int, month: int, values: np.ndarray) -> None:
+        if written[m, month]:
+            np.add(sums[m][month], values, out=sums[m][month])
+        else:
+            np.copyto(sums[m][month], values)
+            written[m, month] = True
+
+    for s, segment in enumerate(layout.segments):
+        into_total = total not in segment.measures
+        for month in layout.month_order:
+            np.add(cells[:, month, s, :], layout.rows[s, month], out=index)
+            np.take(layout.amounts[s], index, out=amount, mode="wrap")
+            if into_total:
+                add(total, month, amount)
             if segment.count:
-                np.take(layout.counts[month, s], index, out=count)
+                np.take(layout.counts[s], index, out=count, mode="wrap")
             for m in segment.measures:
                 measure = layout.measures[m]
                 if measure.kind == "count":
-                    np.add(sums[m][month], count, out=sums[m][month])
+                    add(m, month, count)
                 elif measure.times:
                     np.multiply(amount, layout.discount[s], out=scratch)
-                    np.add(sums[m][month], scratch, out=sums[m][month])
+                    add(m, month, scratch)
                 else:
-                    np.add(sums[m][month], amount, out=sums[m][month])
+                    add(m, month, amount)
+    for m, month in zip(*np.nonzero(~written)):
+        sums[m][month] = 0.0
+    return {measure.key: values for measure, values in zip(layout.measures, sums)}, sums[total]
+
+
+def _forecast(layout: Layout, bookings: np.ndarray) -> np.ndarray:
+    """bias x (w x bookings + (1 - w) x expected), as the deal data's forecasts."""
+    forecast = np.empty_like(bookings)
+    for month in range(bookings.shape[0]):
         np.multiply(bookings[month], layout.weight * layout.bias, out=forecast[month])
         np.add(forecast[month], (1 - layout.weight) * layout.bias * layout.expected[month], out=forecast[month])
-    out = {FORECAST: forecast}
-    for measure, values in zip(layout.measures, sums):
-        out[measure.key] = values
-    return out
+    return forecast
 
 
 def _draw_mbo(layout: Layout, quarters: np.ndarray, months: int, trials: int,
@@ -276,12 +329,12 @@ def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -
                 tuple(int(m) for m in np.flatnonzero(sig)))
         for sig, cells in signatures.items()
     )
-    mean = rates.mean.reshape(len(rates.reps), -1)
-    second = rates.second.reshape(len(rates.reps), -1)
-    discount = rates.discount.reshape(len(rates.reps), -1)
     reps = len(rates.reps)
-    counts = np.zeros((months, len(segments), reps * LEVELS), dtype=np.float32)
-    amounts = np.zeros_like(counts)
+    mean = rates.mean.reshape(reps, -1)
+    second = rates.second.reshape(reps, -1)
+    discount = rates.discount.reshape(reps, -1)
+    counts, amounts = [], []
+    rows = np.zeros((len(segments), months, reps), dtype=np.intp)
     segment_discount = np.zeros((len(segments), reps))
     for s, segment in enumerate(segments):
         cells = list(segment.cells)
@@ -294,10 +347,13 @@ def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -
         with np.errstate(invalid="ignore", divide="ignore"):
             seg_mean = np.where(seg_rate > 0, (lam * mean[:, None, cells]).sum(axis=2) / seg_rate, 0.0)
             seg_second = np.where(seg_rate > 0, (lam * second[:, None, cells]).sum(axis=2) / seg_rate, 0.0)
-        for month in range(months):
-            count, amount = outcome_table(seg_rate[:, month], seg_mean[:, month], seg_second[:, month])
-            counts[month, s] = count.ravel()
-            amounts[month, s] = amount.ravel()
+        cell_params = np.stack([seg_rate, seg_mean, seg_second], axis=-1).reshape(-1, 3)
+        distinct, row_of = np.unique(cell_params, axis=0, return_inverse=True)
+        count, amount = outcome_table(distinct[:, 0], distinct[:, 1], distinct[:, 2])
+        counts.append(np.minimum(count, 255).astype(np.uint8).ravel())
+        amounts.append(amount.ravel())
+        rows[s] = row_of.reshape(reps, months).T * LEVELS
+    month_order = tuple(sorted(range(months), key=lambda m: ((first_month + m).ordinal % 3, m)))
 
     quarter_ordinal = np.array([(first_month + m).ordinal // 3 for m in range(months)])
     quarter_of = quarter_ordinal - quarter_ordinal.min()
@@ -306,7 +362,8 @@ def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -
     target_cube = rates.targets.cube((), needed.target_metrics, first_month, months)
     targets = {TARGET + t: target_cube.measures[TARGET + t][0].T.copy() for t in needed.target_metrics}
     return Layout(
-        measures=measures, segments=segments, counts=counts, amounts=amounts, discount=segment_discount,
+        measures=measures, segments=segments, counts=tuple(counts), amounts=tuple(amounts), rows=rows,
+        month_order=month_order, discount=segment_discount,
         expected=rates.over(rates.expected, first_month, months).T.copy(), quarter_of=quarter_of,
         mbo_table=mbo_table.astype(np.float32).ravel(),
         mbo_count=rates.over(rates.mbo_count, first_month, months).T.copy(),
@@ -406,15 +463,17 @@ def inverse_normal(p: np.ndarray) -> np.ndarray:
          -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00)
     d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00)
     p = np.asarray(p, dtype="float64")
-    tail_p = np.minimum(p, 1 - p)
-    r = np.sqrt(-2 * np.log(np.where(tail_p < 0.02425, tail_p, 0.5)))
-    tail = (((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5]) / \
-        ((((d[0] * r + d[1]) * r + d[2]) * r + d[3]) * r + 1)
     s = p - 0.5
     t = s * s
-    centre = (((((a[0] * t + a[1]) * t + a[2]) * t + a[3]) * t + a[4]) * t + a[5]) * s / \
+    out = (((((a[0] * t + a[1]) * t + a[2]) * t + a[3]) * t + a[4]) * t + a[5]) * s / \
         (((((b[0] * t + b[1]) * t + b[2]) * t + b[3]) * t + b[4]) * t + 1)
-    return np.where(tail_p < 0.02425, np.where(p < 0.5, tail, -tail), centre)
+    tail_p = np.minimum(p, 1 - p)
+    in_tail = tail_p < 0.02425
+    r = np.sqrt(-2 * np.log(tail_p[in_tail]))
+    tail = (((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5]) / \
+        ((((d[0] * r + d[1]) * r + d[2]) * r + d[3]) * r + 1)
+    out[in_tail] = np.where(p[in_tail] < 0.5, tail, -tail)
+    return out
 
 
 def rates_of_team(team: Team) -> Rates:

@@ -68,6 +68,19 @@ def test_cube_is_period_major_float64_and_targets_are_the_quotas():
     assert (cube.measures[NEW_LOGOS.key] == np.round(cube.measures[NEW_LOGOS.key])).all()
 
 
+def test_forecasts_and_mbo_follow_the_deal_data_model():
+    source = synthesize_trials(10, 12, 40, seed=2, start="2026-01")
+    rates = source.rates
+    cube = source.chunk(0, NEEDS, START, 12)
+    bookings = cube.measures[BOOKINGS.key]
+    # forecast = bias x (0.5 x bookings + 0.5 x expected), the default forecast_weight
+    np.testing.assert_allclose(cube.measures[FORECAST],
+                               rates.forecast_bias[None, :, None] * (0.5 * bookings + 0.5 * rates.expected[None]))
+    mean_score = cube.measures[MBO_SUM].sum(axis=2) / cube.measures[MBO_COUNT].sum(axis=2)
+    assert np.abs(mean_score.mean(axis=0) - rates.mbo_mean).max() < 0.05
+    assert ((cube.measures[MBO_SUM] >= 0) & (cube.measures[MBO_SUM] <= 1)).all()
+
+
 def test_any_chunk_size_and_thread_count_give_the_same_trials():
     small = annual(synthesize_trials(15, 12, 30, seed=8, chunk_trials=7))
     whole = annual(synthesize_trials(15, 12, 30, seed=8, chunk_trials=1000))
