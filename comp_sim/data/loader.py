@@ -401,6 +401,7 @@ def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame
         quotas = quotas.assign(metric=quotas["metric"].fillna("bookings") if "metric" in quotas else "bookings")
         _unique(tables["quotas"], report, quotas, ["rep_id", "period", "metric"], "period",
                 "repeats the quota of line {} (same rep, period and metric)")
+        _overlaps(tables["quotas"], report, quotas)
     if "forecasts" in out:
         _unique(tables["forecasts"], report, out["forecasts"], ["rep_id", "period"], "period",
                 "repeats the forecast of line {} (same rep and period)")
@@ -535,16 +536,46 @@ def _unique(t: _Table, report: _Report, frame: pd.DataFrame, keys: list[str], co
 def _repeats(t: _Table, report: _Report, key_codes: list[np.ndarray], column: str, rule: str) -> None:
     """Rows whose codes (one array per key column, -1 when empty) repeat an earlier row's."""
     complete = np.logical_and.reduce([codes >= 0 for codes in key_codes])
-    combined = np.zeros(len(complete), dtype="int64")
-    for codes in key_codes:
-        size = int(codes.max()) + 2 if len(codes) else 1
-        if int(combined.max(initial=0)) >= np.iinfo("int64").max // size:
-            combined = pd.factorize(combined)[0].astype("int64")
-        combined = combined * size + codes + 1
+    combined = _combine(key_codes)
     repeated = pd.Series(combined).duplicated(keep="first").to_numpy() & complete
     if repeated.any():
         first = pd.Series(t.lines).groupby(combined).transform("first").to_numpy()
         report.rows(t, column, repeated, rule, details=[first])
+
+
+def _overlaps(t: _Table, report: _Report, quotas: pd.DataFrame) -> None:
+    """Quotas of one rep and metric for periods that share a month (``2027`` and ``2027-Q1``)
+    would count that month twice; each such row is reported with the earlier row it overlaps."""
+    periods = quotas["period"]
+    parsed = {label: Period.parse(label) for label in periods.dropna().unique()}
+    first = periods.map({label: p.first.ordinal for label, p in parsed.items()}).to_numpy(dtype="float64")
+    length = periods.map({label: p.length for label, p in parsed.items()}).fillna(0).to_numpy(dtype="int64")
+    length = np.where(quotas["rep_id"].isna().to_numpy(), 0, length)
+    rows = np.repeat(np.arange(len(quotas)), length)  # one entry per (quota row, month)
+    months = first[rows].astype("int64") + np.arange(len(rows)) - np.repeat(np.cumsum(length) - length, length)
+    keys = [pd.factorize(quotas[c])[0][rows] for c in ("rep_id", "metric")] + [pd.factorize(months)[0]]
+    combined = _combine(keys)
+    earlier = pd.Series(rows).groupby(combined).transform("first").to_numpy()
+    period_codes = pd.factorize(periods)[0]
+    other = period_codes[rows] != period_codes[earlier]  # the same period is a repeat, reported above
+    overlapped = pd.Series(earlier[other]).groupby(rows[other]).first()
+    overlap = np.zeros(len(quotas), dtype=bool)
+    overlap[overlapped.index] = True
+    first_overlapped = np.zeros(len(quotas), dtype="int64")
+    first_overlapped[overlapped.index] = overlapped.to_numpy()
+    report.rows(t, "period", overlap, "overlaps {} on line {} (same rep and metric): a month's quota would count twice",
+                details=[periods.iloc[first_overlapped].to_numpy(), t.lines[first_overlapped]])
+
+
+def _combine(key_codes: list[np.ndarray]) -> np.ndarray:
+    """One int64 code per distinct combination of per-column codes (-1 for empty)."""
+    combined = np.zeros(len(key_codes[0]), dtype="int64")
+    for codes in key_codes:
+        size = int(codes.max(initial=0)) + 2
+        if int(combined.max(initial=0)) >= np.iinfo("int64").max // size:
+            combined = pd.factorize(combined)[0].astype("int64")
+        combined = combined * size + codes + 1
+    return combined
 
 
 def _check_deals(t: _Table, deals: pd.DataFrame, report: _Report) -> None:

@@ -70,6 +70,10 @@ CASES = [
      [f"{{d}}/quotas.csv:2: period: {PERIOD} (got '2027-Q5')"]),
     ("quota twice", {"quotas.csv": "rep_id,period,metric,target\nR1,2027-Q1,bookings,10\nR2,2027-Q1,,10\nR1,2027-q1,,12\n"},
      ["{d}/quotas.csv:4: period: repeats the quota of line 2 (same rep, period and metric) (got '2027-q1')"]),
+    ("quota periods overlap", {"quotas.csv": "rep_id,period,metric,target\nR1,2027-Q2,bookings,10\nR1,2027-Q2,new_logos,1\n"
+                                             "R2,2027,,10\nR1,2027,,40\nR1,2027-05,new_logos,1\n"},
+     ["{d}/quotas.csv:5: period: overlaps 2027-Q2 on line 2 (same rep and metric): a month's quota would count twice (got '2027')",
+      "{d}/quotas.csv:6: period: overlaps 2027-Q2 on line 3 (same rep and metric): a month's quota would count twice (got '2027-05')"]),
     ("forecast negative", {"forecasts.csv": "rep_id,period,forecast\nR1,2027-Q1,-5\n"},
      ["{d}/forecasts.csv:2: forecast: must be 0 or more (got -5)"]),
     ("forecast twice", {"forecasts.csv": "rep_id,period,forecast\nR1,2027-Q1,5\nR1,2027-Q1,6\n"},

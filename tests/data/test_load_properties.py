@@ -45,7 +45,7 @@ def tables(draw):
         "split": draw(st.lists(st.sampled_from([1.0, 0.5, 0.25, 0.0]), min_size=n, max_size=n)),
     })
     periods = st.sampled_from(["2027", "2027-Q1", "2027-Q3", "2027-H2", "2027-03", "2027-12"])
-    keys = draw(st.lists(st.tuples(st.sampled_from(rep_ids), periods), max_size=6, unique=True))
+    keys = draw(st.lists(st.tuples(st.sampled_from(rep_ids), periods), max_size=6, unique_by=lambda key: key[0]))
     quotas = pd.DataFrame({"rep_id": [k[0] for k in keys], "period": [k[1] for k in keys],
                            "target": draw(st.lists(st.floats(0.01, 1e7), min_size=len(keys), max_size=len(keys)))})
     return {"reps": reps, "deals": deals, "quotas": quotas}
