@@ -30,7 +30,7 @@ from comp_sim.insight.sensitivity import sensitivity as sensitivity_table
 from comp_sim.output import write_text_atomic
 from comp_sim.plan.loader import load_plan
 from comp_sim.plan.reference import schema_text
-from comp_sim.report.export import FORMATS, check_output_folder, write_results
+from comp_sim.report.export import FORMATS, check_output_file, check_output_folder, write_results
 from comp_sim.synth import synthesize, write_dataset
 
 if TYPE_CHECKING:
@@ -204,7 +204,7 @@ def explain(
     multiplier -> true-up -> cap -> paid, with totals by component."""
     fmt = _choice(fmt, EXPLAIN_FORMATS, "--format")
     if out_file is not None:
-        _check_output_file(out_file, force)
+        check_output_file(out_file, force)
     loaded = load_plan(plan)
     dataset = _load_data(data, mapping, map_pairs)
     statement = api.explain(loaded, dataset, rep)
@@ -329,14 +329,6 @@ def _choice(value: str, allowed: Sequence[str], option: str) -> str:
 def _positive(value: int | None, option: str) -> None:
     if value is not None and value <= 0:
         raise UsageError(Issue("must be a whole number above 0", path=option, value=value))
-
-
-def _check_output_file(path: Path, force: bool) -> None:
-    if path.is_dir():
-        raise UsageError(Issue("the output must be a file, and a folder has that name", source=str(path)))
-    if path.exists() and not force:
-        raise UsageError(Issue("the output file exists; choose another or pass --force to replace it",
-                               source=str(path)))
 
 
 def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None) -> Dataset:

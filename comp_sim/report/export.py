@@ -49,12 +49,39 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_output_folder(out_dir: Path, force: bool) -> None:
-    """Refuse a non-empty existing folder unless ``force``; refuse a file in its place."""
+    """Refuse a non-empty existing folder unless ``force``, a file in its place, and a place that
+    cannot be written to, before any work is done."""
+    out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(Issue("the output must be a folder, and a file has that name", source=str(out_dir)))
     if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
         raise UsageError(Issue("the output folder is not empty; choose another or pass --force to replace it",
                                source=str(out_dir)))
+    _check_writable(out_dir)
+
+
+def check_output_file(path: Path, force: bool) -> None:
+    """Refuse an existing file unless ``force``, a folder in its place, and a place that cannot
+    be written to."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(Issue("the output must be a file, and a folder has that name", source=str(path)))
+    if path.exists() and not force:
+        raise UsageError(Issue("the output file exists; choose another or pass --force to replace it",
+                               source=str(path)))
+    _check_writable(path)
+
+
+def _check_writable(path: Path) -> None:
+    """The nearest existing folder above ``path`` must be a folder we may write in."""
+    existing = path.resolve().parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(Issue(f"cannot write the output here: {existing} is a file, not a folder", source=str(path)))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(Issue(f"cannot write the output here: no permission to write in {existing}",
+                               source=str(path)))
 
 
 def write_folder_atomic(out_dir: Path, force: bool, fill: Callable[[Path], None]) -> None:
