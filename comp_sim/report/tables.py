@@ -102,7 +102,8 @@ def plan_summary(result: PlanResult) -> dict[str, Any]:
     attainment = result.attainment
     with np.errstate(divide="ignore", invalid="ignore"):
         cost_of_sales = np.where(bookings > 0, cost / bookings, np.nan)
-    valid_pct = pct[np.isfinite(pct)]
+    finite_pct = np.isfinite(pct)
+    valid_pct = pct.ravel() if finite_pct.all() else pct[finite_pct]
     pct_percentiles = dict(zip(PCT_TI_PERCENTILES, _percentiles(valid_pct, PCT_TI_PERCENTILES)))
     summary: dict[str, Any] = {
         "plan": result.plan.id,
@@ -117,7 +118,7 @@ def plan_summary(result: PlanResult) -> dict[str, Any]:
         "cost_of_sales": _mean(cost_of_sales),
         "total_ti": float(result.roster.cap_basis_ti.sum()),
         "capped": float(result.capped.sum(axis=1).mean()),
-        "payout_pct_ti_mean": _mean(valid_pct),
+        "payout_pct_ti_mean": float(valid_pct.mean()) if valid_pct.size else None,
         **{f"payout_pct_ti_p{q}": pct_percentiles[q] for q in PCT_TI_PERCENTILES},
         "share_at_or_above_quota": _share_at_quota(attainment),
         "pay_for_performance": _correlation(attainment, pct),
