@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from comp_sim.data.cube import BOOKINGS, DISCOUNTED_AMOUNT, NEW_LOGO_BOOKINGS, NEW_LOGOS, DealMeasure
+from comp_sim.data.cube import DISCOUNTED_AMOUNT, NEW_LOGO_BOOKINGS, NEW_LOGOS, DealMeasure
 from comp_sim.engine import primitives
 from comp_sim.engine.metrics import measures_of
-from comp_sim.errors import DataError, UsageError
+from comp_sim.errors import DataError, Issue, UsageError
 from comp_sim.periods import MONTHS_PER, PLAN_YEAR_MONTHS
 from comp_sim.plan.loader import LocatedPlan, format_path, load_plan_located
 from comp_sim.plan.models import (
@@ -76,12 +76,8 @@ class PlanWarning:
 
     @property
     def location(self) -> str:
-        parts = [self.source]
-        if self.line is not None:
-            parts.append(str(self.line))
-            if self.column is not None:
-                parts.append(str(self.column))
-        return ":".join(parts)
+        """``file:line:column``, as errors give it."""
+        return Issue(self.message, source=self.source, line=self.line, column=self.column).location
 
     def __str__(self) -> str:
         return f"{self.location}: warning[{self.id}, {self.severity}] {self.path}: {self.message} Fix: {self.fix}"
@@ -93,7 +89,7 @@ class Reference:
 
     ti: float
     quota: float | None
-    basis: str  # how it was chosen, for messages
+    basis: str  # how it was chosen, shown in every warning's figures
 
     def window_ti(self, months: int) -> float:
         return self.ti * months / PLAN_YEAR_MONTHS
@@ -128,7 +124,7 @@ class _Context:
              figures: dict[str, Any]) -> PlanWarning:
         line, column = self.located.position(loc, at_key=bool(loc) and isinstance(loc[-1], str))
         return PlanWarning(id, severity, format_path(loc), line, column, self.located.source,
-                           message, fix, figures)
+                           message, fix, {**figures, "reference": self.reference.basis})
 
 
 # --------------------------------------------------------------------------- entry point
