@@ -30,8 +30,9 @@ def pay_curve_points(plan: Plan) -> pd.DataFrame:
             edges = [b.to for b in component.tiers.bands if b.to is not None]
         else:
             continue
-        top = max(1.5, 1.3 * max(edges, default=1.0))
-        grid = np.unique(np.concatenate([np.linspace(0, top, 121), edges, np.array(edges) - 1e-6]))
+        top = max(1.5, np.ceil(13 * max(edges, default=1.0)) / 10)  # 30% past the last edge, in tenths
+        steps = np.round(np.arange(0, top + 0.005, 0.01), 9)  # every 1% of the metric
+        grid = np.unique(np.concatenate([steps, edges, np.array(edges) - 1e-6]))
         grid = grid[grid >= 0]
         if isinstance(component, CurveComponent):
             fraction = primitives.curve(grid, component.curve)
@@ -76,7 +77,7 @@ def pay_vs_attainment(statements: pd.DataFrame, names: dict[str, str]) -> alt.Ch
 def by_component(frame: pd.DataFrame, currency: str) -> alt.Chart:
     """Stacked bar: a plan's cost split by component. ``frame``: plan_name, component, amount."""
     return alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("plan_name:N", title=None, sort=None),
+        y=alt.Y("plan_name:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("sum(amount):Q", title=f"Payout ({currency})", axis=alt.Axis(format=axis_money(currency))),
         color=alt.Color("component:N", title="Component", scale=PALETTE),
         tooltip=[alt.Tooltip("plan_name:N", title="Plan"), alt.Tooltip("component:N", title="Component"),
@@ -137,7 +138,8 @@ def cash_timing(frame: pd.DataFrame, currency: str, period_title: str) -> alt.Ch
 def sensitivity(frame: pd.DataFrame, currency: str, shifted: str) -> alt.Chart:
     """Cost as the data shifts. ``frame``: plan_name, shift (fraction), cost."""
     return alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("shift:Q", title=f"Shift: {shifted} (%)", axis=alt.Axis(format="+%")),
+        x=alt.X("shift:Q", title=f"Shift: {shifted} (%)",
+                axis=alt.Axis(format="+.0%", values=sorted(frame["shift"].unique().tolist()))),
         y=alt.Y("cost:Q", title=f"Total cost ({currency})", axis=alt.Axis(format=axis_money(currency))),
         color=alt.Color("plan_name:N", title="Plan", sort=None, scale=PALETTE),
         tooltip=[alt.Tooltip("plan_name:N", title="Plan"), alt.Tooltip("shift:Q", title="Shift", format="+.0%"),

@@ -84,6 +84,14 @@ def same_reps_change(comparison: api.Comparison) -> pd.Series:
     return change.reindex(comparison.plans["plan"]).set_axis(comparison.plans["plan"])
 
 
+def proposals(comparison: api.Comparison, inputs: Inputs) -> list[str]:
+    """The plans other than the baseline, those sharing the most reps with it first (the
+    proposal that replaces it comes up before plans for other roles)."""
+    in_common = comparison.reps["plan"].value_counts()
+    others = [p.id for p in inputs.plans if p.id != comparison.baseline]
+    return sorted(others, key=lambda pid: -in_common.get(pid, 0))
+
+
 def component_costs(sim: api.Simulation, inputs: Inputs) -> pd.DataFrame:
     """plan_name, component, amount: each plan's mean cost per component, from the summary."""
     rows = []
@@ -111,8 +119,7 @@ def pay_curves(inputs: Inputs) -> None:
 
 def winners_and_losers(comparison: api.Comparison, inputs: Inputs) -> None:
     """Per rep, the change in plan-year payout under a proposal; a chart, a table, a CSV."""
-    in_common = comparison.reps["plan"].value_counts()
-    covered = sorted(in_common.index, key=lambda pid: (-in_common[pid], [p.id for p in inputs.plans].index(pid)))
+    covered = [pid for pid in proposals(comparison, inputs) if (comparison.reps["plan"] == pid).any()]
     if not covered:
         st.info("Pick a second plan that covers some of the baseline's reps to see who wins and who loses.")
         return

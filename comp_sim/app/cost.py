@@ -7,7 +7,7 @@ import streamlit as st
 
 from comp_sim import api
 from comp_sim.app import charts
-from comp_sim.app.compare import plan_names, run_caption, same_reps_change
+from comp_sim.app.compare import plan_names, proposals, run_caption, same_reps_change
 from comp_sim.app.downloads import download_buttons
 from comp_sim.app.format import money, money_column, share
 from comp_sim.app.inputs import Inputs, simulation
@@ -24,7 +24,7 @@ def page(inputs: Inputs) -> None:
     comparison = api.compare(sim, inputs.baseline)
     cost_metrics(summaries, same_reps_change(comparison), inputs)
     st.subheader("How sure is the cost: distribution over Monte-Carlo trials")
-    distribution(sim, inputs)
+    distribution(sim, comparison, inputs)
     st.subheader("When the cash goes out")
     cash_timing(summaries, inputs)
     sensitivity_section(inputs)
@@ -49,16 +49,15 @@ def cost_metrics(summaries: dict, change: pd.Series, inputs: Inputs) -> None:
         d.metric("Bookings (mean)", money(summary["total_bookings"], cur))
 
 
-def distribution(sim: api.Simulation, inputs: Inputs) -> None:
+def distribution(sim: api.Simulation, comparison: api.Comparison, inputs: Inputs) -> None:
     """The histogram of one plan's total cost with P50/P90/P99, and the percentiles of all plans."""
     if sim.trials == 1:
         st.info("One trial replays the data as it happened, so there is no spread to show: "
                 "set Monte-Carlo trials above 1 in the sidebar.")
         return
     names = plan_names(inputs)
-    ids = [p.id for p in inputs.plans]
-    default = next((i for i, pid in enumerate(ids) if pid != inputs.baseline), 0)
-    plan_id = st.selectbox("Plan", ids, index=default, key="cost_plan", format_func=names.get)
+    ids = [*proposals(comparison, inputs), inputs.baseline]
+    plan_id = st.selectbox("Plan", ids, key="cost_plan", format_func=names.get)
     result = sim.result(plan_id)
     summary = sim.summary_dict()["plans"][plan_id]
     cur = summary["currency"]

@@ -8,9 +8,9 @@ import streamlit as st
 
 from comp_sim import api
 from comp_sim.app import charts
-from comp_sim.app.compare import same_reps_change, summary_table
+from comp_sim.app.compare import proposals, same_reps_change, summary_table
 from comp_sim.app.format import money
-from comp_sim.app.inputs import Inputs, PlanText, bundled_plan_texts, historical, parse_plan, show_errors
+from comp_sim.app.inputs import Inputs, PlanText, bundled_plan_texts, historical, parse_plan, run, show_errors
 from comp_sim.app.warnings import lint, warnings_table
 from comp_sim.errors import PlanError
 from comp_sim.plan.models import Plan
@@ -77,7 +77,8 @@ def page(inputs: Inputs) -> None:
         chart = charts.pay_curves(plan)
         if chart is not None:
             st.altair_chart(chart, key="designer_curves")
-        warnings = lint(text, DRAFT_NAME, inputs.data_key, None)
+        replay = run(((DRAFT_NAME, text),), inputs.data_key, 1, 0, inputs.dataset)  # the checks' population
+        warnings = lint(text, DRAFT_NAME, inputs.data_key, replay)
         with st.expander(f"Warnings ({len(warnings)})", expanded=False):
             warnings_table(warnings, key="designer_warnings")
     live_comparison(text, inputs)
@@ -85,9 +86,8 @@ def page(inputs: Inputs) -> None:
 
 def _default_start(inputs: Inputs, ids: list[str]) -> str:
     """The proposal sharing the most reps with the baseline (the one worth editing first)."""
-    in_common = api.compare(historical(inputs), inputs.baseline).reps["plan"].value_counts()
-    proposals = [pid for pid in ids if pid != inputs.baseline]
-    return max(proposals, key=lambda pid: in_common.get(pid, 0)) if proposals else ids[0]
+    others = proposals(api.compare(historical(inputs), inputs.baseline), inputs)
+    return others[0] if others else ids[0]
 
 
 def _file_name(text: str) -> str:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from comp_sim import api
 from comp_sim.app import charts
-from comp_sim.app.format import money, money_column, number_column, share, share_column
+from comp_sim.app.format import money, share
 from comp_sim.app.inputs import Inputs, historical, run
 from comp_sim.data.dataset import Dataset
 from comp_sim.report.explain import quiet_lines
@@ -71,29 +71,35 @@ def statement(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inpu
     explained = api.explain(inputs.plan(plan_id), rep_id=rep_id, simulation=sim)
     cur = explained.header["currency"]
     lines = explained.lines[~quiet_lines(explained.lines)]
-    columns = {
-        "period": st.column_config.TextColumn("Period"),
-        "label": st.column_config.TextColumn("Component"),
-        "metric": st.column_config.TextColumn("Metric"),
-        "value": number_column("Value", 3),
-        "curve_fraction": share_column("Curve"),
-        "gates": st.column_config.TextColumn("Gates"),
-        "fraction": share_column("Fraction"),
-        "money": money_column("Money", cur),
-        "multiplier": number_column("Multiplier", 3),
-        "earned": money_column("Earned to date", cur),
-        "paid_before": money_column("Paid before", cur),
-        "capped": money_column("Capped", cur),
-        "amount": money_column("Paid", cur),
-    }
-    numbers = [c for c in columns if c not in ("period", "label", "metric", "gates")]
-    shown = lines[list(columns)].astype({c: "float64" for c in numbers})  # a step that does not apply: blank
-    st.dataframe(shown, column_config=columns, hide_index=True, key="statement_lines")
+    columns = {"period": "Period", "label": "Component", "metric": "Metric", "value": "Value",
+               "curve_fraction": "Curve", "gates": "Gates", "fraction": "Fraction", "money": f"Money ({cur})",
+               "multiplier": "Multiplier", "earned": f"Earned to date ({cur})",
+               "paid_before": f"Paid before ({cur})", "capped": f"Capped ({cur})", "amount": f"Paid ({cur})"}
+    shown = statement_text(lines[list(columns)], cur)
+    config = {name: st.column_config.TextColumn(
+        label, width="medium" if name in ("label", "metric", "gates") else None,
+        alignment=None if name in ("period", "label", "metric", "gates") else "right")
+        for name, label in columns.items()}
+    st.dataframe(shown, hide_index=True, key="statement_lines", column_config=config,
+                 height=min(38 + 35 * len(shown), 740))
     st.metric("Total paid", money(explained.total, cur))
     with st.expander("The statement as text"):
         st.code(explained.text(), language=None)
     st.download_button("Statement (text)", explained.text(), file_name=f"statement_{rep_id}_{plan_id}.txt",
                        key="statement_download", on_click="ignore")
+
+
+def statement_text(lines: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The lines as a rep reads them: money whole in the currency, fractions as percentages,
+    blank where a step does not apply to the component (no curve for a SPIFF, say)."""
+    formats = {"value": "{:,.3f}".format, "multiplier": "{:.3f}".format, "curve_fraction": "{:.1%}".format,
+               "fraction": "{:.1%}".format,
+               **{c: (lambda v: money(v, currency)) for c in ("money", "earned", "paid_before", "capped", "amount")}}
+    shown = lines.copy()
+    for column, fmt in formats.items():
+        values = pd.to_numeric(shown[column], errors="coerce")
+        shown[column] = [fmt(v) if pd.notna(v) else "" for v in values]
+    return shown.fillna("")
 
 
 def with_deal(dataset: Dataset, rep_id: str, amount: float, month: str, product: str | None,

@@ -3,6 +3,8 @@ thousands separators, rounded only here at the display boundary."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import streamlit as st
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -10,16 +12,17 @@ TABLE_FORMATS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}
 
 
 def money(value: float | None, currency: str) -> str:
-    """Whole money in the plan currency.
+    """Whole money in the plan currency, halves rounded away from zero as the tables round them
+    (so a figure reads the same in a metric and in a table).
 
-    >>> money(1234567.891, "USD"), money(-2500, "EUR"), money(900, "CHF")
-    ('$1,234,568', '-€2,500', '900 CHF')
+    >>> money(1234567.5, "USD"), money(-2500.5, "EUR"), money(900, "CHF")
+    ('$1,234,568', '-€2,501', '900 CHF')
     """
     if value is None:
         return "n/a"
     sign = "-" if value < 0 else ""
     symbol = SYMBOLS.get(currency)
-    amount = f"{abs(value):,.0f}"
+    amount = f"{Decimal(abs(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
     return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
 
 

@@ -41,7 +41,7 @@ def sensitivity_section(inputs: Inputs) -> None:
     slopes = elasticity(table).assign(name=lambda f: f["plan"].map(names))
     columns = {
         "name": st.column_config.TextColumn("Plan"),
-        "base_cost": money_column("Cost today", cur),
+        "base_cost": money_column("Cost, no shift", cur, help="On the data as it happened (one trial)"),
         "cost_per_pct": money_column("Cost of +1%", cur, help="Change in cost per 1% of shift"),
         "cost_elasticity": st.column_config.NumberColumn(
             "Elasticity", format="%.2f", help="% change in cost per 1% of shift (above 1: cost grows faster)"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 
@@ -47,3 +48,8 @@ def table(at: AppTest, *columns: str):
     found = [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
     assert len(found) == 1, (columns, [list(d.value.columns) for d in at.dataframe])
     return found[0]
+
+
+def approx_money(value: float):
+    """What a whole-money figure shown for ``value`` must equal (within the rounding)."""
+    return pytest.approx(value, abs=0.5)
