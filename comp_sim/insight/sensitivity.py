@@ -6,7 +6,7 @@ A shift is applied to the data, all reps at once, and every plan is run on each 
   sums of deal amounts are scaled instead (``ScaledSource``).
 - ``mix``: a share ``shift`` of the non-strategic deals become strategic (a negative shift: a
   share of the strategic deals become non-strategic). Strategic products are those the plans'
-  metrics filter on (``where: {product: ...}``), or the ones given.
+  metrics filter on (``where: {product: ...}``), or the ones given; with none, no deal changes.
 - ``new_logos``: a share ``shift`` of the deals that are not new logos become new logos (a
   negative shift: a share of the new-logo deals stop being new logos).
 
@@ -138,7 +138,7 @@ def shift_dataset(dataset: Dataset, dimension: Dimension, shift: float, draws: n
     chosen = draws < abs(shift)
     if dimension == "attainment":
         deals["amount"] = deals["amount"] * (1.0 + shift)
-    elif dimension == "mix":
+    elif dimension == "mix" and strategic:
         is_strategic = deals["product"].isin(list(strategic)).fillna(False).to_numpy(dtype=bool)
         if shift > 0:
             deals.loc[chosen & ~is_strategic, "product"] = _most_common(deals["product"][is_strategic], strategic)
@@ -146,7 +146,7 @@ def shift_dataset(dataset: Dataset, dimension: Dimension, shift: float, draws: n
             others = deals["product"][~is_strategic].dropna()
             deals.loc[chosen & is_strategic, "product"] = (
                 others.mode().iloc[0] if len(others) else "Other")
-    else:
+    elif dimension == "new_logos":
         new_logo = deals["new_logo"].to_numpy(dtype=bool)
         flip = chosen & (~new_logo if shift > 0 else new_logo)
         deals["new_logo"] = np.where(flip, ~new_logo, new_logo)
@@ -159,7 +159,8 @@ def _most_common(values: pd.Series, fallback: Sequence[str]) -> str:
 
 
 def _strategic_products(plans: Sequence[Plan], dataset: Dataset, given: Sequence[str] | None) -> tuple[str, ...]:
-    """Products the plans' metrics single out (``where: {product: ...}``), unless given."""
+    """Products the plans' metrics single out (``where: {product: ...}``), unless given. With
+    none, a mix shift changes no deal: no plan pays on the mix."""
     if given is not None:
         found = tuple(given)
     else:
@@ -170,9 +171,6 @@ def _strategic_products(plans: Sequence[Plan], dataset: Dataset, given: Sequence
                     value = definition.where["product"]
                     names.update(str(v) for v in (value if isinstance(value, list) else [value]))
         found = tuple(sorted(names))
-    if not found:
-        raise UsageError(Issue("a mix shift needs strategic products: none of the plans' metrics filters on "
-                               "product, so name them (strategic=[...])", path="strategic"))
     return found
 
 

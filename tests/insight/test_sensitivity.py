@@ -78,11 +78,16 @@ def test_mix_shift_by_hand():
     assert table["bookings"].tolist() == [100_000.0] * 3
 
 
-def test_mix_needs_strategic_products():
-    with pytest.raises(UsageError, match="strategic products"):
-        sensitivity([plan(ACCELERATED)], AT_QUOTA, dimension="mix")
+def test_mix_of_plans_that_single_out_no_product():
+    # no plan metric filters on product: no deal changes, and the cost is flat
+    table = sensitivity([plan(ACCELERATED)], AT_QUOTA, shifts=(-1.0, 0.0, 1.0), dimension="mix")
+    assert table["cost"].tolist() == pytest.approx([10_000] * 3)
+    # named products change deals, but this plan does not pay on the mix either
     table = sensitivity([plan(ACCELERATED)], AT_QUOTA, shifts=(0.0, 1.0), dimension="mix", strategic=["Platform"])
-    assert table["cost"].tolist() == pytest.approx([10_000, 10_000])  # the plan does not pay on mix
+    assert table["cost"].tolist() == pytest.approx([10_000, 10_000])
+    shifted = shift_dataset(AT_QUOTA, "mix", 1.0, np.zeros(2), ["Platform"]).deals
+    assert shifted["product"].tolist() == ["Platform", "Platform"]
+    assert shift_dataset(AT_QUOTA, "mix", 1.0, np.zeros(2), ()).deals["product"].tolist() == ["Core", "Platform"]
 
 
 def test_new_logo_shift_by_hand():
