@@ -12,7 +12,7 @@ rep-trials; the line says so.
 
 Trials come from ``comp_sim.synth.trials.MonteCarloSource.synthetic`` with every rep an AE (the
 plan covers them all). Where that module is absent, a stand-in source fills cubes with random
-arrays of the same shapes, and the line names it.
+arrays of the same shapes (``tests/engine/random_source.py``), and the line names it.
 """
 
 from __future__ import annotations
@@ -32,50 +32,17 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine")]
 
-from comp_sim.data.cube import Cube  # noqa: E402
 from comp_sim.data.dataset import Dataset  # noqa: E402
-from comp_sim.engine.metrics import Needs, measure_key, needs  # noqa: E402
+from comp_sim.engine.metrics import needs  # noqa: E402
 from comp_sim.engine.simulate import _in_order, run_plans  # noqa: E402
-from comp_sim.periods import Month  # noqa: E402
 from comp_sim.plan.loader import load_plan  # noqa: E402
 from comp_sim.report import tables  # noqa: E402
+from random_source import RandomCubeSource  # noqa: E402  (tests/engine)
 
 PLAN = ROOT / "plans" / "balanced-2027.yaml"
 SIZES = ((100, 1000), (1000, 10000), (10000, 1000))  # (reps, trials)
 SEED = 2027
 REFERENCE_REPS = 20
-
-
-class RandomCubeSource:
-    """Stand-in trial source: random monthly measures of plausible size, (trials, reps, months)."""
-
-    label = "random stand-in arrays"
-
-    def __init__(self, reps: int, trials: int, seed: int, chunk_trials: int = 64):
-        self.reps = pd.DataFrame({"rep_id": [f"R{i:05d}" for i in range(reps)], "role": "AE"})
-        self.trials, self.seed, self.size = trials, seed, chunk_trials
-
-    def months_covered(self) -> list[Month]:
-        return [Month.parse("2027-01") + i for i in range(12)]
-
-    def chunk_sizes(self) -> list[int]:
-        full, rest = divmod(self.trials, self.size)
-        return [self.size] * full + ([rest] if rest else [])
-
-    def chunk(self, index: int, needed: Needs, first_month: Month, months: int) -> Cube:
-        """Arrays stored period-major and targets broadcast over trials, as the real source's."""
-        rng = np.random.default_rng([self.seed, index])
-        shape = (months, self.chunk_sizes()[index], len(self.reps))
-        deals = rng.poisson(2.0, shape).astype("float64")
-        bookings = deals * 30000.0
-        measures = {measure_key(m): (deals if m.kind == "count" else bookings) * rng.uniform(0.2, 1.0)
-                    for m in needed.deal_measures}
-        measures.update({"target." + t: np.broadcast_to(60000.0 if t == "bookings" else 0.5, shape)
-                         for t in needed.target_metrics})
-        measures.update(forecast=bookings * rng.uniform(0.8, 1.2, shape), mbo_sum=np.zeros(shape),
-                        mbo_count=np.zeros(shape))
-        return Cube(first_month, tuple(self.reps["rep_id"]),
-                    {key: values.transpose(1, 2, 0) for key, values in measures.items()}, trials=shape[1])
 
 
 def trial_source(reps: int, trials: int):

@@ -13,13 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from comp_sim.api import simulate
-from comp_sim.data.cube import Cube
 from comp_sim.data.dataset import Dataset
-from comp_sim.engine.metrics import Needs, measure_key
 from comp_sim.engine.simulate import run_plans
 from comp_sim.periods import Month
 from comp_sim.plan.loader import load_plan
 from plan_strategies import plan_and_data, plans
+from random_source import RandomCubeSource
 
 RANDOM = settings(max_examples=120, deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -85,40 +84,15 @@ def test_more_bookings_never_pay_less(case, rep, day, thousands, new_logo):
         assert after[rep_id] >= before[rep_id] - 1e-9 * max(1.0, abs(before[rep_id]))
 
 
-class SeededSource:
-    """Random cubes (trials, reps, 12) from a seed; chunk ``i`` depends only on (seed, i).
-    Every measure is at least 10,000, so no ratio divides by 0."""
-
-    def __init__(self, reps: int, trials: int, seed: int, chunk: int = 7):
-        self.reps = pd.DataFrame({"rep_id": [f"R{i}" for i in range(reps)], "role": "AE"})
-        self.trials, self.seed, self.size = trials, seed, chunk
-
-    def months_covered(self) -> list[Month]:
-        return [Month.parse("2027-01") + i for i in range(12)]
-
-    def chunk_sizes(self) -> list[int]:
-        full, rest = divmod(self.trials, self.size)
-        return [self.size] * full + ([rest] if rest else [])
-
-    def chunk(self, index: int, needed: Needs, first_month: Month, months: int) -> Cube:
-        rng = np.random.default_rng([self.seed, index])
-        shape = (self.chunk_sizes()[index], len(self.reps), months)
-        keys = [measure_key(m) for m in needed.deal_measures] + ["target." + t for t in needed.target_metrics]
-        keys += ["forecast", "mbo_sum", "mbo_count"]
-        measures = {key: rng.integers(1, 5, size=shape).astype("float64") * 10000.0 for key in keys}
-        measures["target.bookings"] = np.full(shape, 10000.0)
-        return Cube(first_month, tuple(self.reps["rep_id"]), measures, trials=shape[0])
-
-
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plans(), st.integers(0, 2**32 - 1))
 def test_same_seed_gives_identical_results_however_chunks_are_scheduled(plan_dict, seed):
     plan = load_plan(plan_dict)
-    one = run_plans([plan], SeededSource(5, 30, seed), workers=1)[0]
-    two = run_plans([plan], SeededSource(5, 30, seed), workers=2)[0]
+    one = run_plans([plan], RandomCubeSource(5, 30, seed, chunk_trials=7), workers=1)[0]
+    two = run_plans([plan], RandomCubeSource(5, 30, seed, chunk_trials=7), workers=2)[0]
     for name in ("paid", "capped", "bookings", "by_component", "by_month", "rep_component_sum"):
         assert np.array_equal(getattr(one, name), getattr(two, name)), name
-    other = run_plans([plan], SeededSource(5, 30, seed + 1), workers=1)[0]
+    other = run_plans([plan], RandomCubeSource(5, 30, seed + 1, chunk_trials=7), workers=1)[0]
     assert not np.array_equal(one.bookings, other.bookings)  # a new seed draws new trials
 
 
@@ -126,8 +100,8 @@ def test_detail_kept_for_the_first_trials_matches_the_whole_run():
     """Detail cut mid-chunk (10 of 30 trials, chunks of 7) is the first 10 trials of the full
     detail, and the totals do not depend on how much detail is kept."""
     plan = load_plan("plans/balanced-2027.yaml")
-    full = run_plans([plan], SeededSource(5, 30, 11), detail_trials=30, workers=1)[0]
-    cut = run_plans([plan], SeededSource(5, 30, 11), detail_trials=10, workers=1)[0]
+    full = run_plans([plan], RandomCubeSource(5, 30, 11, chunk_trials=7), detail_trials=30, workers=1)[0]
+    cut = run_plans([plan], RandomCubeSource(5, 30, 11, chunk_trials=7), detail_trials=10, workers=1)[0]
     assert sum(run.trials for run in cut.detail) == 10
     assert np.array_equal(full.paid, cut.paid)
     for index in range(len(plan.components)):
