@@ -9,8 +9,7 @@ new-logo), sizes as in the deal generator. Segments that no measure of the run t
 merged. For each distinct (rate, mean, second moment) of a segment's (rep, month) cells, a row
 of 256 equally likely outcomes holds the count (the Poisson quantile) and the credited amount
 (given the count, a lognormal matched to the mean and variance of a sum of that many deals),
-with the amounts stretched so the row's mean and variance are exactly the compound-Poisson
-ones. A trial draws one random byte per (month, segment, rep) and looks both up, so counts and
+with the amounts reshaped so the row's mean and variance are the compound-Poisson ones. A trial draws one random byte per (month, segment, rep) and looks both up, so counts and
 amounts of a cell move together and a cell costs a byte, an index add and a lookup or two.
 ``avg_discount`` reads amount x the rep's mean discount of the segment; forecasts are
 ``bias x (w x bookings + (1 - w) x expected)`` as in the deal data; MBO scores are drawn per
@@ -42,6 +41,7 @@ LEVELS = 256  # equally likely outcomes per cell: one random byte
 CHUNK_BYTES = 64 * 2**20  # measure arrays of one chunk, about
 ARRAYS_PER_CHUNK = 8  # measure arrays a chunk typically holds (for sizing chunks)
 SHRINK_DEALS = 10.0  # credit rows of prior weight when shrinking a rep's attainment to its team's
+POWER_STEPS = 5  # fixed-point steps matching a row's variance (to within about 0.5%)
 TRIAL_STREAM = 2  # SeedSequence child the trials read (0 and 1 are the roster and its deals)
 MODELLED_COLUMNS = ("product", "new_logo")
 
@@ -404,7 +404,7 @@ def outcome_table(rate: np.ndarray, mean: np.ndarray, second: np.ndarray) -> tup
 
     The count is the Poisson(rate) quantile; the amount given n deals is lognormal with the mean
     and variance of n deal sizes (mean, second moment given); the positive amounts are then
-    stretched so the table's mean is rate x mean and its variance rate x second exactly.
+    reshaped so the row's mean is rate x mean and its variance rate x second.
 
     >>> count, amount = outcome_table(np.array([0.5]), np.array([100.0]), np.array([20000.0]))
     >>> round(float(count.mean()), 2), round(float(amount.astype(float).mean()), 6), round(float(amount.astype(float).var()))
@@ -435,18 +435,31 @@ def outcome_table(rate: np.ndarray, mean: np.ndarray, second: np.ndarray) -> tup
 
 def _match_moments(amount: np.ndarray, positive: np.ndarray, target_mean: np.ndarray,
                    target_var: np.ndarray) -> np.ndarray:
-    """Stretch each row's positive entries (a + b x amount) to the target mean and variance."""
+    """Reshape each row's positive entries as c x amount^g (c, g > 0) so the row's mean and
+    variance are the targets: g fixes the spread (found in a few fixed-point steps, as if the
+    entries were lognormal), c the mean. Positive stays positive, so a deal always brings money.
+    (A row whose positive entries are all equal cannot spread; it keeps them.)"""
     share = positive.mean(axis=1)
-    ok = share > 0
-    safe = np.where(ok, share, 1.0)
-    n_pos = np.maximum(positive.sum(axis=1), 1)
-    pos_mean = np.where(positive, amount, 0.0).sum(axis=1) / n_pos
-    pos_var = np.where(positive, (amount - pos_mean[:, None]) ** 2, 0.0).sum(axis=1) / n_pos
-    centre = target_mean / safe
-    wanted = (target_var + target_mean ** 2) / safe - centre ** 2
-    scale = np.sqrt(np.divide(np.maximum(wanted, 0.0), pos_var, out=np.ones_like(pos_var), where=pos_var > 0))
-    stretched = centre[:, None] + scale[:, None] * (amount - pos_mean[:, None])
-    return np.where(positive & ok[:, None], np.maximum(stretched, 0.0), 0.0)
+    ok = (share > 0) & (target_mean > 0)
+    safe = np.where(ok, share, 1.0)[:, None]
+    centre = np.where(ok, target_mean, 1.0)[:, None] / safe  # the positive entries' mean
+    wanted_cv2 = np.maximum((target_var[:, None] + target_mean[:, None] ** 2) / safe / centre ** 2 - 1.0, 0.0)
+    logs = np.where(positive, np.log(np.where(positive, amount, 1.0)), 0.0)
+    n_pos = np.maximum(positive.sum(axis=1, keepdims=True), 1)
+    logs = np.where(positive, logs - logs.sum(axis=1, keepdims=True) / n_pos, 0.0)
+    spread = (logs ** 2).sum(axis=1, keepdims=True) / n_pos
+    steady = (spread <= 1e-12) | (wanted_cv2 <= 0) | ~ok[:, None]
+    power = np.where(steady, 1.0, np.sqrt(np.log1p(wanted_cv2) / np.where(steady, 1.0, spread)))
+    with np.errstate(invalid="ignore", divide="ignore"):  # rows without a deal: power stays 1
+        for _ in range(POWER_STEPS):
+            shaped = np.where(positive, np.exp(power * logs), 0.0)
+            first = shaped.sum(axis=1, keepdims=True) / n_pos
+            got_cv2 = (shaped ** 2).sum(axis=1, keepdims=True) / n_pos / first ** 2 - 1.0
+            step = np.sqrt(np.log1p(wanted_cv2) / np.maximum(np.log1p(got_cv2), 1e-12))
+            power = np.where(steady, 1.0, np.clip(power * step, 0.05, 20.0))
+        shaped = np.where(positive, np.exp(power * logs), 0.0)
+        shaped *= centre / (shaped.sum(axis=1, keepdims=True) / n_pos)
+    return np.where(positive & ok[:, None], shaped, 0.0)
 
 
 def inverse_normal(p: np.ndarray) -> np.ndarray:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from comp_sim import api
 from comp_sim.data.cube import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, NEW_LOGOS, TARGET, DealMeasure
@@ -17,7 +19,7 @@ from comp_sim.plan.loader import load_plan
 from comp_sim.synth import MonteCarloSource, synthesize_trials
 from comp_sim.synth.deals import draw_deals
 from comp_sim.synth.model import build_team
-from comp_sim.synth.trials import Rates, rates_of_team
+from comp_sim.synth.trials import Rates, outcome_table, rates_of_team
 
 START = Month.parse("2026-01")
 STRATEGIC = DealMeasure.of("sum", "amount", {"product": ["Platform", "Analytics"]})
@@ -154,3 +156,14 @@ def test_the_bundled_sample_loads_and_gives_plausible_payouts():
     assert 0.5 <= summary.loc["current-2026", "share_at_or_above_quota"] <= 0.7
     for plan_id in ("balanced-2027", "account-manager-2027"):
         assert 0.8 <= summary.loc[plan_id, "payout_pct_ti_p50"] <= 1.2
+
+
+@settings(max_examples=60, deadline=None)
+@given(rate=st.floats(0.05, 30.0), mean=st.floats(100.0, 1e6), cv2=st.floats(0.1, 3.0))
+def test_outcome_rows_have_the_compound_poisson_mean_and_variance(rate, mean, cv2):
+    count, amount = outcome_table(np.array([rate]), np.array([mean]), np.array([mean * mean * (1 + cv2)]))
+    count, amount = count[0].astype(float), amount[0].astype(float)
+    assert ((count == 0) == (amount == 0)).all()  # no deal, no money; a deal, some money
+    assert amount.mean() == pytest.approx(rate * mean, rel=1e-5)
+    assert amount.var() == pytest.approx(rate * mean * mean * (1 + cv2), rel=1e-2)
+    assert abs(count.mean() - rate) <= 3 / 256 + 0.01 * rate
