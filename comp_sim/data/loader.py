@@ -413,7 +413,7 @@ def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame
 def _convert(t: _Table, report: _Report) -> pd.DataFrame:
     """The table's columns in our types (text, dates, numbers, periods, flags); each value that
     does not convert, and each empty required cell, reported."""
-    frame = t.frame.copy()
+    frame = t.frame.copy(deep=False)  # columns are replaced, never written into
     required = set(REQUIRED[t.name])
     for column in t.frame.columns:
         raw = t.frame[column]
@@ -673,7 +673,7 @@ class _DataErrors(DataError):
 
 def _plain(value: Any) -> Any:
     """A cell as the user wrote it: a date as YYYY-MM-DD, numpy scalars as Python values."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if pd.api.types.is_scalar(value) and pd.isna(value):
         return ""
     if isinstance(value, (dt.date, np.datetime64)):
         stamp = pd.Timestamp(value)

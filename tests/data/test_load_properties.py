@@ -60,7 +60,7 @@ def write_tables(folder: Path, frames: dict[str, pd.DataFrame], kind: str) -> No
             frame.to_parquet(folder / f"{name}.parquet", index=False)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables())
 def test_valid_tables_round_trip_through_csv_and_parquet(frames):
     expected = Dataset.from_frames(**frames)
