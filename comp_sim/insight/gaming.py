@@ -108,10 +108,13 @@ def gaming_report(plan: PlanSource, data: api.DataSource | None = None, seed: in
     base_cost = float(base_paid.sum())
     rows = []
     for name, describe, play in STRATEGIES:
-        modified, groups = play(dataset, year, np.random.default_rng(seed))
-        paid = api.simulate([loaded], modified).result(loaded.id).paid[0]
-        change = pd.Series(paid, index=list(year.rep_ids)) - base_paid
-        gains = change.groupby(groups.reindex(change.index).to_numpy()).sum()
+        variants, groups = play(dataset, year, np.random.default_rng(seed))
+        gains = None
+        for modified in variants:  # each rep (or pair) plays the variant that pays them most
+            paid = api.simulate([loaded], modified).result(loaded.id).paid[0]
+            change = pd.Series(paid, index=list(year.rep_ids)) - base_paid
+            gain = change.groupby(groups.reindex(change.index).to_numpy()).sum()
+            gains = gain if gains is None else np.maximum(gains, gain)
         group_size = groups.value_counts().reindex(gains.index).to_numpy()
         paying = gains.to_numpy() > GAIN_TOLERANCE
         reps = len(year.rep_ids)
@@ -132,8 +135,9 @@ def gaming_report(plan: PlanSource, data: api.DataSource | None = None, seed: in
 
 
 # --------------------------------------------------------------------------- strategies
-# Each returns the modified dataset and the group each covered rep's gain counts in (the rep
-# itself, or the pair for splits), as a Series indexed by rep_id.
+# Each returns the modified datasets (variants: each rep plays the one that pays them most) and
+# the group each covered rep's gain counts in (the rep itself, or the pair for splits), as a
+# Series indexed by rep_id.
 
 
 def _solo(year: _Year) -> pd.Series:
@@ -144,52 +148,66 @@ def _with_deals(dataset: Dataset, deals: pd.DataFrame, forecasts: pd.DataFrame |
     return replace(dataset, deals=deals, forecasts=dataset.forecasts if forecasts is None else forecasts)
 
 
-def _first_of_period(deals: pd.DataFrame, year: _Year, *, last: bool) -> pd.Index:
-    """Per rep and period, the first deal of the period's first month (or the last deal of its
-    last month with ``last``) that may move into the neighbouring period of the plan year."""
+def _one_per_period(deals: pd.DataFrame, year: _Year, *, last: bool, pick: str) -> pd.Index:
+    """Per rep and period, one deal of the period's first month (its last month with ``last``)
+    that may move into the neighbouring period of the plan year: the earliest (the latest with
+    ``last``) when ``pick`` is "edge", the largest credit when it is "largest"."""
     offset = year.offsets(deals)
-    position = offset % year.months_per
-    edge = position == (year.months_per - 1 if last else 0)
+    edge = offset % year.months_per == (year.months_per - 1 if last else 0)
     candidates = deals[year.movable(deals) & edge]
     offset = year.offsets(candidates)
     from_quota = year.quota_at(candidates["rep_id"], offset)
     candidates = candidates[year.can_take(candidates["rep_id"], offset + (1 if last else -1), from_quota)]
-    chosen = candidates.assign(_period=year.offsets(candidates) // year.months_per)
-    chosen = chosen.sort_values(["close_date", "deal_id"], kind="stable")
-    grouped = chosen.groupby(["rep_id", "_period"], sort=False)
-    return (grouped.tail(1) if last else grouped.head(1)).index
+    ranked = candidates.assign(_period=year.offsets(candidates) // year.months_per,
+                               _credit=candidates["amount"] * candidates["split"])
+    if pick == "largest":
+        ranked = ranked.sort_values(["_credit", "deal_id"], ascending=[False, True], kind="stable")
+    else:
+        ranked = ranked.sort_values(["close_date", "deal_id"], ascending=not last, kind="stable")
+    return ranked.groupby(["rep_id", "_period"], sort=False).head(1).index
 
 
-def pull_forward(dataset: Dataset, year: _Year, rng=None, *, discount: float = 0.0) -> tuple[Dataset, pd.Series]:
-    """Each rep moves the first deal of each period's first month to the previous period's last
-    day; with ``discount`` the deal closes for that much less and its discount rises by as much."""
-    deals = dataset.deals.copy()
-    moved = _first_of_period(deals, year, last=False)
-    dates = deals.loc[moved, "close_date"]
-    deals.loc[moved, "close_date"] = dates - pd.to_timedelta(dates.dt.day, unit="D")
-    if discount:
-        deals.loc[moved, "amount"] = deals.loc[moved, "amount"] * (1.0 - discount)
-        deals.loc[moved, "discount"] = np.minimum(deals.loc[moved, "discount"] + discount, 1.0)
-    return _with_deals(dataset, deals), _solo(year)
+PICKS = ("edge", "largest")
 
 
-def push_out(dataset: Dataset, year: _Year, rng=None) -> tuple[Dataset, pd.Series]:
-    """Each rep moves the last deal of each period's last month to the next period's first day."""
-    deals = dataset.deals.copy()
-    moved = _first_of_period(deals, year, last=True)
-    deals.loc[moved, "close_date"] = (deals.loc[moved, "close_date"].dt.to_period("M") + 1).dt.to_timestamp()
-    return _with_deals(dataset, deals), _solo(year)
+def pull_forward(dataset: Dataset, year: _Year, rng=None, *, discount: float = 0.0) -> tuple[list[Dataset], pd.Series]:
+    """Each rep moves one deal of each period's first month (the first, or the largest) to the
+    previous period's last day; with ``discount`` the deal closes for that much less and its
+    discount rises by as much."""
+    variants = []
+    for pick in PICKS:
+        deals = dataset.deals.copy()
+        moved = _one_per_period(deals, year, last=False, pick=pick)
+        dates = deals.loc[moved, "close_date"]
+        deals.loc[moved, "close_date"] = dates - pd.to_timedelta(dates.dt.day, unit="D")
+        if discount:
+            deals.loc[moved, "amount"] = deals.loc[moved, "amount"] * (1.0 - discount)
+            deals.loc[moved, "discount"] = np.minimum(deals.loc[moved, "discount"] + discount, 1.0)
+        variants.append(_with_deals(dataset, deals))
+    return variants, _solo(year)
 
 
-def sandbag(dataset: Dataset, year: _Year, rng=None) -> tuple[Dataset, pd.Series]:
+def push_out(dataset: Dataset, year: _Year, rng=None) -> tuple[list[Dataset], pd.Series]:
+    """Each rep moves one deal of each period's last month (the last, or the largest) to the
+    next period's first day."""
+    variants = []
+    for pick in PICKS:
+        deals = dataset.deals.copy()
+        moved = _one_per_period(deals, year, last=True, pick=pick)
+        deals.loc[moved, "close_date"] = (deals.loc[moved, "close_date"].dt.to_period("M") + 1).dt.to_timestamp()
+        variants.append(_with_deals(dataset, deals))
+    return variants, _solo(year)
+
+
+def sandbag(dataset: Dataset, year: _Year, rng=None) -> tuple[list[Dataset], pd.Series]:
     """Every covered rep submits 70% of their forecast."""
     forecasts = dataset.forecasts.copy()
     mine = forecasts["rep_id"].isin(year.rep_ids)
     forecasts.loc[mine, "forecast"] = forecasts.loc[mine, "forecast"] * SANDBAG_FACTOR
-    return _with_deals(dataset, dataset.deals, forecasts), _solo(year)
+    return [_with_deals(dataset, dataset.deals, forecasts)], _solo(year)
 
 
-def split_deal(dataset: Dataset, year: _Year, rng: np.random.Generator) -> tuple[Dataset, pd.Series]:
+def split_deal(dataset: Dataset, year: _Year, rng: np.random.Generator) -> tuple[list[Dataset], pd.Series]:
     """Reps are paired at random; in each pair the largest deal of the two that the other rep
     could be credited (employed, with a quota then) is split half and half with them (each
     credit row then counts as a deal for its rep)."""
@@ -212,18 +230,19 @@ def split_deal(dataset: Dataset, year: _Year, rng: np.random.Generator) -> tuple
     deals = pd.concat([deals, shared], ignore_index=True)
     groups = _solo(year).astype(object)
     groups[paired] = [f"pair {p}" for p in pair_of[paired]]
-    return _with_deals(dataset, deals), groups
+    return [_with_deals(dataset, deals)], groups
 
 
-Strategy = tuple[str, Callable[[_Year], str], Callable[..., tuple[Dataset, pd.Series]]]
+Strategy = tuple[str, Callable[[_Year], str], Callable[..., tuple[list[Dataset], pd.Series]]]
 
 STRATEGIES: list[Strategy] = [
     ("pull_forward",
-     lambda y: f"each rep closes the first deal of each {y.grain}'s first month on the last day "
-               f"of the previous {y.grain}",
+     lambda y: f"each rep closes one deal of each {y.grain}'s first month (the first or the largest, "
+               f"whichever pays them more) on the last day of the previous {y.grain}",
      pull_forward),
     ("push_out",
-     lambda y: f"each rep holds the last deal of each {y.grain}'s last month into the next {y.grain}",
+     lambda y: f"each rep holds one deal of each {y.grain}'s last month (the last or the largest, "
+               f"whichever pays them more) into the next {y.grain}",
      push_out),
     ("sandbag_forecast",
      lambda y: f"each rep submits {SANDBAG_FACTOR:.0%} of their forecast",

@@ -156,3 +156,17 @@ def test_no_deal_moves_or_is_shared_into_a_month_the_rep_is_not_employed():
     # split: only D2 (April) can be shared. R2 Q2 30/25 = 1.2 -> 2.4 x 3,000 = 7,200; halved,
     # R2 15/25 = 0.6 -> 1,800 and R1 15/25 = 0.6 -> 1,800: the pair loses 3,600, no gain.
     assert row(report, "split_deal")["added_plan_cost"] == 0.0
+
+
+def test_a_rep_moves_whichever_deal_pays_more():
+    # R1: Q1 D1 22,000 (20 Mar); Q2 D5 1,000 (2 Apr), D2 5,000 (5 Apr), D3 20,000 (20 May).
+    # Base: Q1 0.88 -> 2,640; Q2 26/25 = 1.04 -> 2 x 1.04 x 3,000 = 6,240: 8,880.
+    # Pulling the first (D5): Q1 0.92 -> 2,760; Q2 1.0 -> 3,000: 5,760 (-3,120).
+    # Pulling the largest (D2): Q1 1.08 -> 6,480; Q2 0.84 -> 2,520: 9,000 (+120), the one R1 plays.
+    reps = pd.DataFrame({"rep_id": ["R1"], "role": "AE"})
+    deals = pd.DataFrame([("D1", "R1", "2027-03-20", 22_000.0), ("D5", "R1", "2027-04-02", 1_000.0),
+                          ("D2", "R1", "2027-04-05", 5_000.0), ("D3", "R1", "2027-05-20", 20_000.0)],
+                         columns=["deal_id", "rep_id", "close_date", "amount"])
+    quotas = pd.DataFrame({"rep_id": ["R1"], "period": "2027", "metric": "bookings", "target": 100_000.0})
+    report = gaming_report(plan(RETRO_QUARTERS), Dataset.from_frames(reps, deals=deals, quotas=quotas))
+    assert row(report, "pull_forward")["added_plan_cost"] == pytest.approx(120)
