@@ -23,7 +23,7 @@ from comp_sim.engine.metrics import (
     measures_of,
     used_metrics,
 )
-from comp_sim.engine.windows import differences, running_max, running_sum, total
+from comp_sim.engine.windows import differences, rises_of_running_max, running_sum, total
 from comp_sim.periods import (
     PLAN_YEAR_MONTHS,
     Month,
@@ -261,10 +261,8 @@ def true_up(earned_to_date: np.ndarray, negative: str) -> np.ndarray:
     [100.0, -40.0, 90.0]
     """
     if negative == "hold":
-        paid_to_date = running_max(np.maximum(earned_to_date, 0.0))
-    else:
-        paid_to_date = earned_to_date
-    return differences(paid_to_date)
+        return rises_of_running_max(earned_to_date)
+    return differences(earned_to_date)
 
 
 def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) -> None:

@@ -10,8 +10,8 @@ contiguous block.
 >>> x = np.array([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]])
 >>> window_sums(x, 3).tolist(), running_sum(x).tolist()
 ([[6.0, 15.0]], [[1.0, 3.0, 6.0, 10.0, 15.0, 21.0]])
->>> running_max(np.array([3.0, 1.0, 4.0, 1.0])).tolist(), differences(np.array([3.0, 4.0, 6.0])).tolist()
-([3.0, 3.0, 4.0, 4.0], [3.0, 1.0, 2.0])
+>>> rises_of_running_max(np.array([-1.0, 3.0, 1.0, 4.0])).tolist(), differences(np.array([3.0, 4.0, 6.0])).tolist()
+([0.0, 3.0, 0.0, 1.0], [3.0, 1.0, 2.0])
 """
 
 from __future__ import annotations
@@ -37,11 +37,16 @@ def running_sum(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def running_max(values: np.ndarray) -> np.ndarray:
-    """Largest value so far, along the last axis."""
-    out = values.copy(order="K")
-    for k in range(1, out.shape[-1]):
-        np.maximum(out[..., k], out[..., k - 1], out=out[..., k])
+def rises_of_running_max(values: np.ndarray) -> np.ndarray:
+    """How much the running maximum of the values (and of 0) rises in each period, along the
+    last axis: the differences of ``max(0, v1, .., vk)``, in one pass over the periods."""
+    out = np.empty_like(values)
+    high = np.maximum(values[..., 0], 0.0)
+    out[..., 0] = high
+    for k in range(1, values.shape[-1]):
+        new_high = np.maximum(high, values[..., k])
+        np.subtract(new_high, high, out=out[..., k])
+        high = new_high
     return out
 
 
