@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from comp_sim.data.dataset import Dataset
 from comp_sim.insight.gaming import COLUMNS, gaming_grain, gaming_report
@@ -170,3 +172,19 @@ def test_a_rep_moves_whichever_deal_pays_more():
     quotas = pd.DataFrame({"rep_id": ["R1"], "period": "2027", "metric": "bookings", "target": 100_000.0})
     report = gaming_report(plan(RETRO_QUARTERS), Dataset.from_frames(reps, deals=deals, quotas=quotas))
     assert row(report, "pull_forward")["added_plan_cost"] == pytest.approx(120)
+
+
+@settings(max_examples=15, deadline=None)
+@given(measure=st.sampled_from(["month", "quarter", "half"]),
+       deals=st.lists(st.tuples(st.sampled_from(["R1", "R2", "R3"]), st.integers(1, 12), st.integers(1, 28),
+                                st.floats(1_000, 60_000)), min_size=1, max_size=12))
+def test_nothing_to_gain_under_a_linear_year_to_date_plan(measure, deals):
+    # earned to date = YTD bookings / YTD quota x YTD TI = YTD bookings x TI / quota (both spread
+    # evenly), so the plan-year payout is bookings x TI / quota wherever in the year a deal lands
+    # and whoever of two reps with the same TI and quota is credited
+    frame = pd.DataFrame([(f"D{i}", rep, f"2027-{m:02d}-{d:02d}", a) for i, (rep, m, d, a) in enumerate(deals)],
+                         columns=["deal_id", "rep_id", "close_date", "amount"])
+    reps = pd.DataFrame({"rep_id": ["R1", "R2", "R3"], "role": "AE"})
+    quotas = pd.DataFrame({"rep_id": ["R1", "R2", "R3"], "period": "2027", "metric": "bookings", "target": 100_000.0})
+    report = gaming_report(plan({**LINEAR_YTD, "measure": measure}), Dataset.from_frames(reps, deals=frame, quotas=quotas))
+    assert report["added_plan_cost"].tolist() == [0.0] * 5
