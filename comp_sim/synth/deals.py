@@ -24,7 +24,7 @@ from comp_sim.data.dataset import Dataset
 from comp_sim.errors import Issue, UsageError
 from comp_sim.periods import Month
 from comp_sim.report.export import FORMATS, escape_frame, write_folder_atomic
-from comp_sim.synth.model import SynthConfig, Team, build_team, quarter_index
+from comp_sim.synth.model import SynthConfig, Team, build_team
 
 DATA_TABLES = ("reps", "quotas", "deals", "forecasts", "mbo")
 
@@ -176,16 +176,12 @@ def _monthly_credited(team: Team, deals: pd.DataFrame) -> np.ndarray:
 
 def mbo_scores(team: Team, rng: np.random.Generator) -> pd.DataFrame:
     """Quarterly MBO scores while employed: the rep's level plus noise, clipped to 0..1."""
-    quarter = np.array([quarter_index(team.first_month + m) for m in range(team.months)])
-    quarters, position = np.unique(quarter, return_inverse=True)
-    active = np.zeros((len(team.reps), len(quarters)))
-    np.add.at(active.T, position, team.employed.T)
+    labels, _, active = team.employed_quarters()
     score = np.clip(team.mbo_mean[:, None] + team.config.mbo_quarter_sd * rng.standard_normal(active.shape), 0.0, 1.0)
     rep_pos, quarter_pos = np.nonzero(active > 0)
-    labels = np.array([f"{q // 4}-Q{q % 4 + 1}" for q in quarters])
     return pd.DataFrame({
         "rep_id": team.reps["rep_id"].to_numpy()[rep_pos],
-        "period": labels[quarter_pos],
+        "period": np.asarray(labels)[quarter_pos],
         "score": np.round(score[rep_pos, quarter_pos], 2),
     })
 

@@ -133,16 +133,16 @@ class Team:
         """Quarterly targets (calendar quarters the months touch, while employed): bookings for
         everyone, new_logos and new_logo_bookings for AEs and Hunters."""
         rate, mean, _ = self.credit_moments()
-        quarter_of = np.array([quarter_index(self.first_month + m) for m in range(self.months)])
-        quarters, position = np.unique(quarter_of, return_inverse=True)
-        full = self._full_quarter_scale(quarter_of, quarters)  # (reps, quarters)
+        labels, position, _ = self.employed_quarters()
+        covered = np.bincount(position, minlength=len(labels))
+        full = 3.0 / covered  # a quarter the months only partly cover still gets a whole quarter's quota
 
         def per_quarter(monthly: np.ndarray) -> np.ndarray:  # (reps, months) -> (reps, quarters)
-            out = np.zeros((monthly.shape[0], len(quarters)))
+            out = np.zeros((monthly.shape[0], len(labels)))
             np.add.at(out.T, position, monthly.T)
             return out * full
 
-        bookings = per_quarter((rate * mean[:, None]).sum(axis=(2, 3)))
+        bookings = per_quarter(self.expected_bookings())
         logos = per_quarter(rate[..., 1].sum(axis=2))
         logo_bookings = per_quarter((rate[..., 1] * mean[:, None, :, 1]).sum(axis=2))
         multiplier = self.quota_multiplier[:, None]
@@ -153,13 +153,12 @@ class Team:
             "new_logo_bookings": np.where(hunts, np.maximum(np.round(logo_bookings * multiplier, -3), 1000.0), 0.0),
         }
         active = bookings > 0
-        labels = np.array([f"{q // 4}-Q{q % 4 + 1}" for q in quarters])
         frames = []
         for metric, values in targets.items():
             rep_pos, quarter_pos = np.nonzero(active & (values > 0))
             frames.append(pd.DataFrame({
                 "rep_id": self.reps["rep_id"].to_numpy()[rep_pos],
-                "period": labels[quarter_pos],
+                "period": np.asarray(labels)[quarter_pos],
                 "metric": metric,
                 "target": values[rep_pos, quarter_pos],
             }))
@@ -168,15 +167,24 @@ class Team:
         return quotas.sort_values(["rep_id", "metric", "period"], key=lambda c: c.map(order) if c.name == "metric" else c,
                                   kind="stable").reset_index(drop=True)
 
-    def _full_quarter_scale(self, quarter_of: np.ndarray, quarters: np.ndarray) -> np.ndarray:
-        """Scale for quarters the months only partly cover, so a quota is a whole quarter's."""
-        covered = np.array([(quarter_of == q).sum() for q in quarters], dtype="float64")
-        return np.broadcast_to(3.0 / covered, (len(self.reps), len(quarters)))
-
+    def employed_quarters(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Calendar quarters the months touch: labels, each month's quarter (months,) and the
+        employed share summed per rep and quarter (reps, quarters)."""
+        quarter = np.array([quarter_index(self.first_month + m) for m in range(self.months)])
+        quarters, position = np.unique(quarter, return_inverse=True)
+        employed = np.zeros((len(self.reps), len(quarters)))
+        np.add.at(employed.T, position, self.employed.T)
+        return [f"{q // 4}-Q{q % 4 + 1}" for q in quarters], position, employed
 
 def quarter_index(month: Month) -> int:
     """year * 4 + quarter - 1."""
     return month.year * 4 + (month.month - 1) // 3
+
+
+def seasonality(start: Month, months: int, config: SynthConfig) -> np.ndarray:
+    """Each month's deal-arrival multiplier, by its place in the calendar quarter (mean 1)."""
+    season = np.array([config.quarter_seasonality[(start + m).ordinal % 3] for m in range(months)])
+    return season / np.mean(config.quarter_seasonality)
 
 
 def build_team(reps: int, months: int, rng: np.random.Generator, start: Month,
@@ -193,8 +201,7 @@ def build_team(reps: int, months: int, rng: np.random.Generator, start: Month,
     hire, end = _employment(reps, months, start, config, rng)
     employed = days_employed(start, months, hire, end) / month_days(start, months)[None, :]
 
-    season = np.array([config.quarter_seasonality[(start + m).ordinal % 3] for m in range(months)])
-    season = season / np.mean(config.quarter_seasonality)
+    season = seasonality(start, months, config)
     per_month = np.array([config.deals_per_month[r] for r in roles]) * capability
     mix = np.array([config.product_mix[r] for r in roles])
     mix = mix / mix.sum(axis=1, keepdims=True)

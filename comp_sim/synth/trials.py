@@ -35,7 +35,7 @@ from comp_sim.engine.metrics import Needs
 from comp_sim.errors import Issue, UsageError
 from comp_sim.periods import Month, days_employed, month_days
 from comp_sim.synth.deals import as_month, team_and_deal_rngs
-from comp_sim.synth.model import SynthConfig, Team, build_team
+from comp_sim.synth.model import SynthConfig, Team, build_team, quarter_index, seasonality
 
 LEVELS = 256  # equally likely outcomes per cell: one random byte
 CHUNK_BYTES = 64 * 2**20  # measure arrays of one chunk, about
@@ -355,8 +355,8 @@ def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -
         rows[s] = row_of.reshape(reps, months).T * LEVELS
     month_order = tuple(sorted(range(months), key=lambda m: ((first_month + m).ordinal % 3, m)))
 
-    quarter_ordinal = np.array([(first_month + m).ordinal // 3 for m in range(months)])
-    quarter_of = quarter_ordinal - quarter_ordinal.min()
+    quarter = np.array([quarter_index(first_month + m) for m in range(months)])
+    quarter_of = quarter - quarter.min()
     levels = (np.arange(LEVELS) + 0.5) / LEVELS
     mbo_table = np.clip(rates.mbo_mean[:, None] + rates.mbo_sd * inverse_normal(levels)[None, :], *rates.mbo_bounds)
     target_cube = rates.targets.cube((), needed.target_metrics, first_month, months)
@@ -493,11 +493,7 @@ def rates_of_team(team: Team) -> Rates:
     """The synthetic team's rates, as the deal generator draws them."""
     rate, mean, second = team.credit_moments()
     config = team.config
-    reps = len(team.reps)
-    quarter = np.array([(team.first_month + m).ordinal // 3 for m in range(team.months)])
-    _, position = np.unique(quarter, return_inverse=True)
-    active = np.zeros((reps, position.max() + 1))
-    np.add.at(active.T, position, team.employed.T)
+    _, position, active = team.employed_quarters()
     targets = Dataset.from_frames(team.reps, quotas=team.quotas(), source="synthetic")
     return Rates(
         reps=team.reps, first_month=team.first_month, months=team.months, products=config.products,
@@ -613,8 +609,7 @@ def _expected_bookings(reps: pd.DataFrame, bookings: np.ndarray, rep_rows: np.nd
     monthly = shrunk(np.divide(bookings, active_months, out=np.zeros_like(bookings), where=active_months > 0),
                      active_months > 0, bookings, active_months)
     months = quota.shape[1]
-    season = np.array([config.quarter_seasonality[(first + m).ordinal % 3] for m in range(months)])
-    season = season / np.mean(config.quarter_seasonality)
+    season = seasonality(first, months, config)
     from_quota = attainment[:, None] * quota * season[None, :]
     from_average = monthly[:, None] * employed * season[None, :]
     return np.where(with_quota[:, None], from_quota, from_average) * (employed > 0)
