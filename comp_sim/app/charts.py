@@ -44,12 +44,12 @@ def pay_curve_points(plan: Plan) -> pd.DataFrame:
         columns=["component", "metric_name", "metric", "fraction"])
 
 
-def pay_curves(plan: Plan) -> alt.Chart | None:
+def pay_curves(plan: Plan, title: str) -> alt.Chart | None:
     """Fraction of target paid against the component's metric, one line per component."""
     points = pay_curve_points(plan)
     if points.empty:
         return None
-    return alt.Chart(points, title=plan.plan).mark_line(interpolate="linear").encode(
+    return alt.Chart(points, title=title).mark_line(interpolate="linear").encode(
         x=alt.X("metric:Q", title="Metric (% of target; accuracy and mix in %)", axis=alt.Axis(format="%")),
         y=alt.Y("fraction:Q", title="Payout (% of the component's target)", axis=alt.Axis(format="%")),
         color=alt.Color("component:N", title="Component", scale=PALETTE),

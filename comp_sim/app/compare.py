@@ -8,7 +8,7 @@ import streamlit as st
 from comp_sim import api
 from comp_sim.app import charts
 from comp_sim.app.downloads import download_buttons
-from comp_sim.app.format import money_column, number_column, share_column
+from comp_sim.app.format import money, money_column, share, share_column
 from comp_sim.app.inputs import Inputs, simulation
 from comp_sim.app.warnings import plan_warnings
 
@@ -19,7 +19,7 @@ def page(inputs: Inputs) -> None:
     comparison = api.compare(sim, inputs.baseline)
     st.caption(run_caption(inputs, sim))
     _notes(sim)
-    summary_table(comparison, inputs)
+    summary_table(comparison, inputs.currency, inputs.names, key="summary_table")
     left, right = st.columns(2)
     with left:
         st.subheader("Payout against attainment")
@@ -29,7 +29,7 @@ def page(inputs: Inputs) -> None:
         st.altair_chart(charts.by_component(component_costs(sim, inputs), inputs.currency), key="components")
     st.subheader("Pay curves")
     pay_curves(inputs)
-    st.subheader(f"Winners and losers against {inputs.plan(inputs.baseline).plan}")
+    st.subheader(f"Winners and losers against {inputs.names[inputs.baseline]}")
     winners_and_losers(comparison, inputs)
     plan_warnings(inputs)
     st.subheader("Downloads")
@@ -49,31 +49,41 @@ def _notes(sim: api.Simulation) -> None:
 
 
 def plan_names(inputs: Inputs) -> dict[str, str]:
-    return {p.id: p.plan for p in inputs.plans}
+    return inputs.names
 
 
-def summary_table(comparison: api.Comparison, inputs: Inputs, key: str = "summary_table") -> None:
-    """One row per plan: cost, its change against the baseline for the reps both plans cover
-    (plans for other roles are not cheaper for covering fewer reps), cost of sales, pay spread."""
-    cur = inputs.currency
-    plans = comparison.plans.assign(same_reps_change=comparison.plans["plan"].map(same_reps_change(comparison)))
-    columns = {
-        "name": st.column_config.TextColumn("Plan"),
-        "reps": st.column_config.NumberColumn("Reps", format="%d"),
-        "total_payout": money_column("Total payout", cur, help="Mean plan-year cost over trials"),
-        "same_reps_change": money_column("Change vs baseline", cur, help="Payout change for the reps "
-                                         "this plan and the baseline both cover (blank: none in common)"),
-        "cost_of_sales": share_column("Cost of sales", help="Payout / bookings"),
-        "payout_pct_ti_p10": share_column("P10 % of TI"),
-        "payout_pct_ti_p50": share_column("Median % of TI"),
-        "payout_pct_ti_p90": share_column("P90 % of TI"),
-        "share_at_or_above_quota": share_column("At or above quota"),
-        "pay_for_performance": number_column("Pay-for-perf.", help="Correlation of attainment "
-                                             "and payout % of TI (1 = pay follows performance)"),
-        "winners": st.column_config.NumberColumn("Winners", format="%d"),
-        "losers": st.column_config.NumberColumn("Losers", format="%d"),
-    }
-    st.dataframe(plans[list(columns)], column_config=columns, hide_index=True, key=key)
+def summary_table(comparison: api.Comparison, currency: str, names: dict[str, str], key: str) -> None:
+    """The plans side by side, one column each: cost, its change against the baseline for the
+    reps both plans cover (a plan for other roles is not cheaper for covering fewer reps), cost
+    of sales, spread of pay, pay for performance, winners and losers."""
+    frame = summary_frame(comparison, currency, names)
+    config = {column: st.column_config.TextColumn(column, alignment="right") for column in frame.columns}
+    st.dataframe(frame, key=key, column_config={"_index": st.column_config.TextColumn("", width=330), **config})
+
+
+SUMMARY_ROWS = ("Reps covered", "Total payout", "Change vs baseline, same reps", "Cost of sales (payout / bookings)",
+                "Payout % of TI: P10 / median / P90", "Reps at or above quota",
+                "Pay for performance (correlation)", "Winners / losers vs baseline")
+
+
+def summary_frame(comparison: api.Comparison, currency: str, names: dict[str, str]) -> pd.DataFrame:
+    """Rows SUMMARY_ROWS (money rows name the currency), one text column per plan (``names``:
+    plan id -> the name shown; a plan missing from it, the designer's draft, by its own name)."""
+    change = same_reps_change(comparison)
+    columns = {}
+    for _, row in comparison.plans.iterrows():
+        delta = change[row["plan"]]
+        pct = " / ".join(share(row[f"payout_pct_ti_{p}"], 0) for p in ("p10", "p50", "p90"))
+        fit = row["pay_for_performance"]
+        columns[names.get(row["plan"], row["name"])] = [
+            f"{row['reps']:,}", money(row["total_payout"], currency),
+            "no rep in common" if pd.isna(delta) else money(delta, currency), share(row["cost_of_sales"]),
+            pct, share(row["share_at_or_above_quota"]), "n/a" if pd.isna(fit) else f"{fit:.2f}",
+            "baseline" if row["plan"] == comparison.baseline else f"{row['winners']} / {row['losers']}",
+        ]
+    labels = [f"{label} ({currency})" if label in ("Total payout", "Change vs baseline, same reps") else label
+              for label in SUMMARY_ROWS]
+    return pd.DataFrame(columns, index=pd.Index(labels, name=""))
 
 
 def same_reps_change(comparison: api.Comparison) -> pd.Series:
@@ -97,7 +107,7 @@ def component_costs(sim: api.Simulation, inputs: Inputs) -> pd.DataFrame:
     rows = []
     for plan_id, summary in sim.summary_dict()["plans"].items():
         labels = {c.id: c.label or c.id for c in inputs.plan(plan_id).components}
-        rows += [{"plan_name": summary["name"], "component": labels[cid], "amount": amount}
+        rows += [{"plan_name": inputs.names[plan_id], "component": labels[cid], "amount": amount}
                  for cid, amount in summary["by_component"].items()]
     return pd.DataFrame(rows)
 
@@ -106,10 +116,10 @@ def pay_curves(inputs: Inputs) -> None:
     """The pay curve of every curve/tiers component, two plans to a row."""
     columns = st.columns(2)
     for index, plan in enumerate(inputs.plans):
-        chart = charts.pay_curves(plan)
+        chart = charts.pay_curves(plan, inputs.names[plan.id])
         with columns[index % 2]:
             if chart is None:
-                st.caption(f"{plan.plan}: no curve or tiers component (commissions and SPIFFs only).")
+                st.caption(f"{inputs.names[plan.id]}: no curve or tiers component (commissions and SPIFFs only).")
             else:
                 st.altair_chart(chart, key=f"curves_{plan.id}")
             outside = [c.label or c.id for c in plan.components if not hasattr(c, "weight")]

@@ -37,7 +37,7 @@ def cost_metrics(summaries: dict, change: pd.Series, inputs: Inputs) -> None:
     of sales, P90 cost, bookings."""
     for plan_id, summary in summaries.items():
         cur = summary["currency"]
-        st.markdown(f"**{summary['name']}** · {summary['reps']} reps · plan year {summary['plan_year']}")
+        st.markdown(f"**{inputs.names[plan_id]}** · {summary['reps']} reps · plan year {summary['plan_year']}")
         a, b, c, d = st.columns(4)
         delta = None
         if plan_id != inputs.baseline and pd.notna(change[plan_id]):
@@ -73,15 +73,15 @@ def distribution(sim: api.Simulation, comparison: api.Comparison, inputs: Inputs
     st.dataframe(table, hide_index=True, column_config=columns, key="cost_percentiles")
 
 
-def timing_frame(summaries: dict, grain: str) -> pd.DataFrame:
+def timing_frame(summaries: dict, names: dict[str, str], grain: str) -> pd.DataFrame:
     """plan_name, period, amount: mean cash paid per month of the plan year, or per quarter
     (the sum of its three months), labelled with the plan's own months."""
     rows = []
-    for summary in summaries.values():
+    for plan_id, summary in summaries.items():
         months = list(summary["by_month"].items())
         for index, (label, amount) in enumerate(months):
             period = label if grain == "Month" else f"Q{index // 3 + 1}"
-            rows.append({"plan_name": summary["name"], "period": period, "amount": amount})
+            rows.append({"plan_name": names[plan_id], "period": period, "amount": amount})
     frame = pd.DataFrame(rows)
     return frame.groupby(["plan_name", "period"], sort=False, as_index=False)["amount"].sum()
 
@@ -89,7 +89,7 @@ def timing_frame(summaries: dict, grain: str) -> pd.DataFrame:
 def cash_timing(summaries: dict, inputs: Inputs) -> None:
     grain = st.radio("By", ["Month", "Quarter"], horizontal=True, key="timing_grain")
     title = "Month paid" if grain == "Month" else "Quarter of the plan year"
-    st.altair_chart(charts.cash_timing(timing_frame(summaries, grain), inputs.currency, title),
+    st.altair_chart(charts.cash_timing(timing_frame(summaries, inputs.names, grain), inputs.currency, title),
                     key="cash_timing")
     starts = {s["plan_year"] for s in summaries.values()}
     if len(starts) > 1:

@@ -74,7 +74,7 @@ def page(inputs: Inputs) -> None:
             return
         st.success(f"{plan.plan} is valid: {len(plan.components)} component(s), "
                    f"{len(plan.modifiers)} modifier(s).")
-        chart = charts.pay_curves(plan)
+        chart = charts.pay_curves(plan, plan.plan)
         if chart is not None:
             st.altair_chart(chart, key="designer_curves")
         replay = run(((DRAFT_NAME, text),), inputs.data_key, 1, 0, inputs.dataset)  # the checks' population
@@ -100,7 +100,7 @@ def _file_name(text: str) -> str:
 def live_comparison(text: str, inputs: Inputs) -> None:
     """The draft against the baseline on the sidebar's data, trials and seed."""
     baseline = inputs.plan(inputs.baseline)
-    st.subheader(f"Against {baseline.plan}")
+    st.subheader(f"Against {inputs.names[baseline.id]}")
     sim = run_draft(inputs.text_of(inputs.baseline), text, inputs.data_key, inputs.trials, inputs.seed,
                     inputs.dataset)
     comparison = api.compare(sim, baseline.id)
@@ -113,6 +113,7 @@ def live_comparison(text: str, inputs: Inputs) -> None:
     b.metric("Winners", int(draft["winners"]))
     c.metric("Losers", int(draft["losers"]))
     d.metric("Reps covered", int(draft["reps"]))
-    summary_table(comparison, inputs, key="draft_summary")
+    names = {baseline.id: inputs.names[baseline.id]}  # the draft by the name in its text
+    summary_table(comparison, cur, names, key="draft_summary")
     if not comparison.reps.empty:
         st.altair_chart(charts.winners_losers(comparison.reps, cur), key="draft_winners_chart")

@@ -53,21 +53,20 @@ def earnings_by_plan(mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs) ->
         delta = None
         if row["plan"] != inputs.baseline and not base.empty:
             delta = money(row["payout"] - base["payout"].iloc[0], plan.currency) + " vs baseline"
-        column.metric(plan.plan, money(row["payout"], plan.currency), delta=delta,
+        column.metric(inputs.names[plan.id], money(row["payout"], plan.currency), delta=delta,
                       help=f"{share(row['payout_pct_ti'])} of a target incentive of "
                            f"{money(row['prorated_ti'], plan.currency)}; attainment {share(row['attainment'])}")
     rows = []
     for _, row in mine.iterrows():
         plan = inputs.plan(row["plan"])
-        rows += [{"plan_name": plan.plan, "component": c.label or c.id, "amount": row[f"pay_{c.id}"]}
+        rows += [{"plan_name": inputs.names[plan.id], "component": c.label or c.id, "amount": row[f"pay_{c.id}"]}
                  for c in plan.components]
     st.altair_chart(charts.by_component(pd.DataFrame(rows), inputs.currency), key="earnings_chart")
 
 
 def statement(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs) -> None:
     """The engine's own statement of the rep under one plan: a table of lines and the text."""
-    names = {pid: inputs.plan(pid).plan for pid in mine["plan"]}
-    plan_id = st.selectbox("Plan", list(names), key="statement_plan", format_func=names.get)
+    plan_id = st.selectbox("Plan", list(mine["plan"]), key="statement_plan", format_func=inputs.names.get)
     explained = api.explain(inputs.plan(plan_id), rep_id=rep_id, simulation=sim)
     cur = explained.header["currency"]
     lines = explained.lines[~quiet_lines(explained.lines)]
@@ -136,5 +135,5 @@ def what_if(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs
     for column, (_, row) in zip(columns, mine.iterrows()):
         plan = inputs.plan(row["plan"])
         new = after[row["plan"]]
-        column.metric(f"{plan.plan} with the deal", money(new, plan.currency),
+        column.metric(f"{inputs.names[plan.id]} with the deal", money(new, plan.currency),
                       delta=money(new - row["payout"], plan.currency))

@@ -43,10 +43,6 @@ def share_column(label: str, *, help: str | None = None):
     return st.column_config.NumberColumn(label, help=help, format="percent", step=0.001)
 
 
-def number_column(label: str, digits: int = 2, *, help: str | None = None):
-    return st.column_config.NumberColumn(label, help=help, format=f"%.{digits}f")
-
-
 def axis_money(currency: str) -> str:
     """A d3 format for money axes: 1.25M, 450k (the currency goes in the axis title)."""
     return "$.3~s" if currency == "USD" else ".3~s"

@@ -42,6 +42,11 @@ class Inputs:
     baseline: str
 
     @property
+    def names(self) -> dict[str, str]:
+        """Plan id -> the name shown: the plan's own, with its file for an uploaded plan."""
+        return {p.id: display_name(p, name) for (name, _), p in zip(self.plan_texts, self.plans)}
+
+    @property
     def currency(self) -> str:
         """The currency money is shown in: the baseline plan's."""
         return self.plan(self.baseline).currency
@@ -51,6 +56,11 @@ class Inputs:
 
     def text_of(self, plan_id: str) -> PlanText:
         return next(t for t, p in zip(self.plan_texts, self.plans) if p.id == plan_id)
+
+
+def display_name(plan: Plan, file_name: str) -> str:
+    """A bundled plan by its name; an uploaded one with its file, so a copy reads apart."""
+    return plan.plan if file_name.startswith("plans/") else f"{plan.plan} ({file_name})"
 
 
 @st.cache_data(show_spinner=False)
@@ -171,8 +181,8 @@ def sidebar() -> Inputs | None:
         default = min(range(len(plans)), key=lambda i: (plans[i].start, i))
         if st.session_state.get("baseline") not in ids:
             st.session_state["baseline"] = ids[default]
-        baseline = st.selectbox("Baseline plan", ids, key="baseline",
-                                format_func=lambda i: plans[ids.index(i)].plan,
+        names = {p.id: display_name(p, name) for (name, _), p in zip(plan_texts, plans)}
+        baseline = st.selectbox("Baseline plan", ids, key="baseline", format_func=names.get,
                                 help="Today's plan: what the others are compared with.")
     if data is None:
         return None
@@ -210,8 +220,7 @@ def _plan_picker() -> tuple[PlanText, ...]:
             uploaded[plan.id] = (name, text)
             st.session_state["plans"] = [*st.session_state.get("plans", bundled), plan.id]  # compared at once
     options = {**bundled, **uploaded}
-    names = {pid: parse_plan(text, name).plan + ("" if pid in bundled else f" ({name})")
-             for pid, (name, text) in options.items()}
+    names = {pid: display_name(parse_plan(text, name), name) for pid, (name, text) in options.items()}
     st.session_state.setdefault("plans", list(bundled))
     picked = st.multiselect("Plans to compare", list(options), key="plans", format_func=lambda pid: names[pid])
     return tuple(options[pid] for pid in picked)

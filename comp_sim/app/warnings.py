@@ -43,6 +43,6 @@ def plan_warnings(inputs: Inputs) -> None:
     for (name, text), plan in zip(inputs.plan_texts, inputs.plans):
         frame = lint(text, name, inputs.data_key, run)
         high = int((frame["severity"] == "high").sum())
-        title = f"{plan.plan}: {len(frame)} warning(s)" + (f", {high} high" if high else "")
+        title = f"{inputs.names[plan.id]}: {len(frame)} warning(s)" + (f", {high} high" if high else "")
         with st.expander(title, expanded=bool(high)):
             warnings_table(frame, key=f"warnings_{plan.id}")

@@ -54,10 +54,10 @@ def test_cash_by_quarter_adds_up_each_three_months_of_the_plan_year():
     months = [f"2027-{m:02d}" for m in range(1, 13)]
     paid = [0, 0, 300, 0, 0, 600, 10, 20, 30, 0, 0, 900]
     summaries = {"p": {"name": "Plan P", "by_month": dict(zip(months, paid))}}
-    quarters = timing_frame(summaries, "Quarter")
+    quarters = timing_frame(summaries, {"p": "Plan P"}, "Quarter")
     assert quarters["period"].tolist() == ["Q1", "Q2", "Q3", "Q4"]
     assert quarters["amount"].tolist() == [300, 600, 60, 900]
-    by_month = timing_frame(summaries, "Month")
+    by_month = timing_frame(summaries, {"p": "Plan P"}, "Month")
     assert by_month["period"].tolist() == months
     assert by_month["amount"].sum() == 1860
 
