@@ -22,7 +22,6 @@ import pandas as pd
 from comp_sim.periods import Month, days_employed, month_days
 
 ROLES = ("AE", "Hunter", "AM")
-STRATEGIC_PRODUCTS = ("Platform", "Analytics")
 FIRST_NAMES = ("Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn",
                "Drew", "Robin", "Kai", "Noa", "Eli", "Maya", "Leo", "Iris", "Omar", "Lena")
 LAST_NAMES = ("Garcia", "Smith", "Chen", "Novak", "Okafor", "Schmidt", "Rossi", "Tanaka", "Dubois", "Silva",
@@ -39,7 +38,7 @@ class SynthConfig:
     capability_sigma: float = 0.35  # log-sd of latent capability (median 1)
     deals_per_month: dict[str, float] = field(default_factory=lambda: {"AE": 4.0, "Hunter": 1.5, "AM": 5.0})
     new_logo_share: dict[str, float] = field(default_factory=lambda: {"AE": 0.12, "Hunter": 0.6, "AM": 0.03})
-    products: tuple[str, ...] = ("Platform", "Analytics", "Core", "Services")
+    products: tuple[str, ...] = ("Platform", "Analytics", "Core", "Services")  # the first two are the strategic ones the plans name
     product_mix: dict[str, tuple[float, ...]] = field(default_factory=lambda: {
         "AE": (0.1, 0.1, 0.45, 0.35), "Hunter": (0.15, 0.15, 0.45, 0.25), "AM": (0.12, 0.13, 0.4, 0.35)})
     deal_size_median: tuple[float, ...] = (30_000.0, 22_000.0, 15_000.0, 8_000.0)  # by product
@@ -100,10 +99,6 @@ class Team:
     mbo_mean: np.ndarray  # (reps,)
     quota_multiplier: np.ndarray  # (reps,) quota_factor x noise
     employed: np.ndarray  # (reps, months) share of the month's days employed
-
-    @property
-    def strategic(self) -> np.ndarray:
-        return np.isin(np.asarray(self.config.products), STRATEGIC_PRODUCTS)
 
     def credit_moments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Credit rows per month and their mean and second moment of the credited amount.

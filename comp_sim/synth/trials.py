@@ -9,8 +9,9 @@ new-logo), sizes as in the deal generator. Segments that no measure of the run t
 merged. For each distinct (rate, mean, second moment) of a segment's (rep, month) cells, a row
 of 256 equally likely outcomes holds the count (the Poisson quantile) and the credited amount
 (given the count, a lognormal matched to the mean and variance of a sum of that many deals),
-with the amounts reshaped so the row's mean and variance are the compound-Poisson ones. A trial draws one random byte per (month, segment, rep) and looks both up, so counts and
-amounts of a cell move together and a cell costs a byte, an index add and a lookup or two.
+with the amounts reshaped so the row's mean and variance are the compound-Poisson ones. A
+trial draws one random byte per (month, segment, rep) and looks both up, so counts and amounts
+of a cell move together and a cell costs a byte, an index add and a lookup or two.
 ``avg_discount`` reads amount x the rep's mean discount of the segment; forecasts are
 ``bias x (w x bookings + (1 - w) x expected)`` as in the deal data; MBO scores are drawn per
 quarter. Forecasts and MBO arrays are made only when a plan reads them.
@@ -141,8 +142,10 @@ class MonteCarloSource:
     label: str = ""
     _layouts: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _rep_ids: tuple[str, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
+        self._rep_ids = tuple(self.rates.reps["rep_id"].astype(str))
         if self.trials < 1:
             raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=self.trials))
         if self.chunk_trials is not None and self.chunk_trials < 1:
@@ -205,7 +208,7 @@ class MonteCarloSource:
             (FORECAST,): lambda: [_forecast(layout, bookings)],
             (MBO_SUM, MBO_COUNT): lambda: list(_draw_mbo(layout, quarters, months, trials, reps)),
         }
-        return Cube(first_month, tuple(self.rates.reps["rep_id"].astype(str)), LazyMeasures(measures, lazy), trials)
+        return Cube(first_month, self._rep_ids, LazyMeasures(measures, lazy), trials)
 
     def _layout(self, needed: Needs, first_month: Month, months: int) -> Layout:
         key = (tuple(m.key for m in needed.deal_measures), tuple(needed.target_metrics), first_month, months)
