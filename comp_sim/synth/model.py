@@ -38,7 +38,7 @@ class SynthConfig:
     capability_sigma: float = 0.35  # log-sd of latent capability (median 1)
     deals_per_month: dict[str, float] = field(default_factory=lambda: {"AE": 4.0, "Hunter": 1.5, "AM": 5.0})
     new_logo_share: dict[str, float] = field(default_factory=lambda: {"AE": 0.12, "Hunter": 0.6, "AM": 0.03})
-    products: tuple[str, ...] = ("Platform", "Analytics", "Core", "Services")  # the first two are the strategic ones the plans name
+    products: tuple[str, ...] = ("Platform", "Analytics", "Core", "Services")  # Platform, Analytics: strategic
     product_mix: dict[str, tuple[float, ...]] = field(default_factory=lambda: {
         "AE": (0.1, 0.1, 0.45, 0.35), "Hunter": (0.15, 0.15, 0.45, 0.25), "AM": (0.12, 0.13, 0.4, 0.35)})
     deal_size_median: tuple[float, ...] = (30_000.0, 22_000.0, 15_000.0, 8_000.0)  # by product

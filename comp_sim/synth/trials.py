@@ -378,20 +378,21 @@ def _membership(measure: DealMeasure, products: tuple[str, ...]) -> np.ndarray:
     """Which (product, new-logo) cells a measure adds up, (products * 2,) bool; a UsageError
     names the plan metric when it reads a column the trials do not model."""
     who = f"plan metric '{measure.source}'" if measure.source else f"measure {measure.key}"
-    problem = None
+    problem, column = None, None
     if measure.kind == "sum" and measure.column != "amount":
-        problem = f"adds up deals column '{measure.column}'"
+        problem, column = "adds up", measure.column
     elif measure.times not in (None, "discount"):
-        problem = f"multiplies by deals column '{measure.times}'"
+        problem, column = "multiplies by", measure.times
     else:
         other = [c for c, _ in measure.where if c not in MODELLED_COLUMNS]
         if other:
-            problem = f"filters on deals column '{other[0]}'"
+            problem, column = "filters on", other[0]
     if problem:
         raise UsageError(Issue(
-            f"{who} {problem}; Monte-Carlo trials model deals by {' and '.join(MODELLED_COLUMNS)} only, "
-            "summing amount (or amount x discount): run this plan on historical data (trials = 1)",
-            path=f"metrics.{measure.source}" if measure.source else measure.key))
+            f"{who} {problem} deals column '{column}'; Monte-Carlo trials model deals by "
+            f"{' and '.join(MODELLED_COLUMNS)} only, summing amount (or amount x discount): "
+            "run this plan on historical data (trials = 1)",
+            path=f"metrics.{measure.source}" if measure.source else measure.key, value=column))
     keep = np.ones((len(products), 2), dtype=bool)
     for column, wanted in measure.where:
         if column == "product":
