@@ -102,7 +102,8 @@ def _locate(source: Any, mapping: Mapping | None, report: _Report) -> tuple[dict
         elif given:
             places[table] = given[0]
     if "reps" not in found and not report.issues:
-        mappings = [name for name in seen if name.endswith((".yaml", ".yml"))] if mapping is None else []
+        names_reps = mapping is not None and mapping.table("reps").file is not None
+        mappings = [] if names_reps else [name for name in seen if name.endswith((".yaml", ".yml"))]
         hint = f"; {mappings[0]} may be the column mapping this export needs" if mappings else ""
         report.issue("no reps table: it is required, as reps.csv, reps.parquet, reps.xlsx or a 'reps' sheet "
                      f"of a workbook (found: {', '.join(seen) or 'nothing'}){hint}", source=label)

@@ -85,3 +85,8 @@ def test_without_its_mapping_the_export_says_what_is_missing():
                                         r"mapping.yaml, opportunities.csv, quotas.csv, users.csv\); mapping.yaml "
                                         r"may be the column mapping this export needs$"):
         load_data(EXAMPLE)
+
+
+def test_map_pairs_alone_still_point_at_the_mapping_file():
+    with pytest.raises(DataError, match=r"mapping.yaml may be the column mapping this export needs$"):
+        load_data(EXAMPLE, mapping=load_mapping(None, ["deals.amount=Amount"]))
