@@ -214,7 +214,7 @@ def _read_table(place: _Place, table: str, mapping: Mapping | None, report: _Rep
     """Read, drop blank rows, and apply the mapping; None (with issues) when unreadable."""
     rules = mapping.table(table) if mapping is not None else TableMapping()
     try:
-        frame, first_line = _read(place, table, rules)
+        frame, lines = _read(place, table, rules)
     except _Unreadable as exc:
         report.issue(exc.message, source=place.label)
         return None
@@ -223,7 +223,6 @@ def _read_table(place: _Place, table: str, mapping: Mapping | None, report: _Rep
     if repeated:
         report.issue(f"the header names column(s) {', '.join(map(repr, repeated))} more than once", source=place.label, line=1)
         return None
-    lines = np.arange(len(frame), dtype="int64") + first_line
     blank = frame.isna().all(axis=1).to_numpy() if len(frame.columns) else np.ones(len(frame), bool)
     if blank.any():
         frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
@@ -236,10 +235,10 @@ class _Unreadable(Exception):
         self.message = message
 
 
-def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame, int]:
-    """The raw table and the line of its first row."""
+def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame, np.ndarray]:
+    """The raw table and the line (or row) of each of its rows."""
     if place.frame is not None:
-        return _plain_index(place.frame), 1
+        return _numbered(_plain_index(place.frame), 1)
     path = place.path
     assert path is not None
     try:
@@ -248,10 +247,10 @@ def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame,
                               f"(at least {', '.join(REQUIRED[table])})")
         suffix = path.suffix.lower()
         if suffix == ".csv":
-            return _read_csv(path, table, rules), 2
+            return _read_csv(path, rules)
         if suffix == ".parquet":
-            return _plain_index(pq.read_table(path).to_pandas(date_as_object=False)), 1
-        return _read_sheet(path, place.sheet, table), 2
+            return _numbered(_plain_index(pq.read_table(path).to_pandas(date_as_object=False)), 1)
+        return _numbered(_read_sheet(path, place.sheet, table), 2)
     except _Unreadable:
         raise
     except Exception as exc:  # any failure to parse the file is reported as unreadable
@@ -267,9 +266,14 @@ def _plain_index(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=not named)
 
 
-def _read_csv(path: Path, table: str, rules: TableMapping) -> pd.DataFrame:
+def _numbered(frame: pd.DataFrame, first_line: int) -> tuple[pd.DataFrame, np.ndarray]:
+    return frame, np.arange(len(frame), dtype="int64") + first_line
+
+
+def _read_csv(path: Path, rules: TableMapping) -> tuple[pd.DataFrame, np.ndarray]:
     """Arrow's multithreaded CSV reader; ids and periods stay text ("007" is not 7); only an
-    empty cell is missing ("NA" is a region); blank lines are kept so that lines stay right."""
+    empty cell is missing ("NA" is a region); blank lines are kept, and line breaks inside
+    quoted cells counted, so that each row's line is the line it starts on."""
     text = {rules.columns.get(column, column): pa.string() for column in TEXT}
     arrow = pa_csv.read_csv(
         path,
@@ -280,7 +284,16 @@ def _read_csv(path: Path, table: str, rules: TableMapping) -> pd.DataFrame:
     binary = [f.name for f in arrow.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
     if binary:
         raise _Unreadable(NOT_UTF8)
-    return arrow.to_pandas(date_as_object=False)
+    frame, lines = _numbered(arrow.to_pandas(date_as_object=False), 2)
+    with path.open("rb") as file:
+        breaks = sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 24), b""))
+    if breaks > len(frame) + 1:  # more line breaks than rows and header: some are inside cells
+        inside = np.zeros(len(frame), dtype="int64")
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.StringDtype):
+                inside += frame[column].str.count("\n").fillna(0).to_numpy(dtype="int64")
+        lines = lines + np.cumsum(inside) - inside
+    return frame, lines
 
 
 def _read_sheet(path: Path, sheet: str | None, table: str) -> pd.DataFrame:
@@ -377,8 +390,11 @@ def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame
     for name, t in tables.items():
         missing = [c for c in REQUIRED[name] if c not in t.frame]
         if missing:
+            header = list(t.frame.columns)
+            hint = next((f"; the header looks separated by '{sep}': save the file with commas"
+                         for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), "")
             report.issue(f"missing required column(s) {', '.join(missing)} "
-                         f"(the file has: {', '.join(t.frame.columns) or 'no columns'})", source=t.label, line=1)
+                         f"(the file has: {', '.join(header) or 'no columns'}){hint}", source=t.label, line=1)
             continue
         if name == "reps" and not len(t.frame):
             report.issue("the reps table has no rows: at least one rep is needed", source=t.label)

@@ -34,6 +34,9 @@ D1 = "D1,R1,2027-01-15,1000,Platform,A1,0.1,1"
 CASES = [
     ("missing column", {"deals.csv": "deal_id,rep_id,close_date,product\nD1,R1,2027-01-15,Core\n"},
      ["{d}/deals.csv:1: missing required column(s) amount (the file has: deal_id, rep_id, close_date, product)"]),
+    ("semicolon separated", {"forecasts.csv": "rep_id;period;forecast\nR1;2027-Q1;5\n"},
+     ["{d}/forecasts.csv:1: missing required column(s) rep_id, period, forecast (the file has: rep_id;period;forecast); "
+      "the header looks separated by ';': save the file with commas"]),
     ("bad close date", {"deals.csv": deals(D1, "D2,R1,2027-02-30,5,Core,A2,0,1")},
      [f"{{d}}/deals.csv:3: close_date: {DATE} (got '2027-02-30')"]),
     ("hire date not ISO", {"reps.csv": reps(R1, "R2,Bob Ray,AE,EU,03/01/2027,,85000,")},
@@ -170,6 +173,16 @@ def test_the_first_50_problems_then_a_count(tmp_path: Path):
 def test_blank_lines_keep_line_numbers_right(tmp_path: Path):
     folder = write(write(tmp_path / "data", VALID), {"deals.csv": DEALS + D1 + "\n\n\nD2,R1,2027-02-03,-,Core,A2,0,1\n"})
     with pytest.raises(DataError, match=rf"^{folder}/deals.csv:5: amount: must be a number \(got '-'\)$"):
+        load_data(folder)
+
+
+def test_line_breaks_inside_quoted_cells_keep_line_numbers_right(tmp_path: Path):
+    text = ("deal_id,rep_id,close_date,amount,notes\n"
+            'D1,R1,2027-01-15,5,"two\nlines"\n'
+            'D2,R1,2027-01-16,5,"three\r\nlines\nhere"\n'
+            "D3,R1,2027-01-17,oops,\n")
+    folder = write(write(tmp_path / "data", VALID), {"deals.csv": text})
+    with pytest.raises(DataError, match=rf"^{folder}/deals.csv:7: amount: must be a number \(got 'oops'\)$"):
         load_data(folder)
 
 
