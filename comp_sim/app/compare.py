@@ -23,10 +23,11 @@ def page(inputs: Inputs) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Payout against attainment")
-        st.altair_chart(charts.pay_vs_attainment(sim.statements, plan_names(inputs)), key="scatter")
+        st.altair_chart(charts.pay_vs_attainment(sim.statements, plan_names(inputs)), key="scatter", width="stretch")
     with right:
         st.subheader("Payout by component")
-        st.altair_chart(charts.by_component(component_costs(sim, inputs), inputs.currency), key="components")
+        st.altair_chart(charts.by_component(component_costs(sim, inputs), inputs.currency), key="components",
+                        width="stretch")
     st.subheader("Pay curves")
     pay_curves(inputs)
     st.subheader(f"Winners and losers against {inputs.names[inputs.baseline]}")
@@ -121,7 +122,7 @@ def pay_curves(inputs: Inputs) -> None:
             if chart is None:
                 st.caption(f"{inputs.names[plan.id]}: no curve or tiers component (commissions and SPIFFs only).")
             else:
-                st.altair_chart(chart, key=f"curves_{plan.id}")
+                st.altair_chart(chart, key=f"curves_{plan.id}", width="stretch")
             outside = [c.label or c.id for c in plan.components if not hasattr(c, "weight")]
             if outside:
                 st.caption(f"Paid outside the target incentive: {', '.join(outside)}.")
@@ -142,7 +143,7 @@ def winners_and_losers(comparison: api.Comparison, inputs: Inputs) -> None:
     a.metric("Winners", int(counts.get("winner", 0)))
     b.metric("Losers", int(counts.get("loser", 0)))
     c.metric("Unchanged", int(counts.get("same", 0)))
-    st.altair_chart(charts.winners_losers(reps, cur), key="winners_chart")
+    st.altair_chart(charts.winners_losers(reps, cur), key="winners_chart", width="stretch")
     columns = {
         "rep_id": st.column_config.TextColumn("Rep"),
         "name": st.column_config.TextColumn("Name"),

@@ -65,7 +65,7 @@ def distribution(sim: api.Simulation, comparison: api.Comparison, inputs: Inputs
     marks = pd.DataFrame({"label": [p.upper() for p in MARKED_PERCENTILES],
                           "cost": [percentiles[p] for p in MARKED_PERCENTILES]})
     st.altair_chart(charts.cost_distribution(pd.DataFrame({"cost": result.total_cost}), marks, cur),
-                    key="cost_histogram")
+                    key="cost_histogram", width="stretch")
     table = pd.DataFrame([{"plan": names[pid], **s["cost_distribution"]}
                           for pid, s in sim.summary_dict()["plans"].items()])
     columns = {"plan": st.column_config.TextColumn("Plan"),
@@ -90,7 +90,7 @@ def cash_timing(summaries: dict, inputs: Inputs) -> None:
     grain = st.radio("By", ["Month", "Quarter"], horizontal=True, key="timing_grain")
     title = "Month paid" if grain == "Month" else "Quarter of the plan year"
     st.altair_chart(charts.cash_timing(timing_frame(summaries, inputs.names, grain), inputs.currency, title),
-                    key="cash_timing")
+                    key="cash_timing", width="stretch")
     starts = {s["plan_year"] for s in summaries.values()}
     if len(starts) > 1:
         st.caption("Plans run on different plan years (" + ", ".join(sorted(starts)) + "); quarters are "

@@ -11,7 +11,7 @@ from comp_sim.app import charts
 from comp_sim.app.compare import proposals, same_reps_change, summary_table
 from comp_sim.app.format import money
 from comp_sim.app.inputs import Inputs, PlanText, bundled_plan_texts, historical, parse_plan, run, show_errors
-from comp_sim.app.warnings import lint, warnings_table
+from comp_sim.app.warnings import lint, warnings_list
 from comp_sim.errors import PlanError
 from comp_sim.plan.models import Plan
 
@@ -76,11 +76,11 @@ def page(inputs: Inputs) -> None:
                    f"{len(plan.modifiers)} modifier(s).")
         chart = charts.pay_curves(plan, plan.plan)
         if chart is not None:
-            st.altair_chart(chart, key="designer_curves")
+            st.altair_chart(chart, key="designer_curves", width="stretch")
         replay = run(((DRAFT_NAME, text),), inputs.data_key, 1, 0, inputs.dataset)  # the checks' population
         warnings = lint(text, DRAFT_NAME, inputs.data_key, replay)
         with st.expander(f"Warnings ({len(warnings)})", expanded=False):
-            warnings_table(warnings, key="designer_warnings")
+            warnings_list(warnings)
     live_comparison(text, inputs)
 
 
@@ -116,4 +116,4 @@ def live_comparison(text: str, inputs: Inputs) -> None:
     names = {baseline.id: inputs.names[baseline.id]}  # the draft by the name in its text
     summary_table(comparison, cur, names, key="draft_summary")
     if not comparison.reps.empty:
-        st.altair_chart(charts.winners_losers(comparison.reps, cur), key="draft_winners_chart")
+        st.altair_chart(charts.winners_losers(comparison.reps, cur), key="draft_winners_chart", width="stretch")

@@ -61,7 +61,7 @@ def earnings_by_plan(mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs) ->
         plan = inputs.plan(row["plan"])
         rows += [{"plan_name": inputs.names[plan.id], "component": c.label or c.id, "amount": row[f"pay_{c.id}"]}
                  for c in plan.components]
-    st.altair_chart(charts.by_component(pd.DataFrame(rows), inputs.currency), key="earnings_chart")
+    st.altair_chart(charts.by_component(pd.DataFrame(rows), inputs.currency), key="earnings_chart", width="stretch")
 
 
 def statement(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs) -> None:

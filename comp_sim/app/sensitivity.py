@@ -37,7 +37,7 @@ def sensitivity_section(inputs: Inputs) -> None:
     names = plan_names(inputs)
     cur = inputs.currency
     st.altair_chart(charts.sensitivity(table.assign(plan_name=table["plan"].map(names)), cur,
-                                       DIMENSIONS[dimension]), key="sensitivity_chart")
+                                       DIMENSIONS[dimension]), key="sensitivity_chart", width="stretch")
     slopes = elasticity(table).assign(name=lambda f: f["plan"].map(names))
     columns = {
         "name": st.column_config.TextColumn("Plan"),

@@ -11,6 +11,8 @@ from comp_sim.app.inputs import Inputs, historical
 from comp_sim.insight.lint import lint_plan
 from comp_sim.plan.loader import load_plan_located
 
+SEVERITY_COLORS = {"high": "red", "medium": "orange", "low": "gray"}
+
 
 
 @st.cache_data(show_spinner="Checking the plans...", max_entries=64)
@@ -23,17 +25,20 @@ def lint(text: str, name: str, data_key: tuple, _run: Simulation | None) -> pd.D
                         columns=["severity", "line", "path", "message", "fix"])
 
 
-def warnings_table(frame: pd.DataFrame, key: str) -> None:
+def warnings_list(frame: pd.DataFrame) -> None:
+    """One paragraph per warning: severity, line and key, what the plan invites, the fix."""
     if frame.empty:
         st.success("No warnings: no cliffs, uncapped exposure or diluted weights found.")
         return
-    st.dataframe(frame, hide_index=True, key=key, column_config={
-        "severity": st.column_config.TextColumn("Severity"),
-        "line": st.column_config.NumberColumn("Line", format="%d"),
-        "path": st.column_config.TextColumn("Key"),
-        "message": st.column_config.TextColumn("What the plan invites", width="large"),
-        "fix": st.column_config.TextColumn("Fix", width="large"),
-    })
+    for row in frame.itertuples():
+        where = f"line {row.line} · " if pd.notna(row.line) else ""
+        st.markdown(f":{SEVERITY_COLORS.get(row.severity, 'gray')}-badge[{row.severity}] {where}`{row.path}`  \n"
+                    f"{_plain(row.message)}  \n*Fix:* {_plain(row.fix)}")
+
+
+def _plain(text: str) -> str:
+    """Text shown as written: a dollar sign is money, not the start of a formula."""
+    return str(text).replace("$", "\\$")
 
 
 def plan_warnings(inputs: Inputs) -> None:
@@ -45,4 +50,4 @@ def plan_warnings(inputs: Inputs) -> None:
         high = int((frame["severity"] == "high").sum())
         title = f"{inputs.names[plan.id]}: {len(frame)} warning(s)" + (f", {high} high" if high else "")
         with st.expander(title, expanded=bool(high)):
-            warnings_table(frame, key=f"warnings_{plan.id}")
+            warnings_list(frame)

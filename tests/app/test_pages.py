@@ -10,7 +10,9 @@ from comp_sim import api
 from comp_sim.app.inputs import DEFAULT_TRIALS
 from comp_sim.data.dataset import Dataset
 from comp_sim.errors import DataError
+from comp_sim.insight.lint import lint_plan
 from comp_sim.insight.sensitivity import sensitivity
+from comp_sim.plan.loader import load_plan_located
 from comp_sim.report.explain import quiet_lines
 
 from apphelpers import PAGES, approx_money, assert_clean, fresh_app, metric, money_value, open_page, table
@@ -221,3 +223,14 @@ def test_a_missing_data_folder_says_so(app):
     app.sidebar.text_input(key="data_folder").set_value("/no/such/folder").run()
     assert not app.exception
     assert "no such folder" in app.error[0].value
+
+
+def test_plan_warnings_are_the_lint_of_each_plan_on_this_data(app, history):
+    titles = [e.label for e in app.expander if "warning(s)" in e.label]
+    assert len(titles) == len(history.plans)
+    for path in api.bundled_plan_paths():
+        warnings = lint_plan(load_plan_located(path.read_text(), name=f"plans/{path.name}"), population=history)
+        high = sum(w.severity == "high" for w in warnings)
+        title = f"{api.load_plan(path).plan}: {len(warnings)} warning(s)" + (f", {high} high" if high else "")
+        assert title in titles
+    assert any("*Fix:*" in m.value for m in app.markdown)
