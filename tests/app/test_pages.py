@@ -14,6 +14,7 @@ from comp_sim.insight.lint import lint_plan
 from comp_sim.insight.sensitivity import sensitivity
 from comp_sim.plan.loader import load_plan_located
 from comp_sim.report.explain import quiet_lines
+from comp_sim.synth import synthesize
 
 from apphelpers import PAGES, approx_money, assert_clean, fresh_app, metric, money_value, open_page, table
 
@@ -234,3 +235,16 @@ def test_plan_warnings_are_the_lint_of_each_plan_on_this_data(app, history):
         title = f"{api.load_plan(path).plan}: {len(warnings)} warning(s)" + (f", {high} high" if high else "")
         assert title in titles
     assert any("*Fix:*" in m.value for m in app.markdown)
+
+
+def test_synthetic_data_runs_the_plans_on_a_synthetic_team(app):
+    app.sidebar.radio(key="data_source").set_value("Synthetic").run()
+    app.sidebar.number_input(key="synth_reps").set_value(30)
+    app.sidebar.number_input(key="trials").set_value(40).run()
+    assert_clean(app)
+    assert "synthetic: 30 reps, seed 0" in app.caption[0].value
+    expected = api.compare(api.simulate(api.bundled_plan_paths(), synthesize(reps=30, seed=0), trials=40, seed=0),
+                           BASELINE).plans.set_index("name")
+    shown = table(app, *expected.index)
+    for name, row in expected.iterrows():
+        assert money_value(shown.loc["Total payout (USD)", name]) == approx_money(row["total_payout"])
