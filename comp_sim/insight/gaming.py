@@ -1,9 +1,10 @@
 """Gaming analysis: what a rep gains by moving, discounting, sandbagging or splitting deals.
 
-Each strategy is one modified copy of the data in which every rep plays it at once. A rep's pay
-depends only on the deals credited to them, so each rep's gain is the change of their plan-year
-payout between the two runs. A rep plays a strategy only where it pays, so the plan's added cost
-is the sum of the positive gains. A split involves two reps: reps are paired (seeded), and a
+Each strategy is a modified copy of the data in which every rep plays it at once (or a couple of
+such copies, one per way of playing it, e.g. which deal to move: each rep plays the one that pays
+them most). A rep's pay depends only on the deals credited to them, so each rep's gain is the
+change of their plan-year payout between the runs. A rep plays a strategy only where it pays, so
+the plan's added cost is the sum of the positive gains. A split involves two reps: reps are paired (seeded), and a
 pair's gain is the change of both payouts together.
 
 Deals move within the plan year the plan runs on, between the periods of the plan's grain
@@ -97,8 +98,10 @@ def _pays_on_bookings(plan: Plan, component) -> bool:
 def gaming_report(plan: PlanSource, data: api.DataSource | None = None, seed: int = 0) -> pd.DataFrame:
     """One row per strategy: share of reps it pays, their mean gain, and the plan's added cost.
 
-    ``mean_gain_per_rep`` is the mean over the reps it pays (0 when it pays none);
-    ``added_plan_cost`` = share x reps x mean gain; ``added_cost_pct`` is that over the plan's cost.
+    ``mean_gain_per_rep`` is the mean over the reps it pays (0 when it pays none; a pair's gain
+    from a split counts half for each); ``max_gain`` is the largest gain of one rep (of one pair
+    for splits); ``added_plan_cost`` = share x reps x mean gain; ``added_cost_pct`` is that over
+    the plan's cost.
     """
     loaded = load_plan(plan)
     dataset = api.load_data(data)
