@@ -10,7 +10,7 @@ import pytest
 
 from comp_sim.data.loader import load_data
 from comp_sim.errors import DataError
-from conftest import VALID, write
+from data_files import VALID, write
 
 DATE = "must be a date written YYYY-MM-DD, from 1900 to 2200"
 PERIOD = "must be a period written 2027-03, 2027-Q1, 2027-H1 or 2027"

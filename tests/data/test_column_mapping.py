@@ -10,7 +10,7 @@ import pytest
 from comp_sim.data.loader import load_data
 from comp_sim.data.mapping import Mapping, load_mapping, merge, parse_map_pairs
 from comp_sim.errors import DataError, UsageError
-from conftest import write
+from data_files import write
 
 EXPORT = (
     "Id,OwnerId,StageName,Amount,CloseDate,Type,Won\n"

@@ -12,7 +12,13 @@ from pandas.testing import assert_frame_equal
 
 from comp_sim.data.dataset import TABLES, Dataset
 from comp_sim.data.loader import load_data
-from conftest import VALID, write
+from data_files import VALID, write
+
+
+@pytest.fixture
+def valid(tmp_path: Path) -> Path:
+    """A folder holding the VALID tables as CSV."""
+    return write(tmp_path / "data", VALID)
 
 
 @pytest.fixture

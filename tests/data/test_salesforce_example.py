@@ -10,7 +10,7 @@ from comp_sim.api import simulate
 from comp_sim.data.loader import load_data
 from comp_sim.data.mapping import load_mapping
 from comp_sim.errors import DataError
-from conftest import ROOT
+from data_files import ROOT
 
 EXAMPLE = ROOT / "examples" / "salesforce"
 MAYA, LUIS, PRIYA, TOM = "0055g00000A1bCdAAA", "0055g00000A1bCeAAA", "0055g00000A1bCfAAA", "0055g00000A1bCgAAA"

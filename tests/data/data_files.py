@@ -1,12 +1,11 @@
-"""A small valid data folder (every table, hand-made) that each test copies and breaks or
-rewrites in its own tmp_path."""
+"""A small valid data folder (every table, hand-made) that each test writes to its own tmp_path
+and breaks or rewrites, and the helper that writes files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,9 +56,3 @@ def write(folder: Path, files: dict[str, str | bytes | pd.DataFrame | dict | Non
         else:
             path.write_text(content, encoding="utf-8")
     return folder
-
-
-@pytest.fixture
-def valid(tmp_path: Path) -> Path:
-    """A folder holding the VALID tables as CSV."""
-    return write(tmp_path / "data", VALID)
