@@ -14,9 +14,9 @@ import pandas as pd
 from comp_sim.report.explain import Statement, money, quiet_lines
 
 CSS = """
-@page { size: A4 portrait; margin: 12mm; }
+@page { size: A4 portrait; margin: 10mm; }
 * { box-sizing: border-box; }
-body { font: 9pt/1.35 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1a1a1a;
+body { font: 9pt/1.3 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1a1a1a;
        margin: 0 auto; max-width: 190mm; padding: 8mm 0; }
 h1 { font-size: 15pt; margin: 0 0 1mm; }
 .sub { color: #555; margin: 0 0 4mm; }
@@ -24,11 +24,14 @@ h1 { font-size: 15pt; margin: 0 0 1mm; }
 .fact { border: 1px solid #d0d7de; border-radius: 2mm; padding: 2mm 3mm; }
 .fact b { display: block; font-size: 11pt; }
 .fact span { color: #555; font-size: 8pt; text-transform: uppercase; letter-spacing: .03em; }
-table { width: 100%; border-collapse: collapse; margin-bottom: 4mm; }
-th, td { padding: 1mm 1.5mm; border-bottom: 1px solid #e3e6ea; vertical-align: top; }
-th { background: #f3f5f7; text-align: left; font-size: 8pt; }
-td.n, th.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-td.note { color: #555; font-size: 8pt; }
+table { width: 100%; border-collapse: collapse; margin-bottom: 4mm; font-size: 8pt; }
+th, td { padding: .6mm 1.2mm; border-bottom: 1px solid #e3e6ea; vertical-align: top; }
+th { background: #f3f5f7; text-align: left; font-size: 7.5pt; }
+td.n, td.p { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+th.n { text-align: right; }
+td.p { text-align: left; }
+td.note { color: #555; font-size: 7pt; }
+td.m { color: #555; font-size: 7pt; white-space: nowrap; }
 tr.total td { font-weight: bold; border-top: 2px solid #1a1a1a; }
 .small { color: #555; font-size: 8pt; }
 @media print { body { padding: 0; max-width: none; } tr { break-inside: avoid; }
@@ -50,8 +53,9 @@ def statement_html(statement: Statement) -> str:
     shown = statement.lines[~quiet_lines(statement.lines)]
     hidden = len(statement.lines) - len(shown)
     rows = "\n".join(_line_row(line) for _, line in shown.iterrows())
+    labels = dict(zip(statement.lines["component"], statement.lines["label"]))
     totals = "\n".join(
-        f"<tr><td>{escape(str(component))}</td><td class=n>{money(amount)}</td></tr>"
+        f"<tr><td>{escape(str(labels.get(component, component)))}</td><td class=n>{money(amount)}</td></tr>"
         for component, amount in statement.by_component().items()
     )
     notes = []
@@ -73,8 +77,9 @@ Amounts in {escape(str(cur))}.</p>
 {"".join(f'<div class=fact><span>{escape(k)}</span><b>{escape(v)}</b></div>' for k, v in facts)}
 </div>
 <table>
-<thead><tr><th>Period</th><th>Component</th><th>Metric</th><th class=n>Fraction</th><th>Gate</th>
-<th class=n>Money</th><th>Multiplier</th><th>True-up</th><th class=n>Cap</th><th class=n>Paid</th></tr></thead>
+<thead><tr><th>Period</th><th>Component</th><th>Metric</th><th class=n>Value</th><th class=n>Fraction</th>
+<th>Gate</th><th class=n>Money</th><th>Multiplier</th><th class=n>Earned &minus; paid to date</th>
+<th class=n>Cap</th><th class=n>Paid</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
@@ -87,7 +92,8 @@ Amounts in {escape(str(cur))}.</p>
 {"".join(f'<p class=small>{escape(note)}</p>' for note in notes)}
 <p class=small>Simulated with comp_sim: what this plan would pay on this data. Each line reads
 metric &rarr; curve or tiers (fraction of target) &rarr; gates &rarr; money &rarr; multipliers
-&rarr; true-up (earned to date minus paid to date) &rarr; plan cap &rarr; paid.</p>
+&rarr; true-up (earned to date minus paid to date, for year-to-date components) &rarr; plan cap
+&rarr; paid, in the last month of its period.</p>
 </body></html>
 """
 
@@ -96,23 +102,24 @@ def _line_row(line: pd.Series) -> str:
     if pd.notna(line["fraction"]):
         fraction = f"{line['curve_fraction']:.4f}"
         if line["gates"] and abs(line["fraction"] - line["curve_fraction"]) > 1e-12:
-            fraction += f" &rarr; {line['fraction']:.4f}"
+            fraction += f"<br>&rarr; {line['fraction']:.4f}"
     else:
         fraction = "&ndash;"
-    multiplier = f"&times; {line['multiplier']:.4f}<br><span class=small>{escape(line['multipliers'])}</span>" \
-        if line["multipliers"] else ""
-    true_up = (f"{money(line['earned'])} &minus; {money(line['paid_before'])} = {money(line['payment'])}"
+    multiplier = f"&times;&nbsp;{line['multiplier']:.4f} {escape(line['multipliers'])}" if line["multipliers"] else ""
+    true_up = (f"{money(line['earned'])}<br>&minus;&nbsp;{money(line['paid_before'])}"
                if pd.notna(line["paid_before"]) else "")
     capped = money(-line["capped"]) if line["capped"] > 0.005 else ""
+    metric = str(line["metric"]).replace(" (year to date)", " YTD")
     cells = [
-        f"<td>{escape(str(line['period']))}<br><span class=small>paid {escape(str(line['pay_month']))}</span></td>",
-        f"<td>{escape(str(line['label']))}</td>",
-        f"<td>{escape(str(line['metric']))} = {line['value']:,.4f}</td>",
+        f"<td class=p>{escape(str(line['period']))}</td>",
+        f"<td class=p>{escape(str(line['label']))}</td>",
+        f"<td class=m>{escape(metric)}</td>",
+        f"<td class=n>{line['value']:,.4f}</td>",
         f"<td class=n>{fraction}</td>",
         f"<td class=note>{escape(line['gates'])}</td>",
         f"<td class=n>{money(line['money'])}</td>",
         f"<td class=note>{multiplier}</td>",
-        f"<td class=note>{true_up}</td>",
+        f"<td class=\"n note\">{true_up}</td>",
         f"<td class=n>{capped}</td>",
         f"<td class=n><b>{money(line['amount'])}</b></td>",
     ]

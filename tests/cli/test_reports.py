@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from html.parser import HTMLParser
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -22,6 +24,7 @@ from comp_sim.report.export import WORKBOOK, write_results
 
 CURRENT = str(PLANS / "current-2026.yaml")
 BALANCED = str(PLANS / "balanced-2027.yaml")
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 def test_statement_json_holds_every_line_and_the_hand_computed_total(dataset):
@@ -90,6 +93,26 @@ def test_html_statement_is_one_self_contained_printable_page(dataset):
     # lines: 12 SPIFF months + 3 quarterly components x 4 quarters, less the 10 SPIFF months with
     # nothing to pay; plus a header row. Totals: a header, 4 components and the total.
     assert page.tags.count("tr") == (12 + 3 * 4 - 10 + 1) + (1 + 4 + 1)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed at /usr/bin/chromium "
+                    "(make test installs it when run as root)")
+def test_html_statement_prints_on_one_a4_page(tmp_path):
+    # the longest statement of the bundled plans and sample: a hunter, with 12 monthly SPIFF lines
+    # next to quarterly, year-to-date and annual components
+    hunters = api.load_data().reps.query("role == 'Hunter'")["rep_id"]
+    statement = api.explain(str(PLANS / "hunter-2027.yaml"), None, str(hunters.iloc[0]))
+    assert len(statement.lines) >= 20
+    page_file = tmp_path / "statement.html"
+    page_file.write_text(statement.html())
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(page_file.as_uri())
+        pdf = page.pdf(format="A4")
+        browser.close()
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
 
 
 def test_html_statement_escapes_names_from_the_data():
