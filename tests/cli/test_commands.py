@@ -16,7 +16,7 @@ import urllib.request
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import CLI, FORMULA_NAME, PLANS, ROOT
+from cli_data import CLI, FORMULA_NAME, PLANS, ROOT
 from rich.console import Console
 
 from comp_sim import api, cli

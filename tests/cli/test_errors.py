@@ -11,7 +11,7 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import CLI, PLANS
+from cli_data import CLI, PLANS
 
 from comp_sim import cli
 

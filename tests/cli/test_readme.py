@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import ROOT
+from cli_data import ROOT
 
 COMMANDS = Path(__file__).with_name("readme_commands.txt")
 CLONE_ITEMS = (".venv", "plans", "data", "examples", "app.py")

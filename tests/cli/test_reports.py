@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import FORMULA_NAME, PLANS, REPS, small_dataset
+from cli_data import FORMULA_NAME, PLANS, REPS, small_dataset
 
 from comp_sim import api
 from comp_sim.data.dataset import Dataset
