@@ -1,18 +1,17 @@
 """Benchmark: balanced-2027 over synthetic Monte-Carlo trials, at three sizes.
 
 Run: ``.venv/bin/python benchmarks/bench_engine.py [--sizes 100x1000,1000x10000,10000x1000]``.
-Each size runs in a fresh process and prints one line: wall seconds in all, split into drawing
-the trials (timed in a pass of its own) and the engine (the rest: metrics to payouts, folded
-per chunk), then the report tables; the same in CPU seconds of all threads, and the load
-average (the machine is shared: CPU seconds move less with it than wall seconds); the
-process's peak resident memory (MiB); and the speed-up
-over the reference loop of ``tests/engine/reference.py``. The loop is far too slow to run at
-these sizes, so it is timed on a slice (a few reps' synthetic deal data, one trial) and scaled by
-rep-trials; the line says so.
+Each size runs in a fresh process and prints one line: wall seconds in all, split into the
+source's set-up, drawing the trials (timed in a pass of its own), the engine (the rest of the
+run: metrics to payouts, folded per chunk) and the report tables; the same in CPU seconds of all
+threads, with the load average (the machine is shared: CPU seconds move less with it than wall
+seconds); the process's peak resident memory (MiB); and the speed-up over the reference loop of
+``tests/engine/reference.py``. The loop is far too slow to run at these sizes, so it is timed
+on a slice (a few reps' synthetic deal data, one trial) and scaled by rep-trials; the line says
+so.
 
 Trials come from ``comp_sim.synth.trials.MonteCarloSource.synthetic`` with every rep an AE (the
-plan covers them all). Where that module is absent, a stand-in source fills cubes with random
-arrays of the same shapes (``tests/engine/random_source.py``), and the line names it.
+plan covers them all).
 """
 
 from __future__ import annotations
@@ -26,9 +25,6 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine")]
 
@@ -37,28 +33,26 @@ from comp_sim.engine.metrics import needs  # noqa: E402
 from comp_sim.engine.simulate import _in_order, run_plans  # noqa: E402
 from comp_sim.plan.loader import load_plan  # noqa: E402
 from comp_sim.report import tables  # noqa: E402
-from random_source import RandomCubeSource  # noqa: E402  (tests/engine)
+from comp_sim.synth.deals import synthesize  # noqa: E402
+from comp_sim.synth.model import SynthConfig  # noqa: E402
+from comp_sim.synth.trials import MonteCarloSource  # noqa: E402
 
 PLAN = ROOT / "plans" / "balanced-2027.yaml"
 SIZES = ((100, 1000), (1000, 10000), (10000, 1000))  # (reps, trials)
 SEED = 2027
 REFERENCE_REPS = 20
+AE_ONLY = SynthConfig(role_shares={"AE": 1.0})
 
 
-def trial_source(reps: int, trials: int):
-    try:
-        from comp_sim.synth.model import SynthConfig
-        from comp_sim.synth.trials import MonteCarloSource
-    except ImportError:
-        return RandomCubeSource(reps, trials, SEED), RandomCubeSource.label
-    source = MonteCarloSource.synthetic(reps, trials, SEED, "2027-01", SynthConfig(role_shares={"AE": 1.0}))
-    return source, "comp_sim.synth MonteCarloSource"
+def trial_source(reps: int, trials: int) -> MonteCarloSource:
+    """Synthetic trials with every rep an AE, so that balanced-2027 covers them all."""
+    return MonteCarloSource.synthetic(reps, trials, SEED, "2027-01", AE_ONLY)
 
 
 def measure(reps: int, trials: int) -> dict:
     """One size in this process: trials alone, then the whole run, then the tables."""
     plan = load_plan(PLAN)
-    source, label = trial_source(reps, trials)
+    source = trial_source(reps, trials)
     needed = needs([plan])
     workers = len(os.sched_getaffinity(0))
     clock = Clock()
@@ -72,7 +66,7 @@ def measure(reps: int, trials: int) -> dict:
     tables.statements_table(results)
     tables.summary_table(results)
     report = clock.lap()
-    return {"setup": setup, "drawing": drawing, "run": run, "tables": report, "source": label,
+    return {"setup": setup, "drawing": drawing, "run": run, "tables": report,
             "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "covered": len(results[0].roster.rep_ids), "workers": workers, "load": os.getloadavg()[0]}
 
@@ -103,35 +97,8 @@ def reference_seconds_per_rep_trial() -> tuple[float, str]:
 
 
 def reference_dataset(reps: int) -> Dataset:
-    """Synthetic deal data for the slice: the deal generator's when present, else a plain draw."""
-    try:
-        from comp_sim.synth.deals import synthesize
-        from comp_sim.synth.model import SynthConfig
-    except ImportError:
-        return _plain_dataset(reps)
-    dataset = synthesize(reps, 12, SEED, start="2027-01", config=SynthConfig(role_shares={"AE": 1.0}))
-    quotas = dataset.quotas
-    if not (quotas["metric"] == "new_logos").any():  # balanced-2027 divides new logos by their target
-        logos = quotas[quotas["metric"] == "bookings"].assign(metric="new_logos", target=1.0)
-        quotas = pd.concat([quotas, logos], ignore_index=True)
-    return Dataset.from_frames(dataset.reps, dataset.deals, quotas, dataset.forecasts, dataset.mbo)
-
-
-def _plain_dataset(reps: int) -> Dataset:
-    rng = np.random.default_rng(SEED)
-    rep_ids = [f"R{i:05d}" for i in range(reps)]
-    n = 24 * reps
-    deals = pd.DataFrame({
-        "deal_id": [f"D{i}" for i in range(n)], "rep_id": rng.choice(rep_ids, n),
-        "close_date": pd.Timestamp("2027-01-01") + pd.to_timedelta(rng.integers(0, 365, n), "D"),
-        "amount": rng.lognormal(10, 0.8, n), "product": rng.choice(["Platform", "Analytics", "Core"], n),
-        "new_logo": rng.random(n) < 0.3, "discount": rng.uniform(0, 0.2, n)})
-    quotas = pd.DataFrame([(r, f"2027-Q{q}", m, t) for r in rep_ids for q in range(1, 5)
-                           for m, t in (("bookings", 200000.0), ("new_logos", 2.0))],
-                          columns=["rep_id", "period", "metric", "target"])
-    forecasts = pd.DataFrame([(r, f"2027-Q{q}", 180000.0) for r in rep_ids for q in range(1, 5)],
-                             columns=["rep_id", "period", "forecast"])
-    return Dataset.from_frames(pd.DataFrame({"rep_id": rep_ids, "role": "AE"}), deals, quotas, forecasts)
+    """The slice the loop is timed on: the deal generator's data for a few AEs, one plan year."""
+    return synthesize(reps, 12, SEED, start="2027-01", config=AE_ONLY)
 
 
 def in_fresh_process(function, *args):
@@ -160,8 +127,7 @@ def main(argv: list[str] | None = None) -> None:
               f"load average {m['load']:.1f}), peak {m['peak_mib']:,.0f} MiB, "
               f"{reference / total:,.0f}x the reference loop "
               f"(engine alone {reference / max(engine, 1e-9):,.0f}x; the loop timed on a slice, "
-              f"{slice_text}, scaled to {m['covered'] * trials:,} rep-trials = {reference:,.0f} s); "
-              f"trials from {m['source']}", flush=True)
+              f"{slice_text}, scaled to {m['covered'] * trials:,} rep-trials = {reference:,.0f} s)", flush=True)
 
 
 if __name__ == "__main__":
