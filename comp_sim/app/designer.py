@@ -71,6 +71,9 @@ def page(inputs: Inputs) -> None:
             plan = parse_plan(text, DRAFT_NAME)
         except PlanError as exc:
             show_errors(f"The plan has {len(exc.issues)} error(s); fix them to see its curves and cost", exc)
+            quoted = offending_lines(text, [issue.line for issue in exc.issues])
+            if quoted:
+                st.code(quoted, language="yaml")
             return
         st.success(f"{plan.plan} is valid: {len(plan.components)} component(s), "
                    f"{len(plan.modifiers)} modifier(s).")
@@ -88,6 +91,17 @@ def _default_start(inputs: Inputs, ids: list[str]) -> str:
     """The proposal sharing the most reps with the baseline (the one worth editing first)."""
     others = proposals(api.compare(historical(inputs), inputs.baseline), inputs)
     return others[0] if others else ids[0]
+
+
+def offending_lines(text: str, lines: list[int | None]) -> str:
+    """The lines the errors point at, numbered as in the editor.
+
+    >>> offending_lines("a: 1\\nb: x\\nc: 3", [2, None, 2])
+    '   2 | b: x'
+    """
+    rows = text.splitlines()
+    wanted = sorted({n for n in lines if n is not None and 1 <= n <= len(rows)})
+    return "\n".join(f"{n:>4} | {rows[n - 1]}" for n in wanted)
 
 
 def _file_name(text: str) -> str:

@@ -152,3 +152,18 @@ def test_a_bad_plan_upload_shows_its_errors_and_keeps_the_plans(page, tmp_path):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert _charts_drawn(page) == charts_before
     _screenshot(page, "bad_plan_upload")
+
+
+def test_a_plan_edit_with_an_error_shows_the_line_in_the_page(page):
+    _open(page, "Plan designer")
+    editor = page.locator(".st-key-designer_yaml textarea")
+    text = editor.input_value()
+    line = next(i for i, row in enumerate(text.splitlines(), start=1) if row.strip().startswith("weight:"))
+    editor.fill(text.replace("weight:", "weight: lots #", 1))
+    editor.press("Control+Enter")
+    page.wait_for_selector('[data-testid="stAlertContentError"]')
+    _settled(page)
+    error = page.locator('[data-testid="stAlertContentError"]').first.inner_text()
+    assert f"edited-plan.yaml:{line}:" in error
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _screenshot(page, "plan_designer_error")

@@ -156,6 +156,7 @@ def test_a_plan_edit_with_an_error_shows_the_error_and_its_line(app):
     assert len(app.error) == 1
     assert f"edited-plan.yaml:{weight_line + 1}:" in app.error[0].value
     assert "weight" in app.error[0].value
+    assert app.code[0].value == f"{weight_line + 1:>4} | {lines[weight_line]}"  # the line itself, quoted
 
 
 def test_editing_the_plan_reruns_the_comparison_against_the_baseline(app):
