@@ -119,7 +119,6 @@ def schema(
         _say(f"wrote {out_file}")
 
 
-
 PlanOption = Annotated[list[Path], typer.Option("--plan", help="A plan file; repeat to compare plans.",
                                                 show_default=False)]
 DataOption = Annotated[Path | None, typer.Option(
@@ -132,6 +131,7 @@ MapOption = Annotated[list[str] | None, typer.Option(
     "--map", help="Rename one column, as table.column=SourceColumn (e.g. deals.amount=Amount); repeatable.",
     show_default=False)]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
+EXPLAIN_FORMATS = ("text", "json", "html")
 
 
 @command(epilog="""Examples:\n
@@ -260,12 +260,14 @@ def lint(
 def gaming(
     plan: Annotated[Path, typer.Option("--plan", help="The plan file.", show_default=False)],
     data: DataOption = None,
+    mapping: MappingOption = None,
+    map_pairs: MapOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (which reps pair up to split deals).")] = 0,
 ) -> None:
     """What each gaming strategy (pull or push a deal, sandbag, discount, split) gains the reps
     it pays and costs the company, under one plan."""
     loaded = load_plan(plan)
-    report = gaming_report(loaded, _load_data(data, None, None), seed=seed)
+    report = gaming_report(loaded, _load_data(data, mapping, map_pairs), seed=seed)
     out.print(_frame_table(report, f"Gaming {loaded.plan} ({loaded.id})", [
         ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
         ("mean_gain_per_rep", "mean gain", "money"), ("max_gain", "largest gain", "money"),
@@ -278,6 +280,8 @@ def gaming(
 def sensitivity(
     plan: PlanOption,
     data: DataOption = None,
+    mapping: MappingOption = None,
+    map_pairs: MapOption = None,
     dimension: Annotated[str, typer.Option("--dimension", help=f"What shifts: {', '.join(DIMENSIONS)}.")] = "attainment",
     seed: Annotated[int, typer.Option("--seed", help="Random seed (which deals change for mix and new_logos).")] = 0,
 ) -> None:
@@ -285,7 +289,7 @@ def sensitivity(
     by -30%..+30%, and what 1% more costs per plan."""
     dimension = _choice(dimension, DIMENSIONS, "--dimension")
     plans = api.load_plans(plan)
-    table = sensitivity_table(plans, _load_data(data, None, None), seed=seed, dimension=dimension)
+    table = sensitivity_table(plans, _load_data(data, mapping, map_pairs), seed=seed, dimension=dimension)
     order = {p.id: index for index, p in enumerate(plans)}
     table = table.sort_values("plan", key=lambda ids: ids.map(order), kind="stable")  # plan by plan
     out.print(_frame_table(table, f"Sensitivity to {dimension}", [
@@ -310,9 +314,6 @@ def app_command(
     if headless:
         command_line += ["--server.headless", "true"]
     raise typer.Exit(subprocess.call(command_line))
-
-
-EXPLAIN_FORMATS = ("text", "json", "html")
 
 
 def _say(text: str, end: str = "\n") -> None:
