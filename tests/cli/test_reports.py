@@ -210,3 +210,17 @@ def test_a_non_empty_folder_is_kept_unless_forced(run, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask  # readable like any folder the user makes
+
+
+def test_xlsx_of_monte_carlo_trials_keeps_trial_0_in_payouts_and_says_so(tmp_path):
+    simulation = api.simulate([BALANCED], synthetic=8, trials=3, seed=2)
+    write_results(simulation, tmp_path / "out", fmt="xlsx")
+    book = openpyxl.load_workbook(tmp_path / "out" / WORKBOOK)
+    header = [cell.value for cell in book["Payouts"][1]]
+    rows = list(book["Payouts"].iter_rows(min_row=2, values_only=True))
+    assert {row[header.index("trial")] for row in rows} == {0}
+    trial0 = simulation.payouts[simulation.payouts["trial"] == 0]
+    assert len(rows) == len(trial0)
+    assert round(sum(row[header.index("amount")] for row in rows), 2) == round(trial0["amount"].sum(), 2)
+    about = dict(book["About"].iter_rows(min_row=2, values_only=True))
+    assert about["trials"] == "3" and "trial 0 of 3" in about["Payouts"]
