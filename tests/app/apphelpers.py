@@ -53,3 +53,22 @@ def table(at: AppTest, *columns: str):
 def approx_money(value: float):
     """What a whole-money figure shown for ``value`` must equal (within the rounding)."""
     return pytest.approx(value, abs=0.5)
+
+
+def chart_data(at: AppTest, x_field: str):
+    """The data of the one Altair chart on the page whose x axis reads ``x_field``."""
+    import json
+
+    import pyarrow as pa
+
+    found = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        layers = spec.get("layer", [spec])
+        if any(layer.get("encoding", {}).get("x", {}).get("field") == x_field for layer in layers):
+            found.append(chart.proto)
+    assert len(found) == 1, (x_field, len(found))
+    frames = [pa.ipc.open_stream(d.data.data).read_pandas() for d in found[0].datasets]
+    if found[0].data.data:
+        frames.append(pa.ipc.open_stream(found[0].data.data).read_pandas())
+    return frames

@@ -11,12 +11,13 @@ from comp_sim.app.inputs import DEFAULT_TRIALS
 from comp_sim.data.dataset import Dataset
 from comp_sim.errors import DataError
 from comp_sim.insight.lint import lint_plan
-from comp_sim.insight.sensitivity import sensitivity
+from comp_sim.insight.sensitivity import elasticity, sensitivity
 from comp_sim.plan.loader import load_plan_located
 from comp_sim.report.explain import quiet_lines
 from comp_sim.synth import synthesize
 
-from apphelpers import PAGES, approx_money, assert_clean, fresh_app, metric, money_value, open_page, table
+from apphelpers import (PAGES, approx_money, assert_clean, chart_data, fresh_app, metric, money_value, open_page,
+                        table)
 
 BASELINE = "current-2026"  # the earliest plan year of the bundled plans: the default baseline
 
@@ -249,3 +250,39 @@ def test_synthetic_data_runs_the_plans_on_a_synthetic_team(app):
     shown = table(app, *expected.index)
     for name, row in expected.iterrows():
         assert money_value(shown.loc["Total payout (USD)", name]) == approx_money(row["total_payout"])
+
+
+def test_cash_timing_by_quarter_sums_the_months_of_each_plan(app, simulation):
+    open_page(app, "Cost and risk")
+    months = chart_data(app, "period")[0]
+    assert months["period"].nunique() == 12
+    app.radio(key="timing_grain").set_value("Quarter").run()
+    quarters = chart_data(app, "period")[0]
+    assert sorted(quarters["period"].unique()) == ["Q1", "Q2", "Q3", "Q4"]
+    names = {p.id: p.plan for p in simulation.plans}
+    for plan_id, summary in simulation.summary_dict()["plans"].items():
+        paid = list(summary["by_month"].values())
+        mine = quarters[quarters["plan_name"] == names[plan_id]]
+        assert mine["amount"].tolist() == pytest.approx([sum(paid[q * 3:q * 3 + 3]) for q in range(4)])
+
+
+def test_the_cost_histogram_is_the_picked_plans_cost_over_trials(app, simulation):
+    open_page(app, "Cost and risk")
+    app.selectbox(key="cost_plan").set_value("hunter-2027").run()
+    frames = chart_data(app, "cost")
+    trials = next(f for f in frames if len(f) == DEFAULT_TRIALS)
+    assert sorted(trials["cost"]) == pytest.approx(sorted(simulation.result("hunter-2027").total_cost))
+    rules = next(f for f in frames if "label" in f)
+    expected = simulation.summary_dict()["plans"]["hunter-2027"]["cost_distribution"]
+    assert dict(zip(rules["label"], rules["cost"])) == pytest.approx(
+        {"P50": expected["p50"], "P90": expected["p90"], "P99": expected["p99"]})
+
+
+def test_the_sensitivity_dimension_picked_is_the_one_shown(app):
+    open_page(app, "Cost and risk")
+    app.radio(key="sensitivity_dimension").set_value("new_logos").run()
+    assert_clean(app)
+    slopes = table(app, "cost_elasticity")
+    expected = elasticity(sensitivity(api.bundled_plan_paths(), shifts=(-0.2, -0.1, 0.0, 0.1, 0.2),
+                                      dimension="new_logos"))
+    assert slopes["cost_per_pct"].tolist() == pytest.approx(expected["cost_per_pct"].tolist())
