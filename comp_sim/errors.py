@@ -65,17 +65,19 @@ class CompSimError(Exception):
 
     kind = "input"
 
-    def __init__(self, issues: list[Issue] | Issue | str):
+    def __init__(self, issues: list[Issue] | Issue | str, total: int | None = None):
+        """``total``: how many issues were found when only the first ones are given."""
         if isinstance(issues, str):
             issues = [Issue(issues)]
         elif isinstance(issues, Issue):
             issues = [issues]
         self.issues: list[Issue] = list(issues)
+        self.total = max(total or 0, len(self.issues))
         super().__init__(self.render())
 
     def render(self) -> str:
         lines = [str(issue) for issue in self.issues[:MAX_REPORTED]]
-        hidden = len(self.issues) - MAX_REPORTED
+        hidden = self.total - min(len(self.issues), MAX_REPORTED)
         if hidden > 0:
             lines.append(f"... and {hidden} more {self.kind} error(s)")
         return "\n".join(lines)

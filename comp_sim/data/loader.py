@@ -651,7 +651,7 @@ class _Report:
         if not total:
             return
         shown = self.issues[:MAX_REPORTED] + self._first_rows(MAX_REPORTED - len(self.issues))
-        raise _DataErrors(shown, total)
+        raise DataError(shown, total)
 
     def _first_rows(self, limit: int) -> list[Issue]:
         if limit <= 0 or not self.findings:
@@ -673,19 +673,6 @@ class _Report:
         return Issue(rule, source=f.table.label, line=int(f.table.lines[row]),
                      path=f.table.column_label(f.column), value=value)
 
-
-class _DataErrors(DataError):
-    """A DataError that holds the first issues and counts the rest (too many to list)."""
-
-    def __init__(self, issues: list[Issue], total: int):
-        self.total = total
-        super().__init__(issues)
-
-    def render(self) -> str:
-        lines = [str(issue) for issue in self.issues]
-        if self.total > len(self.issues):
-            lines.append(f"... and {self.total - len(self.issues)} more {self.kind} error(s)")
-        return "\n".join(lines)
 
 
 def _plain(value: Any) -> Any:
