@@ -1,4 +1,5 @@
-"""The Python API: load_plan, load_data, synthesize, simulate, compare, explain.
+"""The Python API: load_plan, load_data, synthesize, simulate, compare, explain, and plan insight
+(lint, gaming, sensitivity).
 
 The CLI and the app call these and nothing deeper, so what a user sees is what the tests check.
 For example, ``simulate(["plans/current-2026.yaml", "plans/balanced-2027.yaml"]).summary``
@@ -25,7 +26,7 @@ from comp_sim.report import tables
 from comp_sim.report.compare import Comparison, compare_results
 from comp_sim.report.explain import Statement, statement
 from comp_sim.report.results import PlanResult
-from comp_sim.synth import MonteCarloSource
+from comp_sim.synth import MonteCarloSource, synthesize, synthesize_trials, write_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS_DIR = ROOT / "plans"
@@ -179,6 +180,28 @@ def explain(plan: PlanSource, data: DataSource | None = None, rep_id: str = "", 
     return statement(result, rep_id, trial)
 
 
+def lint(plan: PlanSource, population: Simulation | None = None) -> list:
+    """Warnings on what a plan invites reps to do (cliffs, uncapped exposure, discounting, ...),
+    each with the key path and line, the behaviour, a fix and figures from the engine."""
+    from comp_sim.insight.lint import lint_plan
+
+    return lint_plan(plan, population)
+
+
+def gaming(plan: PlanSource, data: DataSource | None = None, seed: int = 0) -> pd.DataFrame:
+    """Per gaming strategy (pull, push, sandbag, discount, split): who gains, how much, at what cost."""
+    from comp_sim.insight.gaming import gaming_report
+
+    return gaming_report(plan, data, seed)
+
+
+def sensitivity(plans: Sequence[PlanSource], data: DataSource | None = None, **options: Any) -> pd.DataFrame:
+    """Cost and payout % of TI as team attainment, product mix or new logos shift."""
+    from comp_sim.insight.sensitivity import sensitivity as shifted_costs
+
+    return shifted_costs(plans, data, **options)
+
+
 def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
     notes = []
     for result in results:
@@ -194,7 +217,8 @@ def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
 
 
 __all__ = [
-    "load_plan", "load_plans", "load_data", "simulate", "compare", "explain", "Simulation",
+    "load_plan", "load_plans", "load_data", "synthesize", "synthesize_trials", "write_dataset",
+    "simulate", "compare", "explain", "lint", "gaming", "sensitivity", "Simulation",
     "Comparison", "Statement", "bundled_plan_paths",
     "PLANS_DIR", "SAMPLE_DATA_DIR",
 ]
