@@ -84,8 +84,11 @@ def statement(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inpu
     st.metric("Total paid", money(explained.total, cur))
     with st.expander("The statement as text"):
         st.code(explained.text(), language=None)
-    st.download_button("Statement (text)", explained.text(), file_name=f"statement_{rep_id}_{plan_id}.txt",
-                       key="statement_download", on_click="ignore")
+    left, right = st.columns(2)
+    left.download_button("Statement, printable (HTML)", explained.html, file_name=f"statement_{rep_id}_{plan_id}.html",
+                         mime="text/html", key="statement_html", on_click="ignore")
+    right.download_button("Statement (text)", explained.text(), file_name=f"statement_{rep_id}_{plan_id}.txt",
+                          key="statement_download", on_click="ignore")
 
 
 def statement_text(lines: pd.DataFrame, currency: str) -> pd.DataFrame:
@@ -118,7 +121,7 @@ def what_if(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs
     products = sorted(inputs.dataset.deals["product"].dropna().astype(str).unique())
     months = sim.result(mine["plan"].iloc[0]).month_labels
     a, b, c, d = st.columns([2, 2, 2, 1])
-    amount = a.number_input(f"Another deal of ({inputs.currency})", min_value=0.0, value=50_000.0,
+    amount = a.number_input(f"Another deal worth ({inputs.currency})", min_value=0.0, value=50_000.0,
                             step=10_000.0, format="%.0f", key="whatif_amount")
     month = b.selectbox("Closed in", months, key="whatif_month")
     product = c.selectbox("Product", products or ["(none)"], key="whatif_product",
