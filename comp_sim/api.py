@@ -20,6 +20,7 @@ import pandas as pd
 from comp_sim.data.dataset import Dataset
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
 from comp_sim.errors import Issue, UsageError
+from comp_sim.periods import PLAN_YEAR_MONTHS
 from comp_sim.plan.loader import PlanSource, load_plan
 from comp_sim.plan.models import Plan
 from comp_sim.report import tables
@@ -202,6 +203,15 @@ def sensitivity(plans: Sequence[PlanSource], data: DataSource | None = None, **o
     return shifted_costs(plans, data, **options)
 
 
+def _deals_outside(dataset: Dataset, result: PlanResult) -> int:
+    """Deal rows of the plan's reps that close outside the plan year the plan ran on."""
+    deals = dataset.deals
+    dates = pd.to_datetime(deals["close_date"])
+    offset = dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1 - result.start.ordinal
+    covered = deals["rep_id"].isin(result.roster.rep_ids).to_numpy()
+    return int((covered & ((offset < 0) | (offset >= PLAN_YEAR_MONTHS))).sum())
+
+
 def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
     notes = []
     for result in results:
@@ -211,6 +221,9 @@ def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
         if not len(result.roster.rep_ids):
             roles = ", ".join(result.plan.roles)
             notes.append(f"{result.plan.id} covers no rep of the data (its roles: {roles})")
+        if dataset is not None and (outside := _deals_outside(dataset, result)):
+            notes.append(f"{result.plan.id}: {outside:,} deal row(s) of its reps close outside its plan "
+                         f"year {result.start}..{result.start + 11} and are not counted")
     if dataset is not None:
         notes += list(dataset.warnings)
     return notes

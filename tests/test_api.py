@@ -32,3 +32,25 @@ def test_synthesize_through_the_api_repeats_with_its_seed():
     first, again = api.synthesize(reps=6, seed=3), api.synthesize(reps=6, seed=3)
     pd.testing.assert_frame_equal(first.deals, again.deals)
     assert len(first.reps) == 6
+
+
+def test_deals_outside_the_plan_year_are_counted_in_the_notes_not_paid():
+    from comp_sim.data.dataset import Dataset
+
+    data = Dataset.from_frames(
+        pd.DataFrame([{"rep_id": "R1", "role": "AE"}, {"rep_id": "R2", "role": "AM"}]),
+        deals=pd.DataFrame([
+            {"deal_id": "D1", "rep_id": "R1", "close_date": "2027-03-31", "amount": 1000},
+            {"deal_id": "D2", "rep_id": "R1", "close_date": "2026-12-31", "amount": 5000},
+            {"deal_id": "D3", "rep_id": "R1", "close_date": "2028-01-01", "amount": 7000},
+            {"deal_id": "D4", "rep_id": "R2", "close_date": "2028-01-01", "amount": 9000},
+        ]),
+        quotas=pd.DataFrame([{"rep_id": "R1", "period": "2027", "target": 10000}]),
+    )
+    plan = {"plan": "T", "id": "t", "start": "2027-01", "roles": {"AE": {"target_incentive": 1000}},
+            "components": [{"id": "c", "weight": 1.0, "metric": "attainment", "measure": "year",
+                            "curve": {"points": [[0, 0], [1, 1]]}}]}
+    sim = api.simulate([plan], data)
+    assert "t: 2 deal row(s) of its reps close outside its plan year 2027-01..2027-12 and are not counted" in sim.notes
+    assert float(sim.statements["bookings"].iloc[0]) == 1000.0  # only D1
+    assert float(sim.statements["payout"].iloc[0]) == 100.0  # 1,000 / 10,000 x 1,000
