@@ -25,7 +25,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from comp_sim import api  # noqa: E402
 from comp_sim.synth import synthesize  # noqa: E402
 
-HUNG = 3600  # AppTest needs a bound per run; this one only stops a hung run
+WAIT = float("inf")  # AppTest asks for a timeout; every run is waited for
 
 
 def timed(at: AppTest) -> float:
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=7)
     args = parser.parse_args()
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=HUNG)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=WAIT)
     at.run()
     at.sidebar.radio(key="data_source").set_value("Synthetic")
     at.run()
