@@ -82,7 +82,8 @@ def page(inputs: Inputs) -> None:
             st.altair_chart(chart, key="designer_curves", width="stretch")
         replay = run(((DRAFT_NAME, text),), inputs.data_key, 1, 0, inputs.dataset)  # the checks' population
         warnings = lint(text, DRAFT_NAME, inputs.data_key, replay)
-        with st.expander(f"Warnings ({len(warnings)})", expanded=False):
+        high = int((warnings["severity"] == "high").sum())
+        with st.expander(f"Warnings: {len(warnings)}" + (f", {high} high" if high else ""), expanded=bool(high)):
             warnings_list(warnings)
     live_comparison(text, inputs)
 

@@ -286,3 +286,20 @@ def test_the_sensitivity_dimension_picked_is_the_one_shown(app):
     expected = elasticity(sensitivity(api.bundled_plan_paths(), shifts=(-0.2, -0.1, 0.0, 0.1, 0.2),
                                       dimension="new_logos"))
     assert slopes["cost_per_pct"].tolist() == pytest.approx(expected["cost_per_pct"].tolist())
+
+
+def test_the_designer_warns_about_the_edited_plan_as_lint_does(app):
+    open_page(app, "Plan designer")
+    before = next(e.label for e in app.expander if e.label.startswith("Warnings"))
+    text = app.text_area(key="designer_yaml").value
+    edited = text.replace("cap: {multiple_of_ti: 3.0}\n", "").replace("      cap: 3.0\n", "")
+    assert edited != text
+    app.text_area(key="designer_yaml").set_value(edited).run()
+    assert_clean(app)
+    replay = api.simulate([api.load_plan(edited)])
+    warnings = lint_plan(load_plan_located(edited, name="edited-plan.yaml"), population=replay)
+    assert any(w.id == "uncapped" for w in warnings)  # no cap left on the revenue curve nor the plan
+    high = sum(w.severity == "high" for w in warnings)
+    after = f"Warnings: {len(warnings)}" + (f", {high} high" if high else "")
+    assert after != before
+    assert any(e.label == after for e in app.expander)
