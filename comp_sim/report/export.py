@@ -40,11 +40,22 @@ def escape_formula(value: object) -> object:
 
 
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text cell escaped (numbers are left as numbers)."""
+    """A copy with every text cell escaped (numbers are left as numbers), a column at a time.
+
+    >>> escape_frame(pd.DataFrame({"name": ["=1+1", "Ann", "@SUM(A1)"], "n": [1, 2, 3]}))["name"].tolist()
+    ["'=1+1", 'Ann', "'@SUM(A1)"]
+    """
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(escape_formula, na_action="ignore")
+        values = out[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        try:
+            formula = values.str.startswith(FORMULA_STARTS, na=False).astype(bool)
+        except AttributeError:  # an object column without text
+            continue
+        if formula.any():
+            out[column] = values.where(~formula, "'" + values[formula].astype(str)).astype(values.dtype)
     return out
 
 
