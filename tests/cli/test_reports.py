@@ -15,12 +15,14 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from cli_data import FORMULA_NAME, PLANS, REPS, small_dataset
 
 from comp_sim import api
 from comp_sim.data.dataset import Dataset
 from comp_sim.errors import UsageError
-from comp_sim.report.export import WORKBOOK, write_results
+from comp_sim.report.export import FORMULA_STARTS, WORKBOOK, escape_frame, write_results
 
 CURRENT = str(PLANS / "current-2026.yaml")
 BALANCED = str(PLANS / "balanced-2027.yaml")
@@ -224,3 +226,12 @@ def test_xlsx_of_monte_carlo_trials_keeps_trial_0_in_payouts_and_says_so(tmp_pat
     assert round(sum(row[header.index("amount")] for row in rows), 2) == round(trial0["amount"].sum(), 2)
     about = dict(book["About"].iter_rows(min_row=2, values_only=True))
     assert about["trials"] == "3" and "trial 0 of 3" in about["Payouts"]
+
+
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=20))
+def test_escaped_text_never_starts_a_formula_and_keeps_its_content(texts):
+    escaped = escape_frame(pd.DataFrame({"name": texts, "amount": range(len(texts))}))
+    for before, after in zip(texts, escaped["name"]):
+        assert not after.startswith(FORMULA_STARTS)
+        assert after == ("'" + before if before.startswith(FORMULA_STARTS) else before)
+    assert escaped["amount"].tolist() == list(range(len(texts)))
