@@ -125,9 +125,11 @@ def _screenshot(page, name: str) -> None:
 
 
 def _charts_drawn(page) -> int:
-    """How many Vega charts have drawn their canvas or SVG (waits for the first one)."""
-    page.wait_for_selector(".vega-embed canvas, .vega-embed svg", state="attached")
-    return page.locator(".vega-embed canvas, .vega-embed svg").count()
+    """How many Vega charts the page holds, once every one has drawn its canvas or SVG."""
+    page.wait_for_selector(".vega-embed", state="attached")
+    page.wait_for_function("() => [...document.querySelectorAll('.vega-embed')]"
+                           ".every(e => e.querySelector('canvas, svg'))")
+    return page.locator(".vega-embed").count()
 
 
 @pytest.mark.parametrize("name", PAGES)
