@@ -1,0 +1,1 @@
+"""Reports: payouts, statements and summary tables, comparisons, statements line by line, exports."""
