@@ -1,4 +1,5 @@
-"""Atomic writes: a file appears whole or not at all (write a temporary file, then rename)."""
+"""Files in and out: bounded UTF-8 reads of small user files (plans, mappings), and atomic
+writes, where a file appears whole or not at all (write a temporary file, then rename)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from comp_sim.errors import Issue, UsageError
+from comp_sim.errors import CompSimError, Issue, UsageError
 
 
 def write_bytes_atomic(path: Path | str, data: bytes) -> None:
@@ -31,3 +32,17 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> None:
 
 def write_text_atomic(path: Path | str, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def read_text_bounded(path: Path, what: str, limit: int, error: type[CompSimError]) -> str:
+    """The UTF-8 text of a small user file (``what``: "plan file", ...), or ``error`` saying why not."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise error(Issue(f"cannot read the {what}: {exc.strerror or exc}", source=str(path))) from None
+    if len(data) > limit:
+        raise error(Issue(f"a {what} is at most {limit:,} bytes (got {len(data):,})", source=str(path)))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(Issue(f"a {what} is UTF-8 text (bad byte at offset {exc.start})", source=str(path))) from None

@@ -30,6 +30,7 @@ from ruamel.yaml.error import YAMLError
 
 from comp_sim.data.dataset import TABLES
 from comp_sim.errors import NO_VALUE, DataError, Issue, UsageError
+from comp_sim.output import read_text_bounded
 from comp_sim.plan.loader import format_path
 
 Scalar = Union[bool, int, float, str]
@@ -130,16 +131,9 @@ def merge(base: Mapping, over: Mapping) -> Mapping:
 
 
 def _read(path: Path) -> Any:
+    text = read_text_bounded(path, "mapping file", MAX_MAPPING_BYTES, DataError)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(Issue(f"cannot read the mapping file: {exc.strerror or exc}", source=str(path))) from None
-    if len(data) > MAX_MAPPING_BYTES:
-        raise DataError(Issue(f"a mapping file is at most {MAX_MAPPING_BYTES:,} bytes", source=str(path)))
-    try:
-        tree = YAML(typ="safe", pure=True).load(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise DataError(Issue(f"a mapping file is UTF-8 text (bad byte at offset {exc.start})", source=str(path))) from None
+        tree = YAML(typ="safe", pure=True).load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

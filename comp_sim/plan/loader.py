@@ -31,6 +31,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, DocumentStartEvent, NodeEvent
 
 from comp_sim.errors import NO_VALUE, Issue, PlanError
+from comp_sim.output import read_text_bounded
 from comp_sim.plan.models import TAG_PREFIX, Plan
 
 MAX_PLAN_BYTES = 1_000_000
@@ -97,16 +98,7 @@ def load_plan_located(source: PlanSource, *, name: str | None = None) -> Located
 
 
 def _read(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PlanError(Issue(f"cannot read the plan file: {exc.strerror or exc}", source=str(path))) from None
-    if len(data) > MAX_PLAN_BYTES:
-        raise PlanError(Issue(f"a plan file is at most {MAX_PLAN_BYTES:,} bytes (got {len(data):,})", source=str(path)))
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PlanError(Issue(f"a plan file is UTF-8 text (bad byte at offset {exc.start})", source=str(path))) from None
+    return read_text_bounded(path, "plan file", MAX_PLAN_BYTES, PlanError)
 
 
 def parse_plan(text: str, source: str) -> Plan:
