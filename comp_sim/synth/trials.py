@@ -4,21 +4,23 @@ Cube arrays are float64 (trials, reps, months), stored period-major: each is all
 (months, trials, reps) and handed over as ``.transpose(1, 2, 0)``, the layout the engine's
 kernels (``engine/windows.py``) walk fastest.
 
-Model: a rep's credit rows in a month arrive as a Poisson count per segment (product x
-new-logo), sizes as in the deal generator. Segments that no measure of the run tells apart are
-merged. For each distinct (rate, mean, second moment) of a segment's (rep, month) cells, a row
-of 256 equally likely outcomes holds the count (the Poisson quantile) and the credited amount
-(given the count, a lognormal matched to the mean and variance of a sum of that many deals),
-with the amounts reshaped so the row's mean and variance are the compound-Poisson ones. A
-trial draws one random byte per (month, segment, rep) and looks both up, so counts and amounts
-of a cell move together and a cell costs a byte, an index add and a lookup or two.
-``avg_discount`` reads amount x the rep's mean discount of the segment; forecasts are
-``bias x (w x bookings + (1 - w) x expected)`` as in the deal data; MBO scores are drawn per
-quarter. Forecasts and MBO arrays are made only when a plan reads them.
+Model: a rep's credit rows in a month arrive as a Poisson count per cell (product x new-logo),
+sizes as in the deal generator. For each distinct (rate, mean, second moment) of a cell's (rep,
+month) pairs, a row of 256 equally likely outcomes holds the count (the Poisson quantile) and
+the credited amount (given the count, a lognormal matched to the mean and variance of a sum of
+that many deals), with the amounts reshaped so the row's mean and variance are the
+compound-Poisson ones. A trial draws one random byte per (month, cell, rep) and looks both up,
+so counts and amounts of a cell move together and a cell costs a byte, an index add and a lookup
+or two. A deal measure is the sum of the cells it includes. ``avg_discount`` reads amount x the
+rep's mean discount of the cell; forecasts are ``bias x (w x bookings + (1 - w) x expected)`` as
+in the deal data; MBO scores are drawn per quarter. Forecasts and MBO arrays are made only when
+a plan reads them.
 
 Trial ``t`` reads its random bytes from a fixed place of one PCG64 stream (the stream advanced
-by ``t`` x bytes per trial), so a chunk needs no other chunk, chunks can run in any order on any
-number of threads, and any chunk size gives the same numbers.
+by ``t`` x bytes per trial), laid out over the source's own months and every cell, whatever the
+plans ask for: a chunk needs no other chunk, chunks can run in any order on any number of
+threads, any chunk size gives the same numbers, and a plan gets the same trials whichever plans
+run beside it (so a baseline's run can be kept and compared with a new draft's).
 """
 
 from __future__ import annotations
@@ -87,47 +89,52 @@ class Rates:
 
 
 @dataclass(frozen=True)
-class Segment:
-    """Merged (product, new-logo) cells that every measure of a run treats alike."""
+class Tables:
+    """A source's outcome tables and where a trial's bytes lie, the same for every run of it.
 
-    cells: tuple[int, ...]  # flat indices into (products, 2)
-    count: bool  # some count measure reads it
-    measures: tuple[int, ...]  # indices of the deal measures that include it
+    Bytes of one trial: (months, cells, reps) for the deal cells of the source's months, then
+    (quarters, reps) for MBO scores. A drawn cell's table holds one row of LEVELS outcomes per
+    distinct (rate, mean, second moment) of its (rep, month) pairs; ``rows[i]`` (months, reps)
+    points each pair at its row. Cells no rep ever books in are not drawn (their bytes stay
+    in place)."""
+
+    drawn: tuple[int, ...]  # flat indices into (products, 2) of the cells drawn
+    counts: tuple[np.ndarray, ...]  # per drawn cell: (rows * LEVELS,) uint8
+    amounts: tuple[np.ndarray, ...]  # per drawn cell: (rows * LEVELS,) float32
+    rows: np.ndarray  # (drawn cells, months, reps) first index of each pair's row in its tables
+    discount: np.ndarray  # (cells, reps) mean discount
+    cells: int  # products x 2
+    quarter_of: np.ndarray  # (months,) index of each source month's calendar quarter
+    mbo_table: np.ndarray  # (reps * LEVELS,) float32
+
+    @property
+    def cell_bytes(self) -> int:
+        return self.rows.shape[1] * self.cells * self.rows.shape[2]
+
+    @property
+    def words_per_trial(self) -> int:
+        months, reps = self.rows.shape[1:]
+        quarters = int(self.quarter_of.max(initial=-1)) + 1
+        return -(-(self.cell_bytes + quarters * reps) // 8)
 
 
 @dataclass(frozen=True)
 class Layout:
-    """How one run's chunks are drawn: segments, their outcome tables and the random bytes.
+    """What one run reads of the tables: its measures (as sums of cells) over its months.
 
-    A segment's table holds one row of LEVELS outcomes per distinct (rate, mean, second
-    moment) of its (rep, month) cells; ``rows[s]`` (months, reps) points each cell at its row.
+    ``source_month[m]`` is the source month of the run's month ``m`` (-1 outside the source).
     Months sharing rows (the same month of a quarter, for a steady rep) are drawn one after
     the other so their rows stay in cache."""
 
     measures: tuple[DealMeasure, ...]
-    segments: tuple[Segment, ...]
-    counts: tuple[np.ndarray, ...]  # per segment: (rows * LEVELS,) uint8
-    amounts: tuple[np.ndarray, ...]  # per segment: (rows * LEVELS,) float32
-    rows: np.ndarray  # (segments, months, reps) first index of each cell's row in its tables
+    members: np.ndarray  # (measures, cells) bool: the cells each measure adds up
+    source_month: tuple[int, ...]
     month_order: tuple[int, ...]
-    discount: np.ndarray  # (segments, reps) mean discount
     expected: np.ndarray  # (months, reps)
-    quarter_of: np.ndarray  # (months,) index of each month's calendar quarter
-    mbo_table: np.ndarray  # (reps * LEVELS,) float32
     mbo_count: np.ndarray  # (months, reps)
     targets: dict[str, np.ndarray]  # key -> (months, reps)
     bias: np.ndarray  # (reps,)
     weight: float
-
-    @property
-    def cell_bytes(self) -> int:
-        return self.expected.size * len(self.segments)
-
-    @property
-    def words_per_trial(self) -> int:
-        reps = self.expected.shape[1]
-        quarters = int(self.quarter_of.max(initial=-1)) + 1
-        return -(-(self.cell_bytes + quarters * reps) // 8)
 
 
 @dataclass
@@ -141,6 +148,7 @@ class MonteCarloSource:
     covered: list[Month] = field(default_factory=list)
     label: str = ""
     _layouts: dict = field(default_factory=dict, repr=False)
+    _tables: list = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _rep_ids: tuple[str, ...] = field(default=(), repr=False)
 
@@ -193,29 +201,31 @@ class MonteCarloSource:
         """Trials ``sum(chunk_sizes()[:index])`` onwards, as a cube of every measure needed."""
         sizes = self.chunk_sizes()
         first_trial, trials = sum(sizes[:index]), sizes[index]
-        layout = self._layout(needed, first_month, months)
+        tables, layout = self._layout(needed, first_month, months)
         reps = len(self.rates.reps)
         stream = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(TRIAL_STREAM,)))
-        stream.advance(first_trial * layout.words_per_trial)
-        draws = stream.random_raw(trials * layout.words_per_trial).view(np.uint8).reshape(trials, -1)
-        cells = draws[:, : layout.cell_bytes].reshape(trials, months, len(layout.segments), reps)
-        quarters = draws[:, layout.cell_bytes:].reshape(trials, -1)
+        stream.advance(first_trial * tables.words_per_trial)
+        draws = stream.random_raw(trials * tables.words_per_trial).view(np.uint8).reshape(trials, -1)
+        cells = draws[:, : tables.cell_bytes].reshape(trials, self.rates.months, tables.cells, reps)
+        quarters = draws[:, tables.cell_bytes:].reshape(trials, -1)
 
-        measures, bookings = _draw_measures(layout, cells, months, trials, reps)
+        measures, bookings = _draw_measures(tables, layout, cells, trials, reps)
         for key, values in layout.targets.items():
             measures[key] = np.broadcast_to(values[:, None, :], (months, trials, reps))
         lazy = {
             (FORECAST,): lambda: [_forecast(layout, bookings)],
-            (MBO_SUM, MBO_COUNT): lambda: list(_draw_mbo(layout, quarters, months, trials, reps)),
+            (MBO_SUM, MBO_COUNT): lambda: list(_draw_mbo(tables, layout, quarters, trials, reps)),
         }
         return Cube(first_month, self._rep_ids, LazyMeasures(measures, lazy), trials)
 
-    def _layout(self, needed: Needs, first_month: Month, months: int) -> Layout:
+    def _layout(self, needed: Needs, first_month: Month, months: int) -> tuple[Tables, Layout]:
         key = (tuple(m.key for m in needed.deal_measures), tuple(needed.target_metrics), first_month, months)
         with self._lock:
+            if not self._tables:
+                self._tables.append(build_tables(self.rates))
             if key not in self._layouts:
                 self._layouts[key] = build_layout(self.rates, needed, first_month, months)
-            return self._layouts[key]
+            return self._tables[0], self._layouts[key]
 
 
 class LazyMeasures(Mapping):
@@ -247,14 +257,19 @@ def synthesize_trials(reps: int, months: int, trials: int, seed: int, *, start: 
     return MonteCarloSource.synthetic(reps, trials, seed, start, config, chunk_trials, months=months)
 
 
-def _draw_measures(layout: Layout, cells: np.ndarray, months: int, trials: int,
+def _draw_measures(tables: Tables, layout: Layout, cells: np.ndarray, trials: int,
                    reps: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Every deal measure, (months, trials, reps), from the cell bytes; and the bookings."""
-    keys = [m.key for m in layout.measures]
+    """Every deal measure, (months, trials, reps), from the cell bytes; and the bookings.
+
+    Each measure adds its cells in cell order, so its values do not depend on which other
+    measures are drawn beside it."""
+    months = len(layout.source_month)
     sums = [np.empty((months, trials, reps)) for _ in layout.measures]
+    keys = [m.key for m in layout.measures]
     total = keys.index(BOOKINGS.key) if BOOKINGS.key in keys else len(sums)
     if total == len(sums):
         sums.append(np.empty((months, trials, reps)))
+    members = np.vstack([layout.members, np.ones((1, tables.cells), dtype=bool)])[: len(sums)]
     written = np.zeros((len(sums), months), dtype=bool)
     index = np.empty((trials, reps), dtype=np.intp)
     amount = np.empty((trials, reps), dtype=np.float32)
@@ -268,21 +283,23 @@ def _draw_measures(layout: Layout, cells: np.ndarray, months: int, trials: int,
             np.copyto(sums[m][month], values)
             written[m, month] = True
 
-    for s, segment in enumerate(layout.segments):
-        into_total = total not in segment.measures
+    for drawn, cell in enumerate(tables.drawn):
+        into = np.flatnonzero(members[:, cell])
+        counted = any(m < len(keys) and layout.measures[m].kind == "count" for m in into)
         for month in layout.month_order:
-            np.add(cells[:, month, s, :], layout.rows[s, month], out=index)
-            np.take(layout.amounts[s], index, out=amount, mode="wrap")
-            if into_total:
-                add(total, month, amount)
-            if segment.count:
-                np.take(layout.counts[s], index, out=count, mode="wrap")
-            for m in segment.measures:
-                measure = layout.measures[m]
+            source = layout.source_month[month]
+            if source < 0:
+                continue
+            np.add(cells[:, source, cell, :], tables.rows[drawn, source], out=index)
+            np.take(tables.amounts[drawn], index, out=amount, mode="wrap")
+            if counted:
+                np.take(tables.counts[drawn], index, out=count, mode="wrap")
+            for m in into:
+                measure = layout.measures[m] if m < len(keys) else BOOKINGS
                 if measure.kind == "count":
                     add(m, month, count)
                 elif measure.times:
-                    np.multiply(amount, layout.discount[s], out=scratch)
+                    np.multiply(amount, tables.discount[cell], out=scratch)
                     add(m, month, scratch)
                 else:
                     add(m, month, amount)
@@ -300,75 +317,68 @@ def _forecast(layout: Layout, bookings: np.ndarray) -> np.ndarray:
     return forecast
 
 
-def _draw_mbo(layout: Layout, quarters: np.ndarray, months: int, trials: int,
+def _draw_mbo(tables: Tables, layout: Layout, quarters: np.ndarray, trials: int,
               reps: int) -> tuple[np.ndarray, np.ndarray]:
     """Quarterly MBO scores, repeated over the quarter's months where a score counts."""
+    months = len(layout.source_month)
     base = np.arange(reps, dtype=np.intp) * LEVELS
-    scores = np.empty((months, trials, reps))
+    scores = np.zeros((months, trials, reps))
     index = np.empty((trials, reps), dtype=np.intp)
     score = np.empty((trials, reps), dtype=np.float32)
     drawn = -1
-    for month in range(months):
-        quarter = int(layout.quarter_of[month])
+    for month, source in enumerate(layout.source_month):
+        if source < 0:
+            continue
+        quarter = int(tables.quarter_of[source])
         if quarter != drawn:
             np.add(quarters[:, quarter * reps: (quarter + 1) * reps], base, out=index)
-            np.take(layout.mbo_table, index, out=score)
+            np.take(tables.mbo_table, index, out=score)
             drawn = quarter
         np.multiply(score, layout.mbo_count[month], out=scores[month])
     return scores, np.broadcast_to(layout.mbo_count[:, None, :], (months, trials, reps))
 
 
-def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -> Layout:
-    """Segments for the measures needed and their outcome tables over the requested months."""
-    measures = tuple({m.key: m for m in needed.deal_measures}.values())
-    members = np.stack([_membership(m, rates.products) for m in measures]) if measures else np.zeros((0, len(rates.products) * 2), bool)
-    rate = rates.over(rates.rate, first_month, months).reshape(len(rates.reps), months, -1)  # (reps, months, cells)
-    present = rate.sum(axis=(0, 1)) > 0
-    signatures: dict[tuple, list[int]] = {}
-    for cell in np.flatnonzero(present):
-        signatures.setdefault(tuple(members[:, cell]), []).append(int(cell))
-    segments = tuple(
-        Segment(tuple(cells), bool(any(measures[m].kind == "count" for m in np.flatnonzero(sig))),
-                tuple(int(m) for m in np.flatnonzero(sig)))
-        for sig, cells in signatures.items()
-    )
+def build_tables(rates: Rates) -> Tables:
+    """Outcome tables of every cell some rep books in, over the source's months."""
     reps = len(rates.reps)
+    rate = rates.rate.reshape(reps, rates.months, -1)  # (reps, months, cells)
     mean = rates.mean.reshape(reps, -1)
     second = rates.second.reshape(reps, -1)
-    discount = rates.discount.reshape(reps, -1)
+    drawn = tuple(int(c) for c in np.flatnonzero(rate.sum(axis=(0, 1)) > 0))
     counts, amounts = [], []
-    rows = np.zeros((len(segments), months, reps), dtype=np.intp)
-    segment_discount = np.zeros((len(segments), reps))
-    for s, segment in enumerate(segments):
-        cells = list(segment.cells)
-        lam = rate[:, :, cells]  # (reps, months, cells)
-        weight = lam.sum(axis=1) * mean[:, cells]  # (reps, cells) expected amount
-        total = weight.sum(axis=1)
-        segment_discount[s] = np.divide((weight * discount[:, cells]).sum(axis=1), total,
-                                        out=np.zeros(reps), where=total > 0)
-        seg_rate = lam.sum(axis=2)  # (reps, months)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            seg_mean = np.where(seg_rate > 0, (lam * mean[:, None, cells]).sum(axis=2) / seg_rate, 0.0)
-            seg_second = np.where(seg_rate > 0, (lam * second[:, None, cells]).sum(axis=2) / seg_rate, 0.0)
-        cell_params = np.stack([seg_rate, seg_mean, seg_second], axis=-1).reshape(-1, 3)
-        distinct, row_of = np.unique(cell_params, axis=0, return_inverse=True)
+    rows = np.zeros((len(drawn), rates.months, reps), dtype=np.intp)
+    for i, cell in enumerate(drawn):
+        params = np.stack([rate[:, :, cell], np.broadcast_to(mean[:, None, cell], rate.shape[:2]),
+                           np.broadcast_to(second[:, None, cell], rate.shape[:2])], axis=-1).reshape(-1, 3)
+        distinct, row_of = np.unique(params, axis=0, return_inverse=True)
         count, amount = outcome_table(distinct[:, 0], distinct[:, 1], distinct[:, 2])
         counts.append(np.minimum(count, 255).astype(np.uint8).ravel())
         amounts.append(amount.ravel())
-        rows[s] = row_of.reshape(reps, months).T * LEVELS
-    month_order = tuple(sorted(range(months), key=lambda m: ((first_month + m).ordinal % 3, m)))
-
-    quarter = np.array([quarter_index(first_month + m) for m in range(months)])
-    quarter_of = quarter - quarter.min()
+        rows[i] = row_of.reshape(reps, rates.months).T * LEVELS
+    quarter = np.array([quarter_index(rates.first_month + m) for m in range(rates.months)])
     levels = (np.arange(LEVELS) + 0.5) / LEVELS
     mbo_table = np.clip(rates.mbo_mean[:, None] + rates.mbo_sd * inverse_normal(levels)[None, :], *rates.mbo_bounds)
+    return Tables(
+        drawn=drawn, counts=tuple(counts), amounts=tuple(amounts), rows=rows,
+        discount=np.ascontiguousarray(rates.discount.reshape(reps, -1).T), cells=rate.shape[2],
+        quarter_of=quarter - quarter.min(), mbo_table=mbo_table.astype(np.float32).ravel(),
+    )
+
+
+def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -> Layout:
+    """The measures needed, as sums of cells, over the requested months."""
+    measures = tuple({m.key: m for m in needed.deal_measures}.values())
+    cells = len(rates.products) * 2
+    members = (np.stack([_membership(m, rates.products) for m in measures]) if measures
+               else np.zeros((0, cells), bool))
+    offset = first_month - rates.first_month
+    source_month = tuple(offset + m if 0 <= offset + m < rates.months else -1 for m in range(months))
+    month_order = tuple(sorted(range(months), key=lambda m: ((first_month + m).ordinal % 3, m)))
     target_cube = rates.targets.cube((), needed.target_metrics, first_month, months)
     targets = {TARGET + t: target_cube.measures[TARGET + t][0].T.copy() for t in needed.target_metrics}
     return Layout(
-        measures=measures, segments=segments, counts=tuple(counts), amounts=tuple(amounts), rows=rows,
-        month_order=month_order, discount=segment_discount,
-        expected=rates.over(rates.expected, first_month, months).T.copy(), quarter_of=quarter_of,
-        mbo_table=mbo_table.astype(np.float32).ravel(),
+        measures=measures, members=members, source_month=source_month, month_order=month_order,
+        expected=rates.over(rates.expected, first_month, months).T.copy(),
         mbo_count=rates.over(rates.mbo_count, first_month, months).T.copy(),
         targets=targets, bias=rates.forecast_bias, weight=rates.forecast_weight,
     )

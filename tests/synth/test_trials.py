@@ -167,3 +167,30 @@ def test_outcome_rows_have_the_compound_poisson_mean_and_variance(rate, mean, cv
     assert amount.mean() == pytest.approx(rate * mean, rel=1e-5)
     assert amount.var() == pytest.approx(rate * mean * mean * (1 + cv2), rel=1e-2)
     assert abs(count.mean() - rate) <= 3 / 256 + 0.01 * rate
+
+
+@pytest.mark.parametrize("data", [{"synthetic": 50}, {}], ids=["synthetic", "around the sample"])
+def test_a_plans_trials_do_not_depend_on_the_plans_run_beside_it(data):
+    # balanced-2027 reads strategic bookings and new logos, hunter-2027 new-logo bookings and the
+    # discount, current-2026 bookings alone: together they ask for other measures than alone.
+    plans = {p: f"plans/{p}.yaml" for p in ("balanced-2027", "hunter-2027", "current-2026")}
+    together = api.simulate(list(plans.values()), trials=20, seed=1, **data).results
+    for result in together:
+        alone = api.simulate([plans[result.plan.id]], trials=20, seed=1, **data).results[0]
+        assert alone.paid.shape == (20, len(alone.roster.rep_ids)) and alone.paid.any()
+        np.testing.assert_array_equal(alone.paid, result.paid, err_msg=result.plan.id)
+        np.testing.assert_array_equal(alone.bookings, result.bookings, err_msg=result.plan.id)
+        np.testing.assert_array_equal(alone.by_component, result.by_component, err_msg=result.plan.id)
+
+
+def test_a_measure_is_its_cells_summed_whatever_is_drawn_beside_it():
+    # new_logo_bookings + bookings of existing accounts (new_logo False) is bookings, trial by
+    # trial; and existing-account bookings are the same drawn alone or beside a product split.
+    existing = DealMeasure.of("sum", "amount", {"new_logo": False})
+    new_logo_bookings = DealMeasure.of("sum", "amount", {"new_logo": True})
+    needs = Needs((BOOKINGS, existing, new_logo_bookings, STRATEGIC), ())
+    cube = synthesize_trials(12, 12, 30, seed=3).chunk(0, needs, START, 12)
+    both = cube.measures[existing.key] + cube.measures[new_logo_bookings.key]
+    np.testing.assert_allclose(both, cube.measures[BOOKINGS.key], rtol=1e-12, atol=1e-6)
+    alone = synthesize_trials(12, 12, 30, seed=3).chunk(0, Needs((existing,), ()), START, 12)
+    np.testing.assert_array_equal(alone.measures[existing.key], cube.measures[existing.key])
