@@ -25,8 +25,10 @@ run beside it (so a baseline's run can be kept and compared with a new draft's).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +46,7 @@ LEVELS = 256  # equally likely outcomes per cell: one random byte
 CHUNK_BYTES = 64 * 2**20  # measure arrays of one chunk, about
 ARRAYS_PER_CHUNK = 8  # measure arrays a chunk typically holds (for sizing chunks)
 SHRINK_DEALS = 10.0  # credit rows of prior weight when shrinking a rep's attainment to its team's
+TABLE_ROWS = 512  # outcome rows made at once
 POWER_STEPS = 5  # fixed-point steps matching a row's variance (to within about 0.5%)
 TRIAL_STREAM = 2  # SeedSequence child the trials read (0 and 1 are the roster and its deals)
 MODELLED_COLUMNS = ("product", "new_logo")
@@ -93,15 +96,15 @@ class Tables:
     """A source's outcome tables and where a trial's bytes lie, the same for every run of it.
 
     Bytes of one trial: (months, cells, reps) for the deal cells of the source's months, then
-    (quarters, reps) for MBO scores. A drawn cell's table holds one row of LEVELS outcomes per
-    distinct (rate, mean, second moment) of its (rep, month) pairs; ``rows[i]`` (months, reps)
-    points each pair at its row. Cells no rep ever books in are not drawn (their bytes stay
+    (quarters, reps) for MBO scores. The tables hold one row of LEVELS outcomes per distinct
+    (rate, mean, second moment) of a drawn cell's (rep, month) pairs; ``rows[i]`` (months, reps)
+    points each pair of the i-th drawn cell at its row. Cells no rep ever books in are not drawn (their bytes stay
     in place)."""
 
     drawn: tuple[int, ...]  # flat indices into (products, 2) of the cells drawn
-    counts: tuple[np.ndarray, ...]  # per drawn cell: (rows * LEVELS,) uint8
-    amounts: tuple[np.ndarray, ...]  # per drawn cell: (rows * LEVELS,) float32
-    rows: np.ndarray  # (drawn cells, months, reps) first index of each pair's row in its tables
+    counts: np.ndarray  # (rows * LEVELS,) uint8, the rows of every drawn cell
+    amounts: np.ndarray  # (rows * LEVELS,) float32
+    rows: np.ndarray  # (drawn cells, months, reps) first index of each pair's row in the tables
     discount: np.ndarray  # (cells, reps) mean discount
     cells: int  # products x 2
     quarter_of: np.ndarray  # (months,) index of each source month's calendar quarter
@@ -291,9 +294,9 @@ def _draw_measures(tables: Tables, layout: Layout, cells: np.ndarray, trials: in
             if source < 0:
                 continue
             np.add(cells[:, source, cell, :], tables.rows[drawn, source], out=index)
-            np.take(tables.amounts[drawn], index, out=amount, mode="wrap")
+            np.take(tables.amounts, index, out=amount, mode="wrap")
             if counted:
-                np.take(tables.counts[drawn], index, out=count, mode="wrap")
+                np.take(tables.counts, index, out=count, mode="wrap")
             for m in into:
                 measure = layout.measures[m] if m < len(keys) else BOOKINGS
                 if measure.kind == "count":
@@ -339,30 +342,48 @@ def _draw_mbo(tables: Tables, layout: Layout, quarters: np.ndarray, trials: int,
 
 
 def build_tables(rates: Rates) -> Tables:
-    """Outcome tables of every cell some rep books in, over the source's months."""
+    """Outcome tables of every cell some rep books in, over the source's months: one table whose
+    rows are each cell's distinct (rate, mean, second moment)."""
     reps = len(rates.reps)
     rate = rates.rate.reshape(reps, rates.months, -1)  # (reps, months, cells)
     mean = rates.mean.reshape(reps, -1)
     second = rates.second.reshape(reps, -1)
     drawn = tuple(int(c) for c in np.flatnonzero(rate.sum(axis=(0, 1)) > 0))
-    counts, amounts = [], []
-    rows = np.zeros((len(drawn), rates.months, reps), dtype=np.intp)
+    params, rows, first_row = [], np.zeros((len(drawn), rates.months, reps), dtype=np.intp), 0
     for i, cell in enumerate(drawn):
-        params = np.stack([rate[:, :, cell], np.broadcast_to(mean[:, None, cell], rate.shape[:2]),
-                           np.broadcast_to(second[:, None, cell], rate.shape[:2])], axis=-1).reshape(-1, 3)
-        distinct, row_of = np.unique(params, axis=0, return_inverse=True)
-        count, amount = outcome_table(distinct[:, 0], distinct[:, 1], distinct[:, 2])
-        counts.append(np.minimum(count, 255).astype(np.uint8).ravel())
-        amounts.append(amount.ravel())
-        rows[i] = row_of.reshape(reps, rates.months).T * LEVELS
+        cell_params = np.stack([rate[:, :, cell], np.broadcast_to(mean[:, None, cell], rate.shape[:2]),
+                                np.broadcast_to(second[:, None, cell], rate.shape[:2])], axis=-1).reshape(-1, 3)
+        distinct, row_of = np.unique(cell_params, axis=0, return_inverse=True)
+        params.append(distinct)
+        rows[i] = (first_row + row_of.reshape(reps, rates.months).T) * LEVELS
+        first_row += len(distinct)
+    count, amount = outcome_tables(np.concatenate(params) if params else np.zeros((0, 3)))
     quarter = np.array([quarter_index(rates.first_month + m) for m in range(rates.months)])
     levels = (np.arange(LEVELS) + 0.5) / LEVELS
     mbo_table = np.clip(rates.mbo_mean[:, None] + rates.mbo_sd * inverse_normal(levels)[None, :], *rates.mbo_bounds)
     return Tables(
-        drawn=drawn, counts=tuple(counts), amounts=tuple(amounts), rows=rows,
+        drawn=drawn, counts=count.ravel(), amounts=amount.ravel(), rows=rows,
         discount=np.ascontiguousarray(rates.discount.reshape(reps, -1).T), cells=rate.shape[2],
         quarter_of=quarter - quarter.min(), mbo_table=mbo_table.astype(np.float32).ravel(),
     )
+
+
+def outcome_tables(params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``outcome_table`` of each (rate, mean, second) row of ``params``, made TABLE_ROWS rows at
+    a time (so their (rows, LEVELS) temporaries stay in cache: several times faster) on every
+    core; the counts (at most 255) as uint8 and the amounts, (rows, LEVELS) each."""
+    counts = np.empty((len(params), LEVELS), dtype=np.uint8)
+    amounts = np.empty((len(params), LEVELS), dtype=np.float32)
+
+    def block(first: int) -> None:
+        part = slice(first, first + TABLE_ROWS)
+        count, amounts[part] = outcome_table(params[part, 0], params[part, 1], params[part, 2])
+        np.minimum(count, 255, out=count)
+        counts[part] = count
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(block, range(0, len(params), TABLE_ROWS)))
+    return counts, amounts
 
 
 def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -> Layout:
