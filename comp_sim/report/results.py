@@ -58,15 +58,26 @@ class PlanResult:
     @property
     def attainment(self) -> np.ndarray:
         """(trials, reps) plan-year bookings / quota (NaN without a quota)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.quota > 0, self.bookings / self.quota, np.nan)
+        return _divide_where_positive(self.bookings, self.quota)
 
     @property
     def payout_pct_ti(self) -> np.ndarray:
         """(trials, reps) payout as a share of the rep's prorated plan-year TI (NaN without TI)."""
-        ti = self.roster.cap_basis_ti[None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(ti > 0, self.paid / ti, np.nan)
+        return _divide_where_positive(self.paid, np.broadcast_to(self.roster.cap_basis_ti, self.paid.shape))
+
+
+def _divide_where_positive(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """top / bottom, NaN where bottom is not above 0 (one pass over the result when none is).
+
+    >>> _divide_where_positive(np.array([3.0, 1.0, 0.0]), np.array([2.0, 0.0, -1.0])).tolist()
+    [1.5, nan, nan]
+    """
+    positive = bottom > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.divide(top, bottom)
+    if not positive.all():
+        out[~positive] = np.nan
+    return out
 
 
 class PlanAccumulator:

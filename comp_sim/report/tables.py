@@ -21,6 +21,7 @@ PAYOUT_COLUMNS = ["plan", "trial", "rep_id", "period", "component", "value", "fr
                   "multiplier", "amount", "capped"]
 COST_PERCENTILES = (5, 50, 90, 95, 99)
 PCT_TI_PERCENTILES = (10, 50, 90)
+CORRELATION_BLOCK = 1 << 20  # values centred at a time (8 MiB)
 
 
 def payouts_table(results: list[PlanResult]) -> pd.DataFrame:
@@ -104,7 +105,10 @@ def plan_summary(result: PlanResult) -> dict[str, Any]:
         cost_of_sales = np.where(bookings > 0, cost / bookings, np.nan)
     finite_pct = np.isfinite(pct)
     valid_pct = pct.ravel() if finite_pct.all() else pct[finite_pct]
-    pct_percentiles = dict(zip(PCT_TI_PERCENTILES, _percentiles(valid_pct, PCT_TI_PERCENTILES)))
+    pct_mean = float(valid_pct.mean()) if valid_pct.size else None
+    pay_for_performance = _correlation(attainment, pct)
+    # pct is this function's own array, read for the last time: partition it in place
+    pct_percentiles = dict(zip(PCT_TI_PERCENTILES, _percentiles(valid_pct, PCT_TI_PERCENTILES, overwrite=True)))
     summary: dict[str, Any] = {
         "plan": result.plan.id,
         "name": result.plan.plan,
@@ -118,10 +122,10 @@ def plan_summary(result: PlanResult) -> dict[str, Any]:
         "cost_of_sales": _mean(cost_of_sales),
         "total_ti": float(result.roster.cap_basis_ti.sum()),
         "capped": float(result.capped.sum(axis=1).mean()),
-        "payout_pct_ti_mean": float(valid_pct.mean()) if valid_pct.size else None,
+        "payout_pct_ti_mean": pct_mean,
         **{f"payout_pct_ti_p{q}": pct_percentiles[q] for q in PCT_TI_PERCENTILES},
         "share_at_or_above_quota": _share_at_quota(attainment),
-        "pay_for_performance": _correlation(attainment, pct),
+        "pay_for_performance": pay_for_performance,
         "by_component": {cid: float(v) for cid, v in zip(result.component_ids, result.by_component.mean(axis=0))},
         "by_month": {label: float(v) for label, v in zip(result.month_labels, result.by_month.mean(axis=0))},
         "cost_distribution": {f"p{q}": v for q, v in zip(COST_PERCENTILES, _percentiles(cost, COST_PERCENTILES))},
@@ -146,11 +150,12 @@ def _mean(values: np.ndarray) -> float | None:
     return float(values.mean()) if values.size else None
 
 
-def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float | None]:
-    """Several percentiles from one partition of the values (a copy of 10M values is 80 MB)."""
+def _percentiles(values: np.ndarray, qs: tuple[float, ...], overwrite: bool = False) -> list[float | None]:
+    """Several percentiles from one partition of the values (a copy of 10M values is 80 MB;
+    ``overwrite`` partitions the caller's array instead, when it is not read again)."""
     if not values.size:
         return [None] * len(qs)
-    return [float(v) for v in np.percentile(values, qs)]
+    return [float(v) for v in np.percentile(values, qs, overwrite_input=overwrite)]
 
 
 def _share_at_quota(attainment: np.ndarray) -> float | None:
@@ -164,16 +169,21 @@ def _share_at_quota(attainment: np.ndarray) -> float | None:
 
 def _correlation(attainment: np.ndarray, pct: np.ndarray) -> float | None:
     """Pearson correlation of attainment and payout % of TI over reps (pooled over trials),
-    from centred dot products (no stacked copies as ``np.corrcoef`` makes; same value).
+    from centred dot products a block of values at a time (no stacked copies as
+    ``np.corrcoef`` makes, no centred copy of all the values).
 
     >>> _correlation(np.array([[1.0, 2.0, 3.0, np.nan]]), np.array([[2.0, 4.0, 6.5, 1.0]]))
     0.9979487157886733
     """
     ok = np.isfinite(attainment) & np.isfinite(pct)
-    x, y = attainment[ok], pct[ok]
+    x, y = (attainment.ravel(), pct.ravel()) if ok.all() else (attainment[ok], pct[ok])
     if x.size < 2:
         return None
-    x -= x.mean()
-    y -= y.mean()
-    spread = math.sqrt(float(x @ x) * float(y @ y))
-    return float(x @ y) / spread if spread > 0 else None
+    x_mean, y_mean = x.mean(), y.mean()
+    xx = yy = xy = 0.0
+    for first in range(0, x.size, CORRELATION_BLOCK):
+        dx = x[first: first + CORRELATION_BLOCK] - x_mean
+        dy = y[first: first + CORRELATION_BLOCK] - y_mean
+        xx, yy, xy = xx + float(dx @ dx), yy + float(dy @ dy), xy + float(dx @ dy)
+    spread = math.sqrt(xx * yy)
+    return xy / spread if spread > 0 else None
