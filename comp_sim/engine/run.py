@@ -125,6 +125,13 @@ class ComponentRun:
     amount: np.ndarray  # paid, after the plan cap
     capped: np.ndarray  # cut by the plan cap
     cut_by_cap: bool = False  # whether the cap cut anything (else ``capped`` is all zeros)
+    year_paid: np.ndarray | None = None  # (trials, reps) ``amount`` summed over the windows, once known
+
+    def paid(self) -> np.ndarray:
+        """(trials, reps) paid over the plan year, summed once."""
+        if self.year_paid is None:
+            self.year_paid = total(self.amount)
+        return self.year_paid
 
     @property
     def pay_months(self) -> np.ndarray:
@@ -149,7 +156,7 @@ class PlanRun:
 
     def paid(self) -> np.ndarray:
         """(trials, reps) plan-year payout."""
-        return sum(total(c.amount) for c in self.components)
+        return sum(c.paid() for c in self.components)
 
 
 def run_plan(plan: Plan, cube: Cube, roster: Roster, start: Month) -> PlanRun:
@@ -275,7 +282,7 @@ def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) 
     if plan.cap is None:
         return
     cap = plan.cap.multiple_of_ti * roster.cap_basis_ti  # (reps,)
-    positive = sum(total(np.maximum(c.payment, 0.0)) for c in components)  # (trials, reps)
+    positive = sum(_positive_total(c) for c in components)  # (trials, reps)
     trial_index, rep_index = np.nonzero(positive > cap[None, :])
     if not trial_index.size:
         return
@@ -285,6 +292,7 @@ def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) 
         c.amount = c.payment.copy(order="K")
         c.capped = zeros_in_layout_of(c.payment)
         c.cut_by_cap = True
+        c.year_paid = None
     room = cap[rep_index]
     for _, order, index in slots:
         run = components[order]
@@ -293,6 +301,15 @@ def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) 
         run.amount[trial_index, rep_index, index] = amount
         run.capped[trial_index, rep_index, index] = due - amount
         room = room - amount
+
+
+def _positive_total(run: ComponentRun) -> np.ndarray:
+    """(trials, reps) sum of a component's positive payments. When none is negative this is
+    what it pays unless the cap cuts, so it is kept rather than summed again."""
+    if run.payment.min() >= 0.0:
+        run.year_paid = total(run.payment)
+        return run.year_paid
+    return total(np.maximum(run.payment, 0.0))
 
 
 def zeros_in_layout_of(values: np.ndarray) -> np.ndarray:

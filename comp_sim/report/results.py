@@ -103,7 +103,7 @@ class PlanAccumulator:
         hi = lo + run.trials
         # Loops over components and windows: numpy reduces a short trailing axis slowly.
         for index, c in enumerate(run.components):
-            paid = total(c.amount)  # (trials, reps)
+            paid = c.paid()  # (trials, reps)
             result.paid[lo:hi] += paid
             if c.cut_by_cap:
                 result.capped[lo:hi] += total(c.capped)
