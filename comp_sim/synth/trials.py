@@ -151,7 +151,7 @@ class MonteCarloSource:
     covered: list[Month] = field(default_factory=list)
     label: str = ""
     _layouts: dict = field(default_factory=dict, repr=False)
-    _tables: list = field(default_factory=list, repr=False)
+    _tables: Tables | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _rep_ids: tuple[str, ...] = field(default=(), repr=False)
 
@@ -224,11 +224,11 @@ class MonteCarloSource:
     def _layout(self, needed: Needs, first_month: Month, months: int) -> tuple[Tables, Layout]:
         key = (tuple(m.key for m in needed.deal_measures), tuple(needed.target_metrics), first_month, months)
         with self._lock:
-            if not self._tables:
-                self._tables.append(build_tables(self.rates))
+            if self._tables is None:
+                self._tables = build_tables(self.rates)
             if key not in self._layouts:
                 self._layouts[key] = build_layout(self.rates, needed, first_month, months)
-            return self._tables[0], self._layouts[key]
+            return self._tables, self._layouts[key]
 
 
 class LazyMeasures(Mapping):
