@@ -277,7 +277,8 @@ def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) 
 
     A positive payment is cut to what is left under the cap and the rest reported as capped;
     negative payments are never cut and free room again. Only (trial, rep) pairs whose positive
-    payments add up to more than the cap can be cut, so only those are walked through.
+    payments add up to more than the cap can be cut, so only those are walked through, and only
+    the components the cap cuts get amounts of their own.
     """
     if plan.cap is None:
         return
@@ -288,19 +289,24 @@ def _apply_plan_cap(plan: Plan, components: list[ComponentRun], roster: Roster) 
         return
     slots = sorted((w.last, order, index) for order, c in enumerate(components)
                    for index, w in enumerate(c.windows))
-    for c in components:
+    room = cap[rep_index]
+    cuts: list[list[tuple[int, np.ndarray, np.ndarray]]] = [[] for _ in components]
+    for _, order, index in slots:
+        due = components[order].payment[trial_index, rep_index, index]
+        amount = np.where(due > 0, np.minimum(due, np.maximum(room, 0.0)), due)
+        if (due != amount).any():
+            cuts[order].append((index, amount, due - amount))
+        room = room - amount
+    for c, cut in zip(components, cuts):
+        if not cut:  # the cap cut none of its payments: it pays them as they are
+            continue
         c.amount = c.payment.copy(order="K")
         c.capped = zeros_in_layout_of(c.payment)
         c.cut_by_cap = True
         c.year_paid = None
-    room = cap[rep_index]
-    for _, order, index in slots:
-        run = components[order]
-        due = run.payment[trial_index, rep_index, index]
-        amount = np.where(due > 0, np.minimum(due, np.maximum(room, 0.0)), due)
-        run.amount[trial_index, rep_index, index] = amount
-        run.capped[trial_index, rep_index, index] = due - amount
-        room = room - amount
+        for index, amount, capped in cut:
+            c.amount[trial_index, rep_index, index] = amount
+            c.capped[trial_index, rep_index, index] = capped
 
 
 def _positive_total(run: ComponentRun) -> np.ndarray:
