@@ -23,10 +23,8 @@ from typer.rich_utils import rich_format_error
 from comp_sim import api
 from comp_sim.data.mapping import load_mapping
 from comp_sim.errors import CompSimError, Issue, UsageError
-from comp_sim.insight.gaming import gaming_report
-from comp_sim.insight.lint import lint_plan, render_warnings
+from comp_sim.insight.lint import render_warnings
 from comp_sim.insight.sensitivity import DIMENSIONS, elasticity
-from comp_sim.insight.sensitivity import sensitivity as sensitivity_table
 from comp_sim.output import write_text_atomic
 from comp_sim.plan.loader import load_plan
 from comp_sim.plan.reference import schema_text
@@ -245,7 +243,7 @@ def lint(
     invalid = 0
     for path in plans:
         try:
-            warnings = lint_plan(path)
+            warnings = api.lint(path)
         except CompSimError as exc:
             invalid += 1
             err.print(exc.render(), markup=False)
@@ -267,7 +265,7 @@ def gaming(
     """What each gaming strategy (pull or push a deal, sandbag, discount, split) gains the reps
     it pays and costs the company, under one plan."""
     loaded = load_plan(plan)
-    report = gaming_report(loaded, _load_data(data, mapping, map_pairs), seed=seed)
+    report = api.gaming(loaded, _load_data(data, mapping, map_pairs), seed=seed)
     out.print(_frame_table(report, f"Gaming {loaded.plan} ({loaded.id})", [
         ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
         ("mean_gain_per_rep", "mean gain", "money"), ("max_gain", "largest gain", "money"),
@@ -289,7 +287,7 @@ def sensitivity(
     by -30%..+30%, and what 1% more costs per plan."""
     dimension = _choice(dimension, DIMENSIONS, "--dimension")
     plans = api.load_plans(plan)
-    table = sensitivity_table(plans, _load_data(data, mapping, map_pairs), seed=seed, dimension=dimension)
+    table = api.sensitivity(plans, _load_data(data, mapping, map_pairs), seed=seed, dimension=dimension)
     order = {p.id: index for index, p in enumerate(plans)}
     table = table.sort_values("plan", key=lambda ids: ids.map(order), kind="stable")  # plan by plan
     out.print(_frame_table(table, f"Sensitivity to {dimension}", [
@@ -430,7 +428,7 @@ def _print_lint(paths: Sequence[Path], simulation: api.Simulation) -> None:
     shows the figures and the fixes)."""
     shown = 0
     for path in paths:
-        for warning in lint_plan(path, population=simulation):
+        for warning in api.lint(path, population=simulation):
             if warning.severity in ("high", "medium"):
                 shown += 1
                 gist = warning.message.split(": ")[0]
