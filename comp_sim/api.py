@@ -8,7 +8,6 @@ compares today's plan with a proposal on the bundled sample data.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +19,7 @@ import pandas as pd
 from comp_sim.data.dataset import Dataset
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
 from comp_sim.errors import Issue, UsageError
+from comp_sim.output import to_json
 from comp_sim.periods import PLAN_YEAR_MONTHS
 from comp_sim.plan.loader import PlanSource, load_plan
 from comp_sim.plan.models import Plan
@@ -113,13 +113,8 @@ class Simulation:
         }
 
     def summary_json(self) -> str:
-        return json.dumps(self.summary_dict(), indent=2, default=_json_default) + "\n"
+        return to_json(self.summary_dict())
 
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def simulate(

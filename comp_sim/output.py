@@ -1,11 +1,13 @@
-"""Files in and out: bounded UTF-8 reads of small user files (plans, mappings), and atomic
-writes, where a file appears whole or not at all (write a temporary file, then rename)."""
+"""Files in and out: bounded UTF-8 reads of small user files (plans, mappings), JSON of numpy
+values, and atomic writes, where a file appears whole or not at all (write a temporary file, then rename)."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from comp_sim.errors import CompSimError, Issue, UsageError
 
@@ -46,3 +48,14 @@ def read_text_bounded(path: Path, what: str, limit: int, error: type[CompSimErro
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise error(Issue(f"a {what} is UTF-8 text (bad byte at offset {exc.start})", source=str(path))) from None
+
+
+def to_json(value: Any) -> str:
+    """Indented JSON where numpy scalars are written as the Python numbers they hold."""
+    return json.dumps(value, indent=2, default=_numpy_scalar) + "\n"
+
+
+def _numpy_scalar(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

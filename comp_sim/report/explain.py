@@ -3,7 +3,6 @@ true-up -> cap -> paid, for every period and component, read from the engine's o
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +11,7 @@ import pandas as pd
 
 from comp_sim.engine.run import ComponentRun, ModifierEffect, PlanRun
 from comp_sim.errors import Issue, UsageError
+from comp_sim.output import to_json
 from comp_sim.plan.models import GateModifier, TargetComponent
 from comp_sim.report.results import PlanResult
 
@@ -46,7 +46,7 @@ class Statement:
     def json(self) -> str:
         """The statement as JSON: header, lines (LINE_COLUMNS, null where a step does not apply),
         paid by component and the total; money unrounded, as the engine computed it."""
-        return json.dumps(self.to_dict(), indent=2, default=_plain) + "\n"
+        return to_json(self.to_dict())
 
     def html(self) -> str:
         """A printable one-page HTML statement, self-contained, to send to the rep."""
@@ -91,12 +91,6 @@ def quiet_lines(lines: pd.DataFrame) -> pd.Series:
 def money(value: float) -> str:
     return f"{value:,.2f}"
 
-
-def _plain(value: Any) -> Any:
-    """numpy scalars as Python numbers for JSON."""
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _line_text(line: pd.Series, currency: str) -> list[str]:
