@@ -27,7 +27,8 @@ from comp_sim.report import tables
 from comp_sim.report.compare import Comparison, compare_results
 from comp_sim.report.explain import Statement, statement
 from comp_sim.report.results import PlanResult
-from comp_sim.synth import MonteCarloSource, synthesize, synthesize_trials, write_dataset
+from comp_sim.data.write import write_dataset
+from comp_sim.synth import MonteCarloSource, synthesize, synthesize_trials
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS_DIR = ROOT / "plans"

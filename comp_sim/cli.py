@@ -25,11 +25,10 @@ from comp_sim.data.mapping import load_mapping
 from comp_sim.errors import CompSimError, Issue, UsageError
 from comp_sim.insight.lint import render_warnings
 from comp_sim.insight.sensitivity import DIMENSIONS, elasticity
-from comp_sim.output import write_text_atomic
 from comp_sim.plan.loader import load_plan
 from comp_sim.plan.reference import schema_text
-from comp_sim.report.export import FORMATS, check_output_file, check_output_folder, write_results
-from comp_sim.synth import synthesize, write_dataset
+from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_text_atomic
+from comp_sim.report.export import write_results
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -229,8 +228,8 @@ def synth(
     _positive(reps, "--reps")
     _positive(months, "--months")
     check_output_folder(out_dir, force)
-    dataset = synthesize(reps, months, seed, start=start)
-    write_dataset(dataset, out_dir, fmt=fmt, force=force)
+    dataset = api.synthesize(reps, months, seed, start=start)
+    api.write_dataset(dataset, out_dir, fmt=fmt, force=force)
     _say(f"wrote {len(dataset.reps)} reps and {len(dataset.deals)} deals to {out_dir}")
 
 

@@ -1,126 +1,24 @@
 """Write a simulation's tables to a folder: CSV, Parquet or one XLSX workbook, and summary.json.
 
-The folder appears whole or not at all: everything is written to a temporary folder beside it,
-which is then renamed into place. Text cells that a spreadsheet would run as a formula (they
-start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) are written with a leading
-apostrophe, so a rep name or a product from a CRM export can never execute.
-
->>> escape_formula("=HYPERLINK(...)"), escape_formula("-5% deal"), escape_formula("Acme")
-("'=HYPERLINK(...)", "'-5% deal", 'Acme')
+The folder appears whole or not at all (``comp_sim.output.write_folder_atomic``), and text cells
+a spreadsheet would run as a formula are escaped (``comp_sim.output.escape_frame``).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from comp_sim.errors import Issue, UsageError
+from comp_sim.output import FORMATS, Format, escape_frame, write_folder_atomic
 
 if TYPE_CHECKING:
     from comp_sim.api import Comparison, Simulation
 
-Format = Literal["csv", "parquet", "xlsx"]
-FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # a sheet's rows, less the header
 WORKBOOK = "comp_sim_results.xlsx"
-
-
-def escape_formula(value: object) -> object:
-    """Text that a spreadsheet would read as a formula, made plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text cell escaped (numbers are left as numbers), a column at a time.
-
-    >>> escape_frame(pd.DataFrame({"name": ["=1+1", "Ann", "@SUM(A1)"], "n": [1, 2, 3]}))["name"].tolist()
-    ["'=1+1", 'Ann', "'@SUM(A1)"]
-    """
-    out = frame.copy()
-    for column in out.columns:
-        values = out[column]
-        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
-            continue
-        try:
-            formula = values.str.startswith(FORMULA_STARTS, na=False).astype(bool)
-        except AttributeError:  # an object column without text
-            continue
-        if formula.any():
-            out[column] = values.where(~formula, "'" + values[formula].astype(str)).astype(values.dtype)
-    return out
-
-
-def check_output_folder(out_dir: Path, force: bool) -> None:
-    """Refuse a non-empty existing folder unless ``force``, a file in its place, and a place that
-    cannot be written to, before any work is done."""
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(Issue("the output must be a folder, and a file has that name", source=str(out_dir)))
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        raise UsageError(Issue("the output folder is not empty; choose another or pass --force to replace it",
-                               source=str(out_dir)))
-    _check_writable(out_dir)
-
-
-def check_output_file(path: Path, force: bool) -> None:
-    """Refuse an existing file unless ``force``, a folder in its place, and a place that cannot
-    be written to."""
-    path = Path(path)
-    if path.is_dir():
-        raise UsageError(Issue("the output must be a file, and a folder has that name", source=str(path)))
-    if path.exists() and not force:
-        raise UsageError(Issue("the output file exists; choose another or pass --force to replace it",
-                               source=str(path)))
-    _check_writable(path)
-
-
-def _check_writable(path: Path) -> None:
-    """The nearest existing folder above ``path`` must be a folder we may write in."""
-    existing = path.resolve().parent
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        raise UsageError(Issue(f"cannot write the output here: {existing} is a file, not a folder", source=str(path)))
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(Issue(f"cannot write the output here: no permission to write in {existing}",
-                               source=str(path)))
-
-
-def write_folder_atomic(out_dir: Path, force: bool, fill: Callable[[Path], None]) -> None:
-    """Run ``fill(tmp)`` to write into a fresh temporary folder, then put it in place of ``out_dir``."""
-    out_dir = Path(out_dir)
-    check_output_folder(out_dir, force)
-    parent = out_dir.resolve().parent
-    tmp = parent / f".{out_dir.name}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp.mkdir()  # with the user's umask, unlike mkdtemp's 0700: others may read the results
-    except OSError as exc:
-        raise UsageError(Issue(f"cannot write the output here: {exc.strerror or exc}", source=str(out_dir))) from None
-    try:
-        fill(tmp)
-        old = None
-        if out_dir.exists():
-            old = parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise UsageError(Issue(f"cannot write the output here: {exc.strerror or exc}", source=str(out_dir))) from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def write_results(simulation: Simulation, out_dir: Path | str, *, fmt: Format = "csv", force: bool = False,

@@ -15,19 +15,13 @@ tables and, written, the same bytes.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from comp_sim.data.dataset import Dataset
 from comp_sim.errors import Issue, UsageError
 from comp_sim.periods import Month
-from comp_sim.report.export import FORMATS, escape_frame, write_folder_atomic
 from comp_sim.synth.model import SynthConfig, Team, build_team
-
-DATA_TABLES = ("reps", "quotas", "deals", "forecasts", "mbo")
-
 
 def team_and_deal_rngs(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
     """Independent streams for the roster and for its deals: ``synthesize`` and the
@@ -184,39 +178,3 @@ def mbo_scores(team: Team, rng: np.random.Generator) -> pd.DataFrame:
         "period": np.asarray(labels)[quarter_pos],
         "score": np.round(score[rep_pos, quarter_pos], 2),
     })
-
-
-def write_dataset(dataset: Dataset, out_dir: Path | str, fmt: str = "csv", force: bool = False) -> list[Path]:
-    """Write the five data files (``reps.csv`` ... ``mbo.csv``, or Parquet, or one workbook with a
-    sheet per table) into a folder that appears whole or not at all; returns the files."""
-    if fmt not in FORMATS:
-        raise UsageError(Issue(f"the format is one of {', '.join(FORMATS)}", path="format", value=fmt))
-    out_dir = Path(out_dir)
-    tables = {name: _for_file(name, getattr(dataset, name)) for name in DATA_TABLES}
-
-    def fill(folder: Path) -> None:
-        if fmt == "xlsx":
-            with pd.ExcelWriter(folder / "data.xlsx", engine="openpyxl") as writer:
-                for name, frame in tables.items():
-                    escape_frame(frame).to_excel(writer, sheet_name=name, index=False)
-        elif fmt == "csv":
-            for name, frame in tables.items():
-                escape_frame(frame).to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
-        else:
-            for name, frame in tables.items():
-                frame.to_parquet(folder / f"{name}.parquet", index=False)
-
-    write_folder_atomic(out_dir, force, fill)
-    return sorted(out_dir.iterdir())
-
-
-def _for_file(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The table as written: dates as YYYY-MM-DD text, empty columns left out."""
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d").astype(object).where(out[column].notna(), None)
-        elif pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-    keep = [c for c in out.columns if out[c].notna().any() or c in ("end_date",)]
-    return out[keep]

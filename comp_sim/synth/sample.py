@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from comp_sim.synth.deals import synthesize, write_dataset
+from comp_sim.data.write import write_dataset
+from comp_sim.synth.deals import synthesize
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 SAMPLE = {"reps": 80, "months": 12, "seed": 2032, "start": "2026-01"}

@@ -22,7 +22,8 @@ from cli_data import FORMULA_NAME, PLANS, REPS, small_dataset
 from comp_sim import api
 from comp_sim.data.dataset import Dataset
 from comp_sim.errors import UsageError
-from comp_sim.report.export import FORMULA_STARTS, WORKBOOK, escape_frame, write_results
+from comp_sim.output import FORMULA_STARTS, escape_frame
+from comp_sim.report.export import WORKBOOK, write_results
 
 CURRENT = str(PLANS / "current-2026.yaml")
 BALANCED = str(PLANS / "balanced-2027.yaml")

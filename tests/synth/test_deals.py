@@ -8,7 +8,8 @@ import pytest
 
 from comp_sim.api import load_data
 from comp_sim.errors import UsageError
-from comp_sim.synth import SynthConfig, synthesize, write_dataset
+from comp_sim.data.write import write_dataset
+from comp_sim.synth import SynthConfig, synthesize
 
 
 @pytest.fixture(scope="module")
