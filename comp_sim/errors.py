@@ -75,11 +75,20 @@ class CompSimError(Exception):
         self.total = max(total or 0, len(self.issues))
         super().__init__(self.render())
 
+    @property
+    def shown(self) -> list[Issue]:
+        """The issues reported one by one: the first 50."""
+        return self.issues[:MAX_REPORTED]
+
+    @property
+    def hidden(self) -> int:
+        """How many issues are counted but not shown: ``total`` minus those shown."""
+        return self.total - len(self.shown)
+
     def render(self) -> str:
-        lines = [str(issue) for issue in self.issues[:MAX_REPORTED]]
-        hidden = self.total - min(len(self.issues), MAX_REPORTED)
-        if hidden > 0:
-            lines.append(f"... and {hidden} more {self.kind} error(s)")
+        lines = [str(issue) for issue in self.shown]
+        if self.hidden > 0:
+            lines.append(f"... and {self.hidden} more {self.kind} error(s)")
         return "\n".join(lines)
 
 

@@ -119,7 +119,8 @@ def load_upload(files: list[tuple[str, bytes]]) -> Dataset:
         try:
             dataset = api.load_data(folder)
         except DataError as exc:
-            raise DataError([replace(i, source=_uploaded_name(i.source, folder)) for i in exc.issues]) from None
+            raise DataError([replace(i, source=_uploaded_name(i.source, folder)) for i in exc.issues],
+                            exc.total) from None
     names = ", ".join(name for name, _ in files)
     return replace(dataset, source=f"uploaded {names}",
                    files={t: _uploaded_name(f, folder) for t, f in dataset.files.items()})
@@ -152,8 +153,8 @@ def simulation(inputs: Inputs) -> api.Simulation:
 
 def show_errors(title: str, error: CompSimError) -> None:
     """Every issue of an input error, one per line, as the CLI prints them."""
-    st.error(f"**{title}**\n\n" + "\n".join(f"- `{issue}`" for issue in error.issues[:50])
-             + (f"\n\n... and {len(error.issues) - 50} more" if len(error.issues) > 50 else ""))
+    st.error(f"**{title}**\n\n" + "\n".join(f"- `{issue}`" for issue in error.shown)
+             + (f"\n\n... and {error.hidden} more {error.kind} error(s)" if error.hidden > 0 else ""))
 
 
 def sidebar() -> Inputs | None:

@@ -227,14 +227,14 @@ class MetricContext:
         if not broken.any():
             return _safe_divide(top, bottom, zero)
         if on_zero is None:
-            raise DataError(self._zero_issues(name, broken, top, top_name, bottom_name, fix))
+            raise DataError(self._zero_issues(name, broken, top, top_name, bottom_name, fix), int(broken.sum()))
         return np.where(broken, on_zero, _safe_divide(top, bottom, zero))
 
     def _zero_issues(self, name: str, broken: np.ndarray, top: np.ndarray, top_name: str,
                      bottom_name: str, fix: str) -> list[Issue]:
         issues = []
         windows = self.windows
-        for trial, rep, window in np.argwhere(broken)[: MAX_REPORTED + 1]:
+        for trial, rep, window in np.argwhere(broken)[:MAX_REPORTED]:
             label = windows[window].label + (" year to date" if self.cumulative else "")
             trial_text = f" (trial {trial})" if broken.shape[0] > 1 else ""
             issues.append(Issue(

@@ -221,6 +221,17 @@ def test_a_bad_data_upload_shows_the_loader_errors(app, tmp_path):
     assert app.title[0].value == "Compare plans"  # the page still renders, on the bundled sample
 
 
+def test_a_bad_upload_counts_every_error_after_the_first_50(app):
+    app.sidebar.radio(key="data_source").set_value("Uploaded files").run()
+    rows = "".join(f"D{i},R1,2027-01-10,n/a\n" for i in range(120))
+    app.sidebar.file_uploader(key="data_upload").set_value(
+        [("reps.csv", b"rep_id,role\nR1,AE\n", "text/csv"),
+         ("deals.csv", ("deal_id,rep_id,close_date,amount\n" + rows).encode(), "text/csv")]).run()
+    message = app.error[0].value
+    assert message.count("deals.csv:") == 50
+    assert message.endswith("... and 70 more data error(s)")
+
+
 def test_a_missing_data_folder_says_so(app):
     app.sidebar.radio(key="data_source").set_value("Folder").run()
     app.sidebar.text_input(key="data_folder").set_value("/no/such/folder").run()
