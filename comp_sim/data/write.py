@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from comp_sim.data.dataset import TABLES, Dataset
+from comp_sim.data.dataset import REQUIRED, TABLES, Dataset
 from comp_sim.errors import Issue, UsageError
 from comp_sim.output import FORMATS, escape_frame, write_folder_atomic
 
@@ -37,12 +37,13 @@ def write_dataset(dataset: Dataset, out_dir: Path | str, fmt: str = "csv", force
 
 
 def _for_file(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The table as written: dates as YYYY-MM-DD text, empty columns left out."""
+    """The table as written: dates as YYYY-MM-DD text, empty columns left out except the required
+    ones, so that a table without rows is still a header ``load_data`` reads back as empty."""
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d").astype(object).where(out[column].notna(), None)
         elif pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].astype(object).where(out[column].notna(), None)
-    keep = [c for c in out.columns if out[c].notna().any() or c in ("end_date",)]
+    keep = [c for c in out.columns if out[c].notna().any() or c in ("end_date", *REQUIRED[name])]
     return out[keep]
