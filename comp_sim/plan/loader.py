@@ -77,7 +77,7 @@ class LocatedPlan:
         without a file)."""
         if self.tree is None:
             return None, None
-        return _position(self.tree, loc, at_key)
+        return position_in(self.tree, loc, at_key)
 
 
 def load_plan_located(source: PlanSource, *, name: str | None = None) -> LocatedPlan:
@@ -229,7 +229,7 @@ _OWN_RULES = {"points_order", "points_finite", "bands_open", "bands_order", "mon
 
 
 def _issue(tree: Any, source: str, loc: tuple, message: str, value: Any = NO_VALUE, at_key: bool = False) -> Issue:
-    line, column = _position(tree, loc, at_key)
+    line, column = position_in(tree, loc, at_key)
     return Issue(message, source=source, line=line, column=column, path=format_path(loc) or None, value=value)
 
 
@@ -244,7 +244,7 @@ def format_path(loc: tuple) -> str:
     return text
 
 
-def _position(tree: Any, loc: tuple, at_key: bool) -> tuple[int | None, int | None]:
+def position_in(tree: Any, loc: tuple, at_key: bool) -> tuple[int | None, int | None]:
     """1-based line and column of the deepest node of ``loc`` that exists in the YAML tree."""
     if tree is None:
         return None, None
