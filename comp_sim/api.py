@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from comp_sim.data.dataset import Dataset
+from comp_sim.engine.metrics import needs
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
 from comp_sim.errors import Issue, UsageError
 from comp_sim.output import to_json
@@ -35,6 +36,7 @@ PLANS_DIR = ROOT / "plans"
 SAMPLE_DATA_DIR = ROOT / "data" / "sample"
 
 DataSource = Dataset | str | Path | dict
+HISTORY_MONTHS = 12  # months of account history before a plan year that derived new logos need
 
 
 def bundled_plan_paths() -> list[Path]:
@@ -177,11 +179,16 @@ def explain(plan: PlanSource, data: DataSource | None = None, rep_id: str = "", 
     return statement(result, rep_id, trial)
 
 
-def lint(plan: PlanSource, population: Simulation | None = None) -> list:
+def lint(plan: PlanSource, population: Simulation | None = None, data: DataSource | None = None) -> list:
     """Warnings on what a plan invites reps to do (cliffs, uncapped exposure, discounting, ...),
-    each with the key path and line, the behaviour, a fix and figures from the engine."""
+    each with the key path and line, the behaviour, a fix and figures from the engine: over
+    ``population`` (a run of the plan), else a run over ``data``, else the bundled sample."""
     from comp_sim.insight.lint import lint_plan
+    from comp_sim.plan.loader import load_plan_located
 
+    if population is None and data is not None:
+        located = load_plan_located(plan)
+        return lint_plan(located, simulate([located.plan], data))
     return lint_plan(plan, population)
 
 
@@ -208,6 +215,26 @@ def _deals_outside(dataset: Dataset, result: PlanResult) -> int:
     return int((covered & ((offset < 0) | (offset >= PLAN_YEAR_MONTHS))).sum())
 
 
+def _reads_new_logos(plan: Plan) -> bool:
+    """Whether any measure the plan reads counts or sums new-logo deals."""
+    return any(column == "new_logo" for m in needs([plan]).deal_measures for column, _ in m.where)
+
+
+def _history_note(dataset: Dataset, result: PlanResult) -> str | None:
+    """How many months of account history precede the plan year, where new logos are derived."""
+    if dataset.account_history is None or not _reads_new_logos(result.plan):
+        return None
+    months = max(0, result.start - dataset.account_history)
+    note = (f"{result.plan.id}: new logos are derived from account history (a deal without a new_logo flag is "
+            f"new-logo when it is its account's first in the data): {months} month(s) of deals precede its "
+            f"plan year {result.start}")
+    if months < HISTORY_MONTHS:
+        note += (f"; with fewer than {HISTORY_MONTHS}, an account that bought before the data begins counts as a "
+                 "new logo: export more history (deals.history_before in the mapping, or --history-before, "
+                 "keeps it out of the run) or map a new_logo column")
+    return note
+
+
 def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
     notes = []
     for result in results:
@@ -220,6 +247,8 @@ def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
         if dataset is not None and (outside := _deals_outside(dataset, result)):
             notes.append(f"{result.plan.id}: {outside:,} deal row(s) of its reps close outside its plan "
                          f"year {result.start}..{result.start + 11} and are not counted")
+        if dataset is not None and (history := _history_note(dataset, result)):
+            notes.append(history)
     if dataset is not None:
         notes += list(dataset.warnings)
     return notes

@@ -21,7 +21,7 @@ from rich.table import Table
 from typer.rich_utils import rich_format_error
 
 from comp_sim import api
-from comp_sim.data.mapping import load_mapping
+from comp_sim.data.mapping import load_mapping, with_history_before
 from comp_sim.errors import CompSimError, Issue, UsageError
 from comp_sim.insight.lint import render_warnings
 from comp_sim.insight.sensitivity import DIMENSIONS, elasticity
@@ -127,6 +127,9 @@ MappingOption = Annotated[Path | None, typer.Option(
 MapOption = Annotated[list[str] | None, typer.Option(
     "--map", help="Rename one column, as table.column=SourceColumn (e.g. deals.amount=Amount); repeatable.",
     show_default=False)]
+HistoryOption = Annotated[str | None, typer.Option(
+    "--history-before", help="Deals closed before this date (YYYY-MM-DD) only decide which accounts are new "
+                             "(new logos without a new_logo column); they are not paid.", show_default=False)]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
 EXPLAIN_FORMATS = ("text", "json", "html")
 
@@ -151,6 +154,7 @@ def run(
         "--baseline", help="Plan id to compare the others with (default: the first --plan).", show_default=False)] = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
     fmt: Annotated[str, typer.Option("--format", help=f"Table format: {', '.join(FORMATS)}.")] = "csv",
     force: ForceOption = False,
 ) -> None:
@@ -161,8 +165,8 @@ def run(
         raise UsageError(Issue("give --data or --synthetic, not both", path="--synthetic", value=synthetic))
     _positive(synthetic, "--synthetic")
     _positive(trials, "--trials")
-    if synthetic is not None and (mapping is not None or map_pairs):
-        raise UsageError(Issue("--mapping and --map rename columns of --data files; "
+    if synthetic is not None and (mapping is not None or map_pairs or history_before):
+        raise UsageError(Issue("--mapping, --map and --history-before read --data files; "
                                "they do not apply to --synthetic", path="--map"))
     check_output_folder(out_dir, force)
     plans = api.load_plans(plan)
@@ -170,7 +174,7 @@ def run(
     if baseline is not None and baseline not in ids:
         raise UsageError(Issue(f"no plan '{baseline}' among the --plan files (plan ids: {', '.join(ids)})",
                                path="--baseline"))
-    dataset = None if synthetic is not None else _load_data(data, mapping, map_pairs)
+    dataset = None if synthetic is not None else _load_data(data, mapping, map_pairs, history_before, notes=False)
     with _progress("Simulating") as progress:
         simulation = api.simulate(plans, dataset, trials=trials, seed=seed, synthetic=synthetic,
                                   progress=progress)
@@ -192,6 +196,7 @@ def explain(
     data: DataOption = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
     fmt: Annotated[str, typer.Option("--format", help="text, json or html (a printable one-page statement).")] = "text",
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.",
                                                   show_default=False)] = None,
@@ -203,7 +208,7 @@ def explain(
     if out_file is not None:
         check_output_file(out_file, force)
     loaded = load_plan(plan)
-    dataset = _load_data(data, mapping, map_pairs)
+    dataset = _load_data(data, mapping, map_pairs, history_before)
     statement = api.explain(loaded, dataset, rep)
     text = {"text": statement.text, "json": statement.json, "html": statement.html}[fmt]()
     if out_file is None:
@@ -233,16 +238,25 @@ def synth(
     _say(f"wrote {len(dataset.reps)} reps and {len(dataset.deals)} deals to {out_dir}")
 
 
-@command(epilog="Example: comp-sim lint plans/*.yaml")
+@command(epilog="""Examples:\n
+  comp-sim lint plans/*.yaml\n
+  comp-sim lint plans/balanced-2027.yaml --data examples/salesforce --mapping examples/salesforce/mapping.yaml""")
 def lint(
     plans: Annotated[list[Path], typer.Argument(help="Plan files to check.", show_default=False)],
+    data: DataOption = None,
+    mapping: MappingOption = None,
+    map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
 ) -> None:
-    """Warn about what a plan invites reps to do (cliffs, uncapped exposure, discounting, ...).
-    Exits 0 when there are only warnings, 1 when a plan is invalid."""
+    """Warn about what a plan invites reps to do (cliffs, uncapped exposure, discounting, ...),
+    with figures from a run over --data (default: the bundled sample).
+    Exits 0 when there are only warnings, 1 when a plan is invalid or cannot run on the data."""
+    dataset = _load_data(data, mapping, map_pairs, history_before) if data is not None or mapping or map_pairs \
+        or history_before else None
     invalid = 0
     for path in plans:
         try:
-            warnings = api.lint(path)
+            warnings = api.lint(path, data=dataset)
         except CompSimError as exc:
             invalid += 1
             err.print(exc.render(), markup=False)
@@ -259,12 +273,13 @@ def gaming(
     data: DataOption = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (which reps pair up to split deals).")] = 0,
 ) -> None:
     """What each gaming strategy (pull or push a deal, sandbag, discount, split) gains the reps
     it pays and costs the company, under one plan."""
     loaded = load_plan(plan)
-    report = api.gaming(loaded, _load_data(data, mapping, map_pairs), seed=seed)
+    report = api.gaming(loaded, _load_data(data, mapping, map_pairs, history_before), seed=seed)
     out.print(_frame_table(report, f"Gaming {loaded.plan} ({loaded.id})", [
         ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
         ("mean_gain_per_rep", "mean gain", "money"), ("max_gain", "largest gain", "money"),
@@ -279,6 +294,7 @@ def sensitivity(
     data: DataOption = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
     dimension: Annotated[str, typer.Option("--dimension", help=f"What shifts: {', '.join(DIMENSIONS)}.")] = "attainment",
     seed: Annotated[int, typer.Option("--seed", help="Random seed (which deals change for mix and new_logos).")] = 0,
 ) -> None:
@@ -286,7 +302,7 @@ def sensitivity(
     by -30%..+30%, and what 1% more costs per plan."""
     dimension = _choice(dimension, DIMENSIONS, "--dimension")
     plans = api.load_plans(plan)
-    table = api.sensitivity(plans, _load_data(data, mapping, map_pairs), seed=seed, dimension=dimension)
+    table = api.sensitivity(plans, _load_data(data, mapping, map_pairs, history_before), seed=seed, dimension=dimension)
     order = {p.id: index for index, p in enumerate(plans)}
     table = table.sort_values("plan", key=lambda ids: ids.map(order), kind="stable")  # plan by plan
     out.print(_frame_table(table, f"Sensitivity to {dimension}", [
@@ -329,12 +345,20 @@ def _positive(value: int | None, option: str) -> None:
         raise UsageError(Issue("must be a whole number above 0", path=option, value=value))
 
 
-def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None) -> Dataset:
-    """The dataset from --data (the bundled sample without it), renamed by --mapping/--map."""
+def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None,
+               history_before: str | None = None, notes: bool = True) -> Dataset:
+    """The dataset from --data (the bundled sample without it), read through --mapping/--map;
+    with ``notes``, what the data says as it loads (rows a filter kept, ...) on stderr."""
     mapping = None
     if mapping_file is not None or pairs:
         mapping = load_mapping(mapping_file, pairs or ())
-    return api.load_data(folder, mapping=mapping)
+    if history_before is not None:
+        mapping = with_history_before(mapping, history_before)
+    dataset = api.load_data(folder, mapping=mapping)
+    if notes:
+        for note in dataset.warnings:
+            err.print(f"note: {note}", markup=False, highlight=False)
+    return dataset
 
 
 @contextmanager

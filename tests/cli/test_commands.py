@@ -20,6 +20,7 @@ from cli_data import CLI, FORMULA_NAME, PLANS, ROOT
 from rich.console import Console
 
 from comp_sim import api, cli
+from comp_sim.insight.lint import render_warnings
 from comp_sim.report.export import WORKBOOK
 
 CURRENT = str(PLANS / "current-2026.yaml")
@@ -144,6 +145,26 @@ def test_synth_writes_data_that_run_reads_back(tmp_path):
 def test_lint_warns_and_exits_0_on_valid_plans():
     done = comp_sim("lint", CURRENT, BALANCED)
     assert "current-2026" in done.stdout or "current-2026.yaml" in done.stdout
+
+
+def test_lint_with_data_takes_its_figures_from_a_run_over_that_data(data_dir):
+    on_data = comp_sim("lint", BALANCED, "--data", data_dir).stdout
+    expected = render_warnings(api.lint(BALANCED, data=api.load_data(data_dir)))
+    assert " ".join(on_data.split()) == " ".join(expected.split())
+    assert on_data != comp_sim("lint", BALANCED).stdout  # the bundled sample's population differs
+
+
+def test_what_the_data_says_as_it_loads_is_a_note_on_stderr(tmp_path, data_dir):
+    deals = pd.read_csv(data_dir / "deals.csv").assign(Stage=["Won"] * 7 + ["Lost"])
+    deals.to_csv(data_dir / "deals.csv", index=False)
+    (tmp_path / "m.yaml").write_text("deals:\n  filter: {Stage: won}\n")
+    done = comp_sim("gaming", "--plan", CURRENT, "--data", data_dir, "--mapping", tmp_path / "m.yaml")
+    notes = " ".join(done.stderr.split())
+    assert (f"note: {data_dir}/deals.csv: the filter deals.filter.Stage value 'won' matches no row of column "
+            "'Stage'; closest values there: 'Won' (case and spaces count in a match)") in notes
+    assert f"note: {data_dir}/deals.csv: the mapping's filter (Stage = 'won') kept 0 of 8 rows" in notes
+    run = comp_sim("run", "--plan", CURRENT, "--data", data_dir, "--mapping", tmp_path / "m.yaml", "--out", tmp_path / "o")
+    assert " ".join(run.stderr.split()).count("kept 0 of 8 rows") == 1  # said once, with the run's notes
 
 
 def test_gaming_and_sensitivity_print_tables(data_dir):
