@@ -30,6 +30,7 @@ from comp_sim.report.explain import Statement, statement
 from comp_sim.report.results import PlanResult
 from comp_sim.data.write import write_dataset
 from comp_sim.synth import MonteCarloSource, synthesize, synthesize_trials
+from comp_sim.synth.trials import IDLE_REPS, IdleReps
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS_DIR = ROOT / "plans"
@@ -129,13 +130,16 @@ def simulate(
     synthetic: int | None = None,
     detail_trials: int | None = None,
     progress: Progress | None = None,
+    idle_reps: IdleReps = "inactive",
 ) -> Simulation:
     """Run plans over data and return the SPEC tables.
 
     ``data`` (a Dataset, a folder or a dict of tables; None means the bundled sample) with
     ``trials`` None or 1 replays history. ``trials`` > 1 draws Monte-Carlo trials around the
-    data's reps. ``synthetic=N`` draws ``trials`` (default 1000) trials of N synthetic reps
-    over the plan year of the latest plan start, so earlier plans replay on it.
+    data's reps, where a rep without a deal in the data books nothing unless ``idle_reps`` is
+    ``"team"`` (then it books at its team's level). ``synthetic=N`` draws ``trials`` (default
+    1000) trials of N synthetic reps over the plan year of the latest plan start, so earlier
+    plans replay on it.
     """
     loaded = load_plans(plans)
     if trials is not None and trials <= 0:
@@ -153,10 +157,22 @@ def simulate(
         if trials is None or trials == 1:
             source, label = HistoricalSource(dataset), dataset.source
         else:
-            source = MonteCarloSource.from_dataset(dataset, trials, seed)
+            source = MonteCarloSource.from_dataset(dataset, trials, seed, idle_reps=idle_reps)
             label = source.label
     results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
-    return Simulation(results, source.trials, seed, label, _notes(results, dataset))
+    notes = _notes(results, dataset)
+    if isinstance(source, MonteCarloSource) and dataset is not None and (idle := _idle_reps(dataset)):
+        notes.append(f"{idle:,} rep(s) without a deal in the data "
+                     + ("book at their team's level in the trials (idle_reps=team)" if idle_reps == "team" else
+                        "book nothing in the trials (--idle-reps team, or idle_reps='team', gives them their "
+                        "team's level)"))
+    return Simulation(results, source.trials, seed, label, notes)
+
+
+def _idle_reps(dataset: Dataset) -> int:
+    """Reps no deal of the data credits."""
+    credited = dataset.deals.loc[dataset.deals["split"] > 0, "rep_id"]
+    return int((~dataset.reps["rep_id"].isin(credited)).sum())
 
 
 def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:

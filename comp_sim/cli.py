@@ -29,6 +29,7 @@ from comp_sim.plan.loader import load_plan
 from comp_sim.plan.reference import schema_text
 from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_text_atomic
 from comp_sim.report.export import write_results
+from comp_sim.synth.trials import IDLE_REPS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -150,6 +151,9 @@ def run(
                          "reps (default: replay the data once).",
         show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same numbers.")] = 0,
+    idle_reps: Annotated[str, typer.Option(
+        "--idle-reps", help="In --trials around --data, reps without a deal in the data: inactive (book "
+                            "nothing) or team (book at their team's level).")] = "inactive",
     baseline: Annotated[str | None, typer.Option(
         "--baseline", help="Plan id to compare the others with (default: the first --plan).", show_default=False)] = None,
     mapping: MappingOption = None,
@@ -161,6 +165,7 @@ def run(
     """Run plans over data and compare them: prints a comparison table and writes payouts,
     statements, winners and losers, the comparison and summary.json to --out."""
     fmt = _choice(fmt, FORMATS, "--format")
+    idle_reps = _choice(idle_reps, IDLE_REPS, "--idle-reps")
     if data is not None and synthetic is not None:
         raise UsageError(Issue("give --data or --synthetic, not both", path="--synthetic", value=synthetic))
     _positive(synthetic, "--synthetic")
@@ -177,7 +182,7 @@ def run(
     dataset = None if synthetic is not None else _load_data(data, mapping, map_pairs, history_before, notes=False)
     with _progress("Simulating") as progress:
         simulation = api.simulate(plans, dataset, trials=trials, seed=seed, synthetic=synthetic,
-                                  progress=progress)
+                                  progress=progress, idle_reps=idle_reps)
     comparison = api.compare(simulation, baseline)
     out.print(_comparison_table(comparison, simulation))
     for note in simulation.notes:

@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,8 @@ TABLE_ROWS = 512  # outcome rows made at once
 POWER_STEPS = 5  # fixed-point steps matching a row's variance (to within about 0.5%)
 TRIAL_STREAM = 2  # SeedSequence child the trials read (0 and 1 are the roster and its deals)
 MODELLED_COLUMNS = ("product", "new_logo")
+IDLE_REPS = ("inactive", "team")  # what trials do with reps that have no deal in the data
+IdleReps = Literal["inactive", "team"]
 
 
 @dataclass(frozen=True)
@@ -176,10 +179,11 @@ class MonteCarloSource:
 
     @classmethod
     def from_dataset(cls, dataset: Dataset, trials: int, seed: int, chunk_trials: int | None = None,
-                     config: SynthConfig | None = None) -> MonteCarloSource:
+                     config: SynthConfig | None = None, idle_reps: IdleReps = "inactive") -> MonteCarloSource:
         """Trials around a real roster: its reps and quotas as given, each rep's level from its
-        bookings against quota (shrunk to its team), product and new-logo mix from the data."""
-        rates = rates_of_dataset(dataset, config or SynthConfig())
+        bookings against quota (shrunk to its team), product and new-logo mix from the data.
+        Reps without a deal in the data book nothing, unless ``idle_reps="team"``."""
+        rates = rates_of_dataset(dataset, config or SynthConfig(), idle_reps)
         return cls(rates, trials, seed, chunk_trials, dataset.months_covered(),
                    f"{dataset.source} (Monte-Carlo around its reps)")
 
@@ -555,8 +559,10 @@ def _team_discount(team: Team) -> np.ndarray:
     return np.repeat(mean[:, :, None], 2, axis=2)
 
 
-def rates_of_dataset(dataset: Dataset, config: SynthConfig) -> Rates:
+def rates_of_dataset(dataset: Dataset, config: SynthConfig, idle_reps: IdleReps = "inactive") -> Rates:
     """Rates around a loaded roster (see ``MonteCarloSource.from_dataset``)."""
+    if idle_reps not in IDLE_REPS:
+        raise UsageError(Issue(f"must be one of {', '.join(IDLE_REPS)}", path="idle_reps", value=idle_reps))
     reps, deals = dataset.reps, dataset.deals
     covered = dataset.months_covered()
     if not covered:
@@ -598,7 +604,7 @@ def rates_of_dataset(dataset: Dataset, config: SynthConfig) -> Rates:
     employed = days_employed(first, months, hire, end) / month_days(first, months)[None, :]
     bookings = np.bincount(rep_pos, weights=credited, minlength=n_reps)
     rep_rows = np.bincount(rep_pos, minlength=n_reps).astype("float64")
-    expected = _expected_bookings(reps, bookings, rep_rows, quota, employed, first, config)
+    expected = _expected_bookings(reps, bookings, rep_rows, quota, employed, first, config, idle_reps)
 
     rate = expected[:, :, None] * mix[role_of][:, None, :] / np.where(cell_mean > 0, cell_mean, 1.0)[None, None, :]
     rep_discount_amount = np.bincount(rep_pos, weights=credited * discount, minlength=n_reps)
@@ -622,17 +628,21 @@ def rates_of_dataset(dataset: Dataset, config: SynthConfig) -> Rates:
 
 
 def _expected_bookings(reps: pd.DataFrame, bookings: np.ndarray, rep_rows: np.ndarray, quota: np.ndarray,
-                       employed: np.ndarray, first: Month, config: SynthConfig) -> np.ndarray:
+                       employed: np.ndarray, first: Month, config: SynthConfig,
+                       idle_reps: IdleReps = "inactive") -> np.ndarray:
     """Expected credited bookings (reps, months): the rep's attainment so far (shrunk to its
     team's by SHRINK_DEALS credit rows) x its quota, shaped by the quarter's seasonality; a rep
-    without a quota books its own monthly average (shrunk the same way)."""
+    without a quota books its own monthly average (shrunk the same way). Team figures are those
+    of reps with deals; a rep without any books nothing (``inactive``) or its team's level."""
     team = reps["team"].astype("string").fillna(reps["role"].astype(str)).to_numpy()
     team_codes, team_of = np.unique(team.astype(str), return_inverse=True)
     quota_total = quota.sum(axis=1)
+    active = rep_rows > 0
     with_quota = quota_total > 0
     active_months = employed.sum(axis=1)
 
     def shrunk(value: np.ndarray, usable: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        usable = usable & active
         team_num = np.bincount(team_of, weights=np.where(usable, numerator, 0.0), minlength=len(team_codes))
         team_den = np.bincount(team_of, weights=np.where(usable, denominator, 0.0), minlength=len(team_codes))
         overall = np.where(usable, numerator, 0.0).sum() / max(np.where(usable, denominator, 0.0).sum(), 1e-12)
@@ -647,7 +657,8 @@ def _expected_bookings(reps: pd.DataFrame, bookings: np.ndarray, rep_rows: np.nd
     season = seasonality(first, months, config)
     from_quota = attainment[:, None] * quota * season[None, :]
     from_average = monthly[:, None] * employed * season[None, :]
-    return np.where(with_quota[:, None], from_quota, from_average) * (employed > 0)
+    booking = (employed > 0) & (active | (idle_reps == "team"))[:, None]
+    return np.where(with_quota[:, None], from_quota, from_average) * booking
 
 
 def _forecast_bias(dataset: Dataset, first: Month, months: int, credited: np.ndarray,

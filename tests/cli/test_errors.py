@@ -43,6 +43,8 @@ BAD = {
                               "--map: unknown column 'amnt' of the deals table; did you mean 'amount'?"),
     "history cut-off not a date": ([*RUN, "--data", "{tmp}/data", "--history-before", "2026-13-01", "--out", "{tmp}/out"],
                                    "--history-before: must be a date written YYYY-MM-DD (got '2026-13-01')"),
+    "unknown idle reps": ([*RUN, "--trials", "5", "--idle-reps", "all", "--out", "{tmp}/out"],
+                          "--idle-reps: must be one of inactive, team (got 'all')"),
     "lint data folder missing": (["lint", CURRENT, "--data", "{tmp}/nodata"], "nodata: no such folder"),
     "data folder missing": ([*RUN, "--data", "{tmp}/nodata", "--out", "{tmp}/out"], "nodata: no such folder"),
     "bad data": ([*RUN, "--data", "{tmp}/baddata", "--out", "{tmp}/out"],
