@@ -28,7 +28,8 @@ from comp_sim.report import tables
 from comp_sim.report.compare import Comparison, compare_results
 from comp_sim.report.explain import Statement, statement
 from comp_sim.report.results import PlanResult
-from comp_sim.data.write import write_dataset
+from comp_sim.data.quotas import QuotaSet, quotas_from_history
+from comp_sim.data.write import write_dataset, write_quotas
 from comp_sim.synth import MonteCarloSource, synthesize, synthesize_trials
 from comp_sim.synth.trials import IDLE_REPS, IdleReps
 
@@ -222,6 +223,15 @@ def sensitivity(plans: Sequence[PlanSource], data: DataSource | None = None, **o
     return shifted_costs(plans, data, **options)
 
 
+def quotas(data: DataSource | None = None, start: str | None = None, **options: Any) -> QuotaSet:
+    """Quotas from history (SPEC "Quotas from history") for the plan year from ``start``:
+    ``method`` trailing (own history x (1 + growth)), percentile (the level ``reach`` of each
+    role's reps reached) or uniform (``amounts`` per role); ``spread`` even or seasonal; ``ramp``
+    factors for new hires. ``.quotas`` is the table, ``.note()`` the method and every figure;
+    ``write_quotas(result, "export/quotas.csv")`` writes both."""
+    return quotas_from_history(load_data(data), start, **options)
+
+
 def _deals_outside(dataset: Dataset, result: PlanResult) -> int:
     """Deal rows of the plan's reps that close outside the plan year the plan ran on."""
     deals = dataset.deals
@@ -272,7 +282,7 @@ def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
 
 __all__ = [
     "load_plan", "load_plans", "load_data", "synthesize", "synthesize_trials", "write_dataset",
-    "simulate", "compare", "explain", "lint", "gaming", "sensitivity", "Simulation",
+    "simulate", "compare", "explain", "lint", "gaming", "sensitivity", "quotas", "write_quotas", "Simulation",
     "Comparison", "Statement", "bundled_plan_paths",
     "PLANS_DIR", "SAMPLE_DATA_DIR",
 ]

@@ -22,6 +22,8 @@ from typer.rich_utils import rich_format_error
 
 from comp_sim import api
 from comp_sim.data.mapping import load_mapping, with_history_before
+from comp_sim.data.quotas import DEFAULT_REACH, check_options
+from comp_sim.data.quotas import METRICS as QUOTA_METRICS
 from comp_sim.errors import CompSimError, Issue, UsageError
 from comp_sim.insight.lint import render_warnings
 from comp_sim.insight.sensitivity import DIMENSIONS, elasticity
@@ -317,6 +319,91 @@ def sensitivity(
     out.print(_frame_table(elasticity(table), f"What 1% more {dimension} costs", [
         ("plan", "plan", "text"), ("base_cost", "cost", "money"), ("cost_per_pct", "cost per 1%", "money"),
         ("cost_elasticity", "elasticity", "number"), ("payout_pct_ti_per_pct", "payout % of TI per 1%", "pct")]))
+
+
+@command(epilog="""Examples:\n
+  comp-sim quotas --data examples/hubspot --mapping examples/hubspot/mapping.yaml --metric bookings --metric new_logos --method percentile --out examples/hubspot/quotas.csv\n
+  comp-sim quotas --data my-export --start 2027-01 --method trailing --growth 0.1 --spread seasonal --ramp 0.25,0.5,0.75 --out next-year/quotas.csv""")
+def quotas(
+    out_file: Annotated[Path, typer.Option("--out", help="The quotas file to write (.csv, .parquet or .xlsx); "
+                                                         "its note goes beside it as NAME.note.md.",
+                                           show_default=False)],
+    data: DataOption = None,
+    mapping: MappingOption = None,
+    map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
+    start: Annotated[str | None, typer.Option(
+        "--start", help="The plan year's first month, YYYY-MM (default: January of the year holding most months "
+                        "of deals, to replay that year).", show_default=False)] = None,
+    method: Annotated[str, typer.Option(
+        "--method", help="trailing: each rep's own history x (1 + growth); percentile: per role, the level "
+                         "--reach of its reps reached; uniform: --amount per role.")] = "trailing",
+    metric: Annotated[list[str] | None, typer.Option(
+        "--metric", help=f"A metric to set quotas for ({', '.join(QUOTA_METRICS)}); repeatable. "
+                         "Default: bookings.", show_default=False)] = None,
+    growth: Annotated[float, typer.Option("--growth", help="Growth over history: 0.1 is 10% more.")] = 0.0,
+    reach: Annotated[float, typer.Option("--reach", help="percentile: the share of reps that would reach "
+                                                         "their quota.")] = DEFAULT_REACH,
+    amount: Annotated[list[str] | None, typer.Option(
+        "--amount", help="uniform: ROLE=AMOUNT a year (for the first --metric), or METRIC:ROLE=AMOUNT; "
+                         "repeatable.", show_default=False)] = None,
+    spread: Annotated[str, typer.Option("--spread", help="even, or seasonal (each month's share of the "
+                                                         "history).")] = "even",
+    ramp: Annotated[str | None, typer.Option(
+        "--ramp", help="Factors for a new hire's first months, e.g. 0.25,0.5,0.75.", show_default=False)] = None,
+    history: Annotated[str | None, typer.Option(
+        "--history", help="The history window, a period (2026, 2026-H2); default: the 12 months before the "
+                          "plan year, or the plan year itself when the data has nothing before it.",
+        show_default=False)] = None,
+    force: ForceOption = False,
+) -> None:
+    """Quotas from history, for data that has none or for next year's plan: writes a quotas file
+    the data folder reads, and a note with the method and every figure."""
+    metrics = list(metric or ["bookings"])
+    factors = _factors(ramp)
+    check_options(metrics, method, growth, reach, spread, factors, prefix="--")
+    check_output_file(out_file, force)
+    dataset = _load_data(data, mapping, map_pairs, history_before)
+    result = api.quotas(dataset, start, metrics=metrics, method=method, growth=growth, reach=reach,
+                        amounts=_amounts(amount or [], metrics), spread=spread, ramp=factors, history=history)
+    _say(result.method_text())
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False, highlight=False)
+    summary = result.summary()
+    for column in ("total", "median", "lowest", "highest"):
+        summary[column] = summary[column].map(lambda value: f"{value:,.0f}" if value >= 100 else f"{value:,.2f}")
+    out.print(_frame_table(summary.astype(str), "Plan-year quotas per role",
+                           [(column, column, "text") for column in summary.columns]))
+    written, note_file = api.write_quotas(result, out_file, force=force)
+    _say(f"wrote {written} ({len(result.quotas):,} rows) and {note_file}")
+
+
+def _amounts(pairs: Sequence[str], metrics: Sequence[str]) -> dict[str, dict[str, float]]:
+    """``["AE=800000", "new_logos:AE=6"]`` as ``{metric: {role: amount}}``."""
+    amounts: dict[str, dict[str, float]] = {}
+    for pair in pairs:
+        target, _, number = pair.partition("=")
+        metric_name, colon, role = target.rpartition(":")
+        try:
+            value = float(number)
+        except ValueError:
+            value = None
+        if not role.strip() or value is None:
+            raise UsageError(Issue("an amount is written ROLE=AMOUNT or METRIC:ROLE=AMOUNT, e.g. AE=800000",
+                                   path="--amount", value=pair))
+        amounts.setdefault(metric_name.strip() if colon else metrics[0], {})[role.strip()] = value
+    return amounts
+
+
+def _factors(text: str | None) -> list[float]:
+    """``"0.25,0.5,0.75"`` as numbers."""
+    if not text:
+        return []
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise UsageError(Issue("ramp factors are numbers separated by commas, e.g. 0.25,0.5,0.75",
+                               path="--ramp", value=text)) from None
 
 
 @command("app", epilog="Example: comp-sim app --port 8502 --headless")

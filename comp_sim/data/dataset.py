@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from comp_sim.data.cube import Cube, build_cube
-from comp_sim.periods import Month, Period
+from comp_sim.periods import Month, Period, days_employed, month_days
 
 TABLES = ("reps", "quotas", "deals", "forecasts", "mbo")
 
@@ -106,6 +106,13 @@ class Dataset:
             deal_measures=deal_measures, target_metrics=target_metrics,
             first_month=first_month, months=months, deals_source=self.table_file("deals"),
         )
+
+
+def employed_share(reps: pd.DataFrame, first: Month, months: int) -> np.ndarray:
+    """(reps, months) the share of each month's days each rep is employed (hire to end date)."""
+    hire = pd.to_datetime(reps["hire_date"]).to_numpy().astype("datetime64[D]")
+    end = pd.to_datetime(reps["end_date"]).to_numpy().astype("datetime64[D]")
+    return days_employed(first, months, hire, end) / month_days(first, months)[None, :]
 
 
 def _history_start(given: pd.DataFrame | None, deals: pd.DataFrame) -> Month | None:

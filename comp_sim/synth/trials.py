@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from comp_sim.data.cube import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, TARGET, Cube, DealMeasure
-from comp_sim.data.dataset import Dataset
+from comp_sim.data.dataset import Dataset, employed_share
 from comp_sim.engine.metrics import Needs
 from comp_sim.errors import Issue, UsageError
-from comp_sim.periods import Month, days_employed, month_days
+from comp_sim.periods import Month
 from comp_sim.synth.deals import as_month, team_and_deal_rngs
 from comp_sim.synth.model import SynthConfig, Team, build_team, quarter_index, seasonality
 
@@ -599,9 +599,7 @@ def rates_of_dataset(dataset: Dataset, config: SynthConfig, idle_reps: IdleReps 
 
     quota_cube = dataset.cube((), ("bookings",), first, months)
     quota = quota_cube.measures[TARGET + "bookings"][0]  # (reps, months)
-    hire = pd.to_datetime(reps["hire_date"]).to_numpy().astype("datetime64[D]")
-    end = pd.to_datetime(reps["end_date"]).to_numpy().astype("datetime64[D]")
-    employed = days_employed(first, months, hire, end) / month_days(first, months)[None, :]
+    employed = employed_share(reps, first, months)
     bookings = np.bincount(rep_pos, weights=credited, minlength=n_reps)
     rep_rows = np.bincount(rep_pos, minlength=n_reps).astype("float64")
     expected = _expected_bookings(reps, bookings, rep_rows, quota, employed, first, config, idle_reps)
