@@ -201,12 +201,8 @@ def lint(plan: PlanSource, population: Simulation | None = None, data: DataSourc
     each with the key path and line, the behaviour, a fix and figures from the engine: over
     ``population`` (a run of the plan), else a run over ``data``, else the bundled sample."""
     from comp_sim.insight.lint import lint_plan
-    from comp_sim.plan.loader import load_plan_located
 
-    if population is None and data is not None:
-        located = load_plan_located(plan)
-        return lint_plan(located, simulate([located.plan], data))
-    return lint_plan(plan, population)
+    return lint_plan(plan, population, None if data is None else load_data(data))
 
 
 def gaming(plan: PlanSource, data: DataSource | None = None, seed: int = 0) -> pd.DataFrame:

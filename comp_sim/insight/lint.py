@@ -40,6 +40,7 @@ from comp_sim.plan.models import (
 
 if TYPE_CHECKING:
     from comp_sim.api import Simulation
+    from comp_sim.data.dataset import Dataset
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -131,18 +132,19 @@ class _Context:
 
 
 def lint_plan(source: str | Path | Plan | LocatedPlan,
-              population: Simulation | None | Literal[False] = None) -> list[PlanWarning]:
+              population: Simulation | None | Literal[False] = None, data: Dataset | None = None) -> list[PlanWarning]:
     """Warnings for a plan file (or text, or Plan), most severe first.
 
     ``population`` is a ``comp_sim.api.Simulation`` holding a run of this plan over data; None
-    runs the plan over the bundled sample (the population checks are skipped, with a low note,
-    when the sample cannot be loaded or holds no rep the plan covers); False skips them.
+    runs the plan over ``data`` or else the bundled sample (the population checks are skipped,
+    with a low note, when that data cannot be loaded or holds no rep the plan covers); False
+    skips them.
     """
     located = source if isinstance(source, LocatedPlan) else load_plan_located(source)
     notes: list[PlanWarning] = []
     run = None
     if population is None:
-        run, why = _sample_run(located.plan)
+        run, why = _sample_run(located.plan, data)
         if run is None:
             notes.append(_skipped_note(located, why))
     elif population is not False:
@@ -170,20 +172,25 @@ def render_warnings(warnings: list[PlanWarning]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _sample_run(plan: Plan) -> tuple[Any, str]:
-    """A run of the plan over the bundled sample, or None and why not."""
+def _sample_run(plan: Plan, data: Dataset | None = None) -> tuple[Any, str]:
+    """A run of the plan over ``data`` (default: the bundled sample), or None and why not; the
+    given data's own errors are raised, not skipped."""
     from comp_sim import api
 
-    try:
-        dataset = api.load_data()
-    except (DataError, UsageError, ImportError, OSError) as exc:
-        return None, f"the bundled sample data could not be loaded ({str(exc).splitlines()[0]})"
-    covered = dataset.reps["role"].astype(str).isin(list(plan.roles))
+    what = "the data" if data is not None else "the bundled sample"
+    if data is None:
+        try:
+            data = api.load_data()
+        except (DataError, UsageError, ImportError, OSError) as exc:
+            return None, f"the bundled sample data could not be loaded ({str(exc).splitlines()[0]})"
+    covered = data.reps["role"].astype(str).isin(list(plan.roles))
     if not covered.any():
-        return None, f"the bundled sample has no rep of roles {', '.join(plan.roles)}"
+        return None, f"{what} has no rep of roles {', '.join(plan.roles)}"
     try:
-        return api.simulate([plan], dataset), ""
+        return api.simulate([plan], data), ""
     except DataError as exc:
+        if what == "the data":
+            raise
         return None, f"the plan cannot run on the bundled sample ({str(exc).splitlines()[0]})"
 
 
