@@ -22,7 +22,7 @@ from typer.rich_utils import rich_format_error
 
 from comp_sim import api
 from comp_sim.data.mapping import load_mapping, with_history_before
-from comp_sim.data.quotas import DEFAULT_REACH, check_options
+from comp_sim.data.quotas import DEFAULT_REACH, check_options, parse_amounts, quota_figure
 from comp_sim.data.quotas import METRICS as QUOTA_METRICS
 from comp_sim.errors import CompSimError, Issue, UsageError
 from comp_sim.insight.lint import render_warnings
@@ -365,34 +365,17 @@ def quotas(
     check_output_file(out_file, force)
     dataset = _load_data(data, mapping, map_pairs, history_before)
     result = api.quotas(dataset, start, metrics=metrics, method=method, growth=growth, reach=reach,
-                        amounts=_amounts(amount or [], metrics), spread=spread, ramp=factors, history=history)
+                        amounts=parse_amounts(amount or [], metrics, "--amount"), spread=spread, ramp=factors, history=history)
     _say(result.method_text())
     for note in result.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     summary = result.summary()
     for column in ("total", "median", "lowest", "highest"):
-        summary[column] = summary[column].map(lambda value: f"{value:,.0f}" if value >= 100 else f"{value:,.2f}")
+        summary[column] = summary[column].map(quota_figure)
     out.print(_frame_table(summary.astype(str), "Plan-year quotas per role",
                            [(column, column, "text") for column in summary.columns]))
     written, note_file = api.write_quotas(result, out_file, force=force)
     _say(f"wrote {written} ({len(result.quotas):,} rows) and {note_file}")
-
-
-def _amounts(pairs: Sequence[str], metrics: Sequence[str]) -> dict[str, dict[str, float]]:
-    """``["AE=800000", "new_logos:AE=6"]`` as ``{metric: {role: amount}}``."""
-    amounts: dict[str, dict[str, float]] = {}
-    for pair in pairs:
-        target, _, number = pair.partition("=")
-        metric_name, colon, role = target.rpartition(":")
-        try:
-            value = float(number)
-        except ValueError:
-            value = None
-        if not role.strip() or value is None:
-            raise UsageError(Issue("an amount is written ROLE=AMOUNT or METRIC:ROLE=AMOUNT, e.g. AE=800000",
-                                   path="--amount", value=pair))
-        amounts.setdefault(metric_name.strip() if colon else metrics[0], {})[role.strip()] = value
-    return amounts
 
 
 def _factors(text: str | None) -> list[float]:

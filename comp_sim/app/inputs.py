@@ -16,12 +16,14 @@ import streamlit as st
 
 from comp_sim import api
 from comp_sim.data.dataset import TABLES, Dataset
+from comp_sim.data.mapping import Mapping
 from comp_sim.errors import CompSimError, DataError, Issue, PlanError
 from comp_sim.plan.models import Plan
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the same bound as server.maxUploadSize in .streamlit/config.toml
 DATA_FORMATS = ("csv", "parquet", "xlsx")
 SAMPLE, UPLOAD, FOLDER, SYNTHETIC = "Bundled sample", "Uploaded files", "Folder", "Synthetic"
+CRM_EXPORT = "CRM export"  # mapped in the page by comp_sim.app.crm
 DEFAULT_TRIALS = 500
 MAX_TRIALS = 5000
 
@@ -97,16 +99,16 @@ def folder_dataset(folder: str, stamp: tuple) -> Dataset:
     return api.load_data(folder)
 
 
-def load_upload(files: list[tuple[str, bytes]]) -> Dataset:
-    """Uploaded data files (``reps.csv``, ``deals.xlsx``, a workbook with a sheet per table, ...)
-    through the same loader and checks as the CLI's ``--data`` folder; raises DataError naming
-    the uploaded file, line, column, value and rule."""
+def load_upload(files: list[tuple[str, bytes]], mapping: Mapping | None = None) -> Dataset:
+    """Uploaded data files (``reps.csv``, ``deals.xlsx``, a workbook with a sheet per table, or
+    an export's files read through ``mapping``) through the same loader and checks as the CLI's
+    ``--data`` folder; raises DataError naming the uploaded file, line, column, value and rule."""
     issues = []
     for name, content in files:
         stem, _, suffix = name.rpartition(".")
         if suffix.lower() not in DATA_FORMATS:
             issues.append(Issue(f"a data file is {', '.join(DATA_FORMATS)}", source=name, value=suffix))
-        elif suffix.lower() != "xlsx" and stem.strip().lower() not in TABLES:
+        elif mapping is None and suffix.lower() != "xlsx" and stem.strip().lower() not in TABLES:
             issues.append(Issue(f"a data file is named after its table: {', '.join(TABLES)}", source=name))
         if len(content) > MAX_UPLOAD_BYTES:
             issues.append(Issue(f"a data file is at most {MAX_UPLOAD_BYTES // 2**20} MB", source=name,
@@ -117,13 +119,14 @@ def load_upload(files: list[tuple[str, bytes]]) -> Dataset:
         for name, content in files:
             (Path(folder) / Path(name).name).write_bytes(content)
         try:
-            dataset = api.load_data(folder)
+            dataset = api.load_data(folder, mapping=mapping)
         except DataError as exc:
-            raise DataError([replace(i, source=_uploaded_name(i.source, folder)) for i in exc.issues],
-                            exc.total) from None
+            raise DataError([replace(i, source=_uploaded_name(i.source, folder), message=_uploaded_name(i.message, folder))
+                             for i in exc.issues], exc.total) from None
     names = ", ".join(name for name, _ in files)
     return replace(dataset, source=f"uploaded {names}",
-                   files={t: _uploaded_name(f, folder) for t, f in dataset.files.items()})
+                   files={t: _uploaded_name(f, folder) for t, f in dataset.files.items()},
+                   warnings=tuple(_uploaded_name(w, folder) for w in dataset.warnings))
 
 
 def _uploaded_name(source: str | None, folder: str) -> str | None:
@@ -229,9 +232,12 @@ def _plan_picker() -> tuple[PlanText, ...]:
 
 def _data_picker() -> tuple[Dataset, tuple, str] | None:
     """The dataset chosen, its cache identity and a label; errors are shown in the page."""
-    source = st.radio("Source", [SAMPLE, UPLOAD, FOLDER, SYNTHETIC], key="data_source",
-                      help="Uploads and folders are checked with the same rules as the CLI.")
+    source = st.radio("Source", [SAMPLE, UPLOAD, CRM_EXPORT, FOLDER, SYNTHETIC], key="data_source",
+                      help="Uploads and folders are checked with the same rules as the CLI; a CRM export is "
+                           "uploaded and mapped in the page.")
     try:
+        if source == CRM_EXPORT and st.session_state.get("crm_dataset") is not None:
+            return st.session_state["crm_dataset"]
         if source == SYNTHETIC:
             reps = st.number_input("Synthetic reps", min_value=5, max_value=2000, value=80, step=10,
                                    key="synth_reps")

@@ -71,6 +71,17 @@ def load_data(source: str | Path | AnyMapping[str, Any], mapping: Any = None) ->
                                warnings=tuple(report.warnings), history_before=cutoff)
 
 
+def read_export_file(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """A file of an export as ``load_data`` reads it, before any mapping (its header as the
+    columns, blank rows dropped), for a mapping editor to list columns and values; DataError
+    when it cannot be read."""
+    report = _Report()
+    table = _read_table(_Place(str(path), path, sheet), "deals", None, report)
+    report.raise_if_any()
+    assert table is not None
+    return table.frame
+
+
 # --------------------------------------------------------------------------- where tables are
 
 

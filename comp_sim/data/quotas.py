@@ -175,6 +175,28 @@ def check_options(metrics: Sequence[str], method: str, growth: float, reach: flo
         raise UsageError(issues)
 
 
+def parse_amounts(pairs: Sequence[str], metrics: Sequence[str], option: str = "amount") -> dict[str, dict[str, float]]:
+    """``["AE=800000", "new_logos:AE=6"]`` as ``{metric: {role: amount}}``: a pair without a
+    metric is for the first of ``metrics``.
+
+    >>> parse_amounts(["AE=800000", "new_logos:AE=6"], ["bookings", "new_logos"])
+    {'bookings': {'AE': 800000.0}, 'new_logos': {'AE': 6.0}}
+    """
+    amounts: dict[str, dict[str, float]] = {}
+    for pair in pairs:
+        target, _, number = pair.partition("=")
+        metric, colon, role = target.rpartition(":")
+        try:
+            value = float(number)
+        except ValueError:
+            value = None
+        if not role.strip() or value is None:
+            raise UsageError(Issue("an amount is written ROLE=AMOUNT or METRIC:ROLE=AMOUNT, e.g. AE=800000",
+                                   path=option, value=pair))
+        amounts.setdefault(metric.strip() if colon else metrics[0], {})[role.strip()] = value
+    return amounts
+
+
 def _start(dataset: Dataset, start: Month | str | None) -> Month:
     """The plan year's first month: given, or January of the year holding most deal months."""
     if isinstance(start, Month):
@@ -237,7 +259,7 @@ def _annual(reps: pd.DataFrame, metric: str, annualized: np.ndarray, history_mon
         given = (amounts or {}).get(metric, {})
         missing = [role for role in role_names if role not in given]
         if missing:
-            raise UsageError(Issue(f"give an amount for role(s) {', '.join(missing)} (e.g. --amount "
+            raise UsageError(Issue(f"give an amount for role(s) {', '.join(missing)} (e.g. "
                                    f"{missing[0]}=100000 for {metric})", path="amount", value=dict(given)))
         bad = {role: amount for role, amount in given.items() if not (math.isfinite(amount) and amount > 0)}
         if bad:
@@ -303,6 +325,15 @@ def _rows(reps: pd.DataFrame, metric: str, monthly: np.ndarray, start: Month) ->
     labels = np.array([str(start + i) for i in range(PLAN_YEAR_MONTHS)])
     return pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[rep_index], "period": labels[month_index],
                          "metric": metric, "target": monthly[rep_index, month_index]})
+
+
+def quota_figure(value: float) -> str:
+    """A quota as shown in a summary: whole units for money, two decimals for small counts.
+
+    >>> quota_figure(561466.667), quota_figure(2.5)
+    ('561,467', '2.50')
+    """
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
 
 
 def _markdown(frame: pd.DataFrame) -> str:

@@ -169,3 +169,35 @@ def test_a_plan_edit_with_an_error_shows_the_line_in_the_page(page):
     assert f"edited-plan.yaml:{line}:" in error
     assert page.locator('[data-testid="stException"]').count() == 0
     _screenshot(page, "plan_designer_error")
+
+
+def test_a_crm_export_is_mapped_in_the_page_and_its_mapping_downloads(page, tmp_path):
+    from comp_sim import api
+
+    export = ROOT / "examples" / "hubspot"
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for name in ("Hunter 2027", "Account manager 2027"):  # plans for roles this one-role export lacks
+        sidebar.get_by_role("button", name=f"Remove {name}").click()
+        _settled(page)
+    sidebar.get_by_text("CRM export", exact=True).click()
+    _settled(page)
+    page.locator('[data-testid="stMain"] input[type="file"]').set_input_files(
+        [str(path) for path in sorted(export.glob("*.csv"))])
+    page.wait_for_selector('[data-testid="stAlertContentError"]')
+    _settled(page)
+    assert "owners.csv:1: missing required column(s) role" in page.locator(
+        '[data-testid="stAlertContentError"]').first.inner_text()
+    role = page.get_by_label("role: value for every row / blank")
+    role.fill("AE")
+    role.press("Enter")
+    page.wait_for_selector('[data-testid="stAlertContentSuccess"]')
+    _settled(page)
+    assert "The export loads: 8 reps, 160 deals" in page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
+    _no_errors(page)
+    assert _charts_drawn(page) >= 1
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download mapping.yaml").click()
+    mapping = tmp_path / "mapping.yaml"
+    download.value.save_as(mapping)
+    assert len(api.load_data(export, mapping=mapping).deals) == 160  # the CLI reads the export as the page did
+    _screenshot(page, "crm_export")
