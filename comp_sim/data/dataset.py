@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from comp_sim.data.cube import Cube, build_cube
-from comp_sim.periods import Month, Period
+from comp_sim.periods import Month, Period, month_ordinals
 
 TABLES = ("reps", "quotas", "deals", "forecasts", "mbo")
 
@@ -58,18 +58,21 @@ class Dataset:
     source: str = "<data>"
     files: Mapping[str, str] = field(default_factory=dict)  # table -> file it was read from
     warnings: tuple[str, ...] = ()
+    given: frozenset[str] = frozenset(TABLES)  # the tables the data has (others are empty stand-ins)
 
     @classmethod
     def from_frames(cls, reps: pd.DataFrame, deals: pd.DataFrame | None = None,
                     quotas: pd.DataFrame | None = None, forecasts: pd.DataFrame | None = None,
                     mbo: pd.DataFrame | None = None, *, source: str = "<data>",
                     files: Mapping[str, str] | None = None, warnings: tuple[str, ...] = ()) -> Dataset:
-        """Normalize tables that are already valid (types, defaults, derived new_logo)."""
+        """Normalize tables that are already valid (types, defaults, derived new_logo); a table
+        given as None is one the data does not have (``given`` says which it has)."""
         frames = {"reps": reps, "deals": deals, "quotas": quotas, "forecasts": forecasts, "mbo": mbo}
         tables = {name: normalize(name, frame) for name, frame in frames.items()}
         if "name" in tables["reps"]:
             tables["reps"]["name"] = tables["reps"]["name"].fillna(tables["reps"]["rep_id"])
-        return cls(**tables, source=source, files=dict(files or {}), warnings=warnings)
+        given = frozenset(name for name, frame in frames.items() if frame is not None)
+        return cls(**tables, source=source, files=dict(files or {}), warnings=warnings, given=given)
 
     def table_file(self, table: str) -> str:
         return self.files.get(table, f"{self.source}/{table}")
@@ -78,8 +81,7 @@ class Dataset:
         """Calendar months with a deal closed or a quota period, sorted (empty when neither)."""
         months: set[int] = set()
         if len(self.deals):
-            dates = pd.to_datetime(self.deals["close_date"])
-            months |= set((dates.dt.year * 12 + dates.dt.month - 1).astype(int).tolist())
+            months |= set(month_ordinals(self.deals["close_date"]).tolist())
         for label in self.quotas["period"].astype(str).unique():
             months |= {m.ordinal for m in Period.parse(label).months}
         return [Month(m) for m in sorted(months)]

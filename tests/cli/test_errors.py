@@ -121,7 +121,7 @@ def test_an_internal_error_exits_2_with_a_hint_and_debug_shows_the_traceback(mon
     def broken():
         raise RuntimeError("the schema generator broke")
 
-    monkeypatch.setattr(cli, "schema_text", broken)
+    monkeypatch.setattr(cli.api, "schema_text", broken)
     monkeypatch.setitem(cli.STATE, "debug", False)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["schema"])

@@ -19,19 +19,17 @@ import pandas as pd
 from comp_sim.data.dataset import Dataset
 from comp_sim.errors import DataError, Issue
 from comp_sim.periods import Month, Period, plan_windows
-from comp_sim.plan.models import (
+from comp_sim.plan.components import (
     CommissionComponent,
-    CountMetric,
-    Curve,
     CurveComponent,
     GateModifier,
     MultiplierModifier,
-    Plan,
-    RatioMetric,
     SpiffComponent,
-    SumMetric,
     TargetComponent,
 )
+from comp_sim.plan.metrics import CountMetric, RatioMetric, SumMetric
+from comp_sim.plan.models import Plan
+from comp_sim.plan.rules import Curve
 
 
 @dataclass
@@ -220,7 +218,7 @@ def employed_days(rep: dict, month: Month) -> int:
 
 def reference_payouts(plan: Plan, dataset: Dataset) -> dict[tuple[str, str, str], Line]:
     """Every rep the plan covers, component by component, window by window, then the cap."""
-    start = plan.start_month
+    start = plan.start
     months = [start + i for i in range(12)]
     lines: dict[tuple[str, str, str], Line] = {}
     for rep in rep_rows(dataset):

@@ -45,7 +45,7 @@ def test_engine_agrees_with_the_reference_loop(case):
 
 def test_the_reference_itself_follows_spec_examples():
     """The reference's own rules on SPEC's worked numbers, so a shared mistake cannot hide."""
-    from comp_sim.plan.models import Band, Curve
+    from comp_sim.plan.rules import Band, Curve
 
     bands = [Band(to=1.0, rate=1.0), Band(rate=2.0)]
     assert banded_value(1.2, bands, "marginal") == pytest.approx(1.4)  # 1.0 + 0.2 x 2

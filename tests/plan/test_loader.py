@@ -12,7 +12,7 @@ import pytest
 
 from comp_sim.errors import PlanError
 from comp_sim.plan.loader import load_plan
-from comp_sim.plan.models import CurveComponent, SpiffComponent, TiersComponent
+from comp_sim.plan.components import CurveComponent, SpiffComponent, TiersComponent
 
 COMP_SIM = Path(sys.executable).parent / "comp-sim"
 
