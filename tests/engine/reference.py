@@ -77,6 +77,14 @@ def period_months_inside(start: Month, label: str, first: int, last: int) -> int
     return sum(1 for m in period.months if first <= m - start <= last)
 
 
+# The built-in metrics and component kinds this loop has a formula of its own for; a test holds
+# them equal to the registries (comp_sim.plan.metrics, comp_sim.plan.components), so a new metric
+# or kind cannot be added without a second, independent reading of its rule here.
+REFERENCE_METRICS = ("bookings", "quota", "attainment", "deals", "new_logos", "new_logo_bookings", "forecast",
+                     "forecast_accuracy", "avg_discount", "mbo")
+REFERENCE_KINDS = ("curve", "tiers", "commission", "spiff", "multiplier", "gate")
+
+
 class RepMetrics:
     """Metric values of one rep over windows of months [first, last] of the plan year."""
 

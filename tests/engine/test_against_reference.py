@@ -9,8 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from comp_sim.api import simulate
+from comp_sim.plan.components import COMPONENT_KINDS, MODIFIER_KINDS
 from comp_sim.plan.loader import load_plan
-from reference import banded_value, curve_value, reference_payouts, true_up
+from comp_sim.plan.metrics import BUILTIN_METRICS
+from reference import REFERENCE_KINDS, REFERENCE_METRICS, banded_value, curve_value, reference_payouts, true_up
 from plan_strategies import plan_and_data, to_dataset
 
 TOLERANCE = 1e-9
@@ -41,6 +43,12 @@ def disagreements(plan_source, dataset):
 def test_engine_agrees_with_the_reference_loop(case):
     plan_dict, dataset = case
     assert disagreements(plan_dict, dataset) == []
+
+
+def test_the_reference_reads_every_declared_metric_and_kind():
+    """A metric or kind declared in the registries has a formula of its own in the reference."""
+    assert set(REFERENCE_METRICS) == set(BUILTIN_METRICS)
+    assert set(REFERENCE_KINDS) == {kind.kind for kind in (*COMPONENT_KINDS, *MODIFIER_KINDS)}
 
 
 def test_the_reference_itself_follows_spec_examples():
