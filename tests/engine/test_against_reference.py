@@ -38,6 +38,7 @@ def disagreements(plan_source, dataset):
     return problems
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(plan_and_data())
 def test_engine_agrees_with_the_reference_loop(case):
