@@ -253,9 +253,13 @@ def _apply_plan_cap(compiled: CompiledPlan, components: tuple[ComponentRun, ...]
     """Pay in date order (components in plan order within a period) until the annual cap.
 
     A positive payment is cut to what is left under the cap and the rest reported as capped;
-    negative payments are never cut and free room again. Only (trial, rep) pairs whose positive
-    payments add up to more than the cap can be cut, so only those are walked through, and only
-    the components the cap cuts get amounts of their own.
+    negative payments are never cut and free room again. Paid-to-date is what was actually paid:
+    a cumulative component's true-up is earned-to-date minus what it paid before (after the cap
+    cut it), so an amount the cap cut stays due and later true-ups try again.
+
+    Only (trial, rep) pairs whose positive payments add up to more than the cap can be cut (so
+    only those are walked through, period by period), and only the components whose lines change
+    get arrays of their own.
     """
     cap_rule = compiled.plan.cap
     if cap_rule is None or not len(roster.rep_ids):
@@ -265,25 +269,38 @@ def _apply_plan_cap(compiled: CompiledPlan, components: tuple[ComponentRun, ...]
     trial_index, rep_index = np.nonzero(positive > cap[None, :])
     if not trial_index.size:
         return components
-    room = cap[rep_index]
-    cuts: list[list[tuple[int, np.ndarray, np.ndarray]]] = [[] for _ in components]
+    hold = compiled.plan.negative_true_up == "hold"
+    room = cap[rep_index]  # (walked,)
+    paid_to_date = [np.zeros(trial_index.size) for _ in components]
+    lines: list[list[tuple[int, np.ndarray, np.ndarray]]] = [[] for _ in components]  # (window, due, paid)
     for order, index in compiled.payment_order:
-        due = components[order].payment[trial_index, rep_index, index]
+        c = components[order]
+        if c.component.cumulative:
+            due = c.earned[trial_index, rep_index, index] - paid_to_date[order]
+            if hold:
+                due = np.maximum(due, 0.0)
+        else:
+            due = c.payment[trial_index, rep_index, index]
         amount = np.where(due > 0, np.minimum(due, np.maximum(room, 0.0)), due)
-        if (due != amount).any():
-            cuts[order].append((index, amount, due - amount))
+        paid_to_date[order] += amount
         room = room - amount
+        lines[order].append((index, due, amount))
     capped_runs = []
-    for c, cut in zip(components, cuts):
-        if not cut:  # the cap cut none of its payments: it pays them as they are
+    for c, walked in zip(components, lines):
+        changed = [(i, due, paid) for i, due, paid in walked
+                   if (due != paid).any() or (due != c.payment[trial_index, rep_index, i]).any()]
+        if not changed:  # the cap left its lines as they were
             capped_runs.append(c)
             continue
+        payment = c.payment.copy(order="K")
         amount = c.payment.copy(order="K")
         capped = zeros_in_layout_of(c.payment)
-        for index, paid, cut_off in cut:
+        for index, due, paid in changed:
+            payment[trial_index, rep_index, index] = due
             amount[trial_index, rep_index, index] = paid
-            capped[trial_index, rep_index, index] = cut_off
-        capped_runs.append(replace(c, amount=amount, capped=capped, paid=total(amount), cut_by_cap=True))
+            capped[trial_index, rep_index, index] = due - paid
+        capped_runs.append(replace(c, payment=payment, amount=amount, capped=capped, paid=total(amount),
+                                   cut_by_cap=bool(capped.any())))
     return tuple(capped_runs)
 
 

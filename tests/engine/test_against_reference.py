@@ -12,7 +12,7 @@ from comp_sim.api import simulate
 from comp_sim.plan.components import COMPONENT_KINDS, MODIFIER_KINDS
 from comp_sim.plan.loader import load_plan
 from comp_sim.plan.metrics import BUILTIN_METRICS
-from reference import REFERENCE_KINDS, REFERENCE_METRICS, banded_value, curve_value, reference_payouts, true_up
+from reference import REFERENCE_KINDS, REFERENCE_METRICS, banded_value, curve_value, reference_payouts
 from plan_strategies import plan_and_data, to_dataset
 
 TOLERANCE = 1e-9
@@ -62,8 +62,6 @@ def test_the_reference_itself_follows_spec_examples():
     curve = Curve(points=[(0.5, 0.25), (1.0, 1.0), (1.5, 2.0)], cap=3.0)
     # below the threshold, at it, interpolated, extended with slope 2, capped
     assert [curve_value(m, curve) for m in (0.4, 0.5, 0.75, 1.75, 5.0)] == pytest.approx([0.0, 0.25, 0.625, 2.5, 3.0])
-    assert true_up([100.0, 60.0, 150.0], "hold") == [100.0, 0.0, 50.0]
-    assert true_up([100.0, 60.0, 150.0], "claw_back") == [100.0, -40.0, 90.0]
 
 
 def test_engine_and_reference_agree_on_a_bundled_plan():
