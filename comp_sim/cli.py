@@ -21,23 +21,10 @@ from rich.table import Table
 from typer.rich_utils import rich_format_error
 
 from comp_sim import api
-from comp_sim.data.mapping import load_mapping, with_history_before
-from comp_sim.data.quotas import DEFAULT_REACH, check_options, parse_amounts, quota_figure
-from comp_sim.data.quotas import METRICS as QUOTA_METRICS
-from comp_sim.errors import CompSimError, Issue, UsageError
-from comp_sim.insight.lint import render_warnings
-from comp_sim.insight.sensitivity import DIMENSIONS, elasticity
-from comp_sim.plan.loader import load_plan
-from comp_sim.plan.reference import schema_text
-from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_text_atomic
-from comp_sim.report.export import write_results
-from comp_sim.synth.trials import IDLE_REPS
+from comp_sim.api import DIMENSIONS, FORMATS, CompSimError, Issue, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from comp_sim.data.dataset import Dataset
-    from comp_sim.report.compare import Comparison
 
 app = typer.Typer(
     name="comp-sim",
@@ -96,7 +83,7 @@ def validate(
     failed = []
     for path in plans:
         try:
-            plan = load_plan(path)
+            plan = api.load_plan(path)
         except CompSimError as exc:
             failed.append(exc)
             err.print(exc.render(), markup=False)
@@ -111,11 +98,11 @@ def schema(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Write the JSON Schema of plan files (for editor completion and checks)."""
-    text = schema_text()
+    text = api.schema_text()
     if out_file is None:
         sys.stdout.write(text)
     else:
-        write_text_atomic(out_file, text)
+        api.write_text_atomic(out_file, text)
         _say(f"wrote {out_file}")
 
 
@@ -167,7 +154,7 @@ def run(
     """Run plans over data and compare them: prints a comparison table and writes payouts,
     statements, winners and losers, the comparison and summary.json to --out."""
     fmt = _choice(fmt, FORMATS, "--format")
-    idle_reps = _choice(idle_reps, IDLE_REPS, "--idle-reps")
+    idle_reps = _choice(idle_reps, api.IDLE_REPS, "--idle-reps")
     if data is not None and synthetic is not None:
         raise UsageError(Issue("give --data or --synthetic, not both", path="--synthetic", value=synthetic))
     _positive(synthetic, "--synthetic")
@@ -175,7 +162,7 @@ def run(
     if synthetic is not None and (mapping is not None or map_pairs or history_before):
         raise UsageError(Issue("--mapping, --map and --history-before read --data files; "
                                "they do not apply to --synthetic", path="--map"))
-    check_output_folder(out_dir, force)
+    api.check_output_folder(out_dir, force)
     plans = api.load_plans(plan)
     ids = [p.id for p in plans]
     if baseline is not None and baseline not in ids:
@@ -190,7 +177,7 @@ def run(
     for note in simulation.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     _print_lint(plan, simulation)
-    files = write_results(simulation, out_dir, fmt=fmt, force=force, comparison=comparison)
+    files = api.write_results(simulation, out_dir, fmt=fmt, force=force, comparison=comparison)
     _say(f"wrote {len(files)} files to {out_dir}: {', '.join(f.name for f in files)}")
 
 
@@ -213,15 +200,15 @@ def explain(
     multiplier -> true-up -> cap -> paid, with totals by component."""
     fmt = _choice(fmt, EXPLAIN_FORMATS, "--format")
     if out_file is not None:
-        check_output_file(out_file, force)
-    loaded = load_plan(plan)
+        api.check_output_file(out_file, force)
+    loaded = api.load_plan(plan)
     dataset = _load_data(data, mapping, map_pairs, history_before)
     statement = api.explain(loaded, dataset, rep)
     text = {"text": statement.text, "json": statement.json, "html": statement.html}[fmt]()
     if out_file is None:
         sys.stdout.write(text)
     else:
-        write_text_atomic(out_file, text)
+        api.write_text_atomic(out_file, text)
         _say(f"wrote {out_file} (total paid {statement.total:,.2f} {statement.header['currency']})")
 
 
@@ -239,7 +226,7 @@ def synth(
     fmt = _choice(fmt, FORMATS, "--format")
     _positive(reps, "--reps")
     _positive(months, "--months")
-    check_output_folder(out_dir, force)
+    api.check_output_folder(out_dir, force)
     dataset = api.synthesize(reps, months, seed, start=start)
     api.write_dataset(dataset, out_dir, fmt=fmt, force=force)
     _say(f"wrote {len(dataset.reps)} reps and {len(dataset.deals)} deals to {out_dir}")
@@ -257,7 +244,7 @@ def lint(
 ) -> None:
     """Warn about what a plan invites reps to do (cliffs, uncapped exposure, discounting, ...),
     with figures from a run over --data (default: the bundled sample).
-    Exits 0 when there are only warnings, 1 when a plan is invalid or cannot run on the data."""
+    Exits 0 when there are only warnings, 1 when a plan or the data is invalid."""
     dataset = _load_data(data, mapping, map_pairs, history_before) if data is not None or mapping or map_pairs \
         or history_before else None
     invalid = 0
@@ -268,7 +255,7 @@ def lint(
             invalid += 1
             err.print(exc.render(), markup=False)
             continue
-        text = render_warnings(warnings) if warnings else f"{path}: no warnings\n"
+        text = api.render_warnings(warnings) if warnings else f"{path}: no warnings\n"
         _say(text, end="")
     if invalid:
         raise typer.Exit(1)
@@ -285,7 +272,7 @@ def gaming(
 ) -> None:
     """What each gaming strategy (pull or push a deal, sandbag, discount, split) gains the reps
     it pays and costs the company, under one plan."""
-    loaded = load_plan(plan)
+    loaded = api.load_plan(plan)
     report = api.gaming(loaded, _load_data(data, mapping, map_pairs, history_before), seed=seed)
     out.print(_frame_table(report, f"Gaming {loaded.plan} ({loaded.id})", [
         ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
@@ -316,7 +303,7 @@ def sensitivity(
         ("plan", "plan", "text"), ("shift", "shift", "shift"), ("cost", "cost", "money"),
         ("bookings", "bookings", "money"), ("cost_of_sales", "cost of sales", "pct"),
         ("payout_pct_ti_mean", "payout % of TI", "pct"), ("share_at_quota", "at quota", "pct")]))
-    out.print(_frame_table(elasticity(table), f"What 1% more {dimension} costs", [
+    out.print(_frame_table(api.elasticity(table), f"What 1% more {dimension} costs", [
         ("plan", "plan", "text"), ("base_cost", "cost", "money"), ("cost_per_pct", "cost per 1%", "money"),
         ("cost_elasticity", "elasticity", "number"), ("payout_pct_ti_per_pct", "payout % of TI per 1%", "pct")]))
 
@@ -339,11 +326,11 @@ def quotas(
         "--method", help="trailing: each rep's own history x (1 + growth); percentile: per role, the level "
                          "--reach of its reps reached; uniform: --amount per role.")] = "trailing",
     metric: Annotated[list[str] | None, typer.Option(
-        "--metric", help=f"A metric to set quotas for ({', '.join(QUOTA_METRICS)}); repeatable. "
+        "--metric", help=f"A metric to set quotas for ({', '.join(api.QUOTA_METRICS)}); repeatable. "
                          "Default: bookings.", show_default=False)] = None,
     growth: Annotated[float, typer.Option("--growth", help="Growth over history: 0.1 is 10% more.")] = 0.0,
     reach: Annotated[float, typer.Option("--reach", help="percentile: the share of reps that would reach "
-                                                         "their quota.")] = DEFAULT_REACH,
+                                                         "their quota.")] = api.DEFAULT_REACH,
     amount: Annotated[list[str] | None, typer.Option(
         "--amount", help="uniform: ROLE=AMOUNT a year (for the first --metric), or METRIC:ROLE=AMOUNT; "
                          "repeatable.", show_default=False)] = None,
@@ -361,17 +348,17 @@ def quotas(
     the data folder reads, and a note with the method and every figure."""
     metrics = list(metric or ["bookings"])
     factors = _factors(ramp)
-    check_options(metrics, method, growth, reach, spread, factors, prefix="--")
-    check_output_file(out_file, force)
+    api.check_quota_options(metrics, method, growth, reach, spread, factors, prefix="--")
+    api.check_output_file(out_file, force)
     dataset = _load_data(data, mapping, map_pairs, history_before)
     result = api.quotas(dataset, start, metrics=metrics, method=method, growth=growth, reach=reach,
-                        amounts=parse_amounts(amount or [], metrics, "--amount"), spread=spread, ramp=factors, history=history)
+                        amounts=api.parse_amounts(amount or [], metrics, "--amount"), spread=spread, ramp=factors, history=history)
     _say(result.method_text())
     for note in result.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     summary = result.summary()
     for column in ("total", "median", "lowest", "highest"):
-        summary[column] = summary[column].map(quota_figure)
+        summary[column] = summary[column].map(api.quota_figure)
     out.print(_frame_table(summary.astype(str), "Plan-year quotas per role",
                            [(column, column, "text") for column in summary.columns]))
     written, note_file = api.write_quotas(result, out_file, force=force)
@@ -421,15 +408,10 @@ def _positive(value: int | None, option: str) -> None:
 
 
 def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None,
-               history_before: str | None = None, notes: bool = True) -> Dataset:
+               history_before: str | None = None, notes: bool = True) -> api.Dataset:
     """The dataset from --data (the bundled sample without it), read through --mapping/--map;
     with ``notes``, what the data says as it loads (rows a filter kept, ...) on stderr."""
-    mapping = None
-    if mapping_file is not None or pairs:
-        mapping = load_mapping(mapping_file, pairs or ())
-    if history_before is not None:
-        mapping = with_history_before(mapping, history_before)
-    dataset = api.load_data(folder, mapping=mapping)
+    dataset = api.load_data(folder, mapping=mapping_file, pairs=pairs or (), history_before=history_before)
     if notes:
         for note in dataset.warnings:
             err.print(f"note: {note}", markup=False, highlight=False)
@@ -450,7 +432,7 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
-def _comparison_table(comparison: Comparison, simulation: api.Simulation) -> Table:
+def _comparison_table(comparison: api.Comparison, simulation: api.Simulation) -> Table:
     """One column per plan, one row per figure finance asks for first."""
     currency = {p.id: p.currency for p in simulation.plans}
     table = Table(title=f"Plans compared with {comparison.baseline} ({simulation.data_label}, "

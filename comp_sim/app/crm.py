@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import re
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +24,11 @@ import streamlit as st
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from comp_sim.app.inputs import CRM_EXPORT, MAX_UPLOAD_BYTES, load_upload, show_errors
-from comp_sim.data.dataset import COLUMNS, REQUIRED, TABLES, Dataset, normalize
-from comp_sim.data.loader import read_export_file
-from comp_sim.data.mapping import Mapping, guess_columns, load_mapping, mapping_yaml
-from comp_sim.data.quotas import (DEFAULT_REACH, METHODS, SPREADS, QuotaSet, parse_amounts, quota_figure,
-                                  quotas_from_history)
-from comp_sim.data.quotas import METRICS as QUOTA_METRICS
-from comp_sim.errors import CompSimError, DataError, Issue, UsageError
+from comp_sim import api
+from comp_sim.api import (COLUMNS, DEFAULT_REACH, QUOTA_METHODS, QUOTA_METRICS, QUOTA_SPREADS, REQUIRED, TABLES,
+                          CompSimError, DataError, Dataset, Issue, Mapping, QuotaSet, UsageError, guess_columns,
+                          load_mapping, mapping_yaml, parse_amounts, quota_figure, read_export_file)
+from comp_sim.app.inputs import MAX_UPLOAD_BYTES, load_upload, show_errors
 
 NONE = "(none)"
 DATA_TYPES = ("csv", "parquet", "xlsx")
@@ -158,11 +155,9 @@ def _uploaded() -> Export | None:
                 with tempfile.TemporaryDirectory(prefix="comp_sim_mapping_") as folder:
                     path = Path(folder) / Path(file.name).name
                     path.write_bytes(content)
-                    mapping = load_mapping(path)
-                    mapping._source = mapping._file = file.name
+                    mapping = load_mapping(path, name=file.name)
             except CompSimError as exc:
-                error = DataError([Issue(i.message, source=file.name, line=i.line, column=i.column, path=i.path,
-                                         value=i.value) for i in exc.issues])
+                error = exc
         else:
             data.append((Path(file.name).name, content))
     export = Export(tuple(data), mapping, error, identity)
@@ -476,11 +471,11 @@ def _history_options() -> None:
     if not st.checkbox("Set quotas from the deals' history (comp-sim quotas)", key="crm_qh_on"):
         return
     left, middle, right = st.columns(3)
-    left.selectbox("Method", METHODS, key="crm_qh_method",
+    left.selectbox("Method", QUOTA_METHODS, key="crm_qh_method",
                    help="trailing: each rep's own history x (1 + growth); percentile: the level a share of each "
                         "role's reps reached; uniform: an amount per role.")
     middle.multiselect("For the metrics", list(QUOTA_METRICS), key="crm_qh_metrics")
-    right.selectbox("Spread over the months", SPREADS, key="crm_qh_spread")
+    right.selectbox("Spread over the months", QUOTA_SPREADS, key="crm_qh_spread")
     left.number_input("Share of reps that would reach it (percentile)", min_value=0.05, max_value=1.0, step=0.05,
                       key="crm_qh_reach")
     middle.number_input("Growth over history", min_value=-0.9, max_value=10.0, step=0.05, key="crm_qh_growth")
@@ -504,7 +499,7 @@ def _history_quotas(dataset: Dataset) -> tuple[QuotaSet | None, tuple]:
                                value=state["crm_qh_ramp"])) from None
     amounts = parse_amounts([p.strip() for p in str(state["crm_qh_amounts"]).split(",") if p.strip()],
                             metrics or ["bookings"], "amounts")
-    result = quotas_from_history(
+    result = api.quotas(
         dataset, str(state["crm_qh_start"]).strip() or None, metrics=metrics, method=state["crm_qh_method"],
         growth=float(state["crm_qh_growth"]), reach=float(state["crm_qh_reach"]), spread=state["crm_qh_spread"],
         amounts=amounts, ramp=ramp)
@@ -570,7 +565,7 @@ def _result(export: Export) -> None:
         show_errors("Quotas from history cannot be set", exc)
     if ready:
         if quotas is not None:
-            dataset = replace(dataset, quotas=normalize("quotas", quotas.quotas))
+            dataset = api.with_quotas(dataset, quotas)
         label = "CRM export: " + ", ".join(name for name, _ in export.files)
         st.session_state["crm_dataset"] = (dataset, ("crm", export.identity, mapping_yaml(mapping), options), label)
         st.success(f"The export loads: {len(dataset.reps):,} reps, {len(dataset.deals):,} deals, "

@@ -15,10 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from comp_sim import api
-from comp_sim.data.dataset import TABLES, Dataset
-from comp_sim.data.mapping import Mapping
-from comp_sim.errors import CompSimError, DataError, Issue, PlanError
-from comp_sim.plan.models import Plan
+from comp_sim.api import TABLES, CompSimError, DataError, Dataset, Issue, Mapping, Plan, PlanError
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the same bound as server.maxUploadSize in .streamlit/config.toml
 DATA_FORMATS = ("csv", "parquet", "xlsx")
@@ -88,9 +85,7 @@ def sample_dataset() -> Dataset:
 
 @st.cache_data(show_spinner="Generating synthetic reps and deals...")
 def synthetic_dataset(reps: int, seed: int) -> Dataset:
-    from comp_sim.synth import synthesize
-
-    return synthesize(reps=reps, months=12, seed=seed)
+    return api.synthesize(reps=reps, months=12, seed=seed)
 
 
 @st.cache_data(show_spinner="Loading the data folder...")

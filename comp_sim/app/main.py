@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from comp_sim.app import compare, cost, crm, designer, earnings
+from comp_sim.api import CompSimError
 from comp_sim.app.inputs import CRM_EXPORT, page_errors, show_errors, sidebar
-from comp_sim.errors import CompSimError
 
 PAGES = {
     "Compare plans": compare.page,

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from comp_sim.data.cube import Cube, build_cube
-from comp_sim.periods import Month, Period, days_employed, month_days
+from comp_sim.periods import Month, Period, days_employed, month_days, month_ordinals
 
 TABLES = ("reps", "quotas", "deals", "forecasts", "mbo")
 
@@ -62,6 +62,7 @@ class Dataset:
     source: str = "<data>"
     files: Mapping[str, str] = field(default_factory=dict)  # table -> file it was read from
     warnings: tuple[str, ...] = ()
+    given: frozenset[str] = frozenset(TABLES)  # the tables the data has (others are empty stand-ins)
     # The month the account history starts in when some deal's new_logo was derived from it
     # (None when every deal gives its flag): what a plan year's new logos are only as good as.
     account_history: Month | None = None
@@ -72,8 +73,9 @@ class Dataset:
                     mbo: pd.DataFrame | None = None, *, source: str = "<data>",
                     files: Mapping[str, str] | None = None, warnings: tuple[str, ...] = (),
                     history_before: dt.date | None = None) -> Dataset:
-        """Normalize tables that are already valid (types, defaults, derived new_logo); deals
-        closed before ``history_before`` only seed the account history, then are left out."""
+        """Normalize tables that are already valid (types, defaults, derived new_logo); a table
+        given as None is one the data does not have (``given`` says which it has); deals closed
+        before ``history_before`` only seed the account history, then are left out."""
         frames = {"reps": reps, "deals": deals, "quotas": quotas, "forecasts": forecasts, "mbo": mbo}
         tables = {name: normalize(name, frame) for name, frame in frames.items()}
         if "name" in tables["reps"]:
@@ -84,7 +86,9 @@ class Dataset:
             label = files.get("deals", "the deals") if files else "the deals"
             warnings = (*warnings, f"{label}: {dropped:,} deal row(s) closed before {history_before} only "
                                    "seed the account history (history_before) and are not deals of the run")
-        return cls(**tables, source=source, files=dict(files or {}), warnings=warnings, account_history=history)
+        given = frozenset(name for name, frame in frames.items() if frame is not None)
+        return cls(**tables, source=source, files=dict(files or {}), warnings=warnings, given=given,
+                   account_history=history)
 
     def table_file(self, table: str) -> str:
         return self.files.get(table, f"{self.source}/{table}")
@@ -93,8 +97,7 @@ class Dataset:
         """Calendar months with a deal closed or a quota period, sorted (empty when neither)."""
         months: set[int] = set()
         if len(self.deals):
-            dates = pd.to_datetime(self.deals["close_date"])
-            months |= set((dates.dt.year * 12 + dates.dt.month - 1).astype(int).tolist())
+            months |= set(month_ordinals(self.deals["close_date"]).tolist())
         for label in self.quotas["period"].astype(str).unique():
             months |= {m.ordinal for m in Period.parse(label).months}
         return [Month(m) for m in sorted(months)]

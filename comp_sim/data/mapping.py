@@ -38,7 +38,8 @@ from ruamel.yaml.error import YAMLError
 from comp_sim.data.dataset import COLUMNS, TABLES
 from comp_sim.errors import NO_VALUE, DataError, Issue, UsageError, did_you_mean
 from comp_sim.output import read_text_bounded
-from comp_sim.plan.loader import format_path, position_in
+from comp_sim.plan.loader import format_path
+from comp_sim.plan.models import position
 
 Scalar = Union[bool, int, float, str]
 MAX_MAPPING_BYTES = 1_000_000
@@ -101,14 +102,16 @@ class Mapping(BaseModel):
         or naming the ``--map`` pair that set it."""
         if len(loc) == 3 and loc[1] == "columns" and (loc[0], loc[2]) in self._pairs:
             return Issue(message, source="--map", value=self._pairs[(loc[0], loc[2])])
-        line, column = position_in(self._tree, loc, at_key) if self._tree is not None else (None, None)
+        line, column = position(self._tree, loc, at_key) if self._tree is not None else (None, None)
         return Issue(message, source=self._file or self._source, line=line, column=column,
                      path=format_path(loc) or None, value=value)
 
 
-def load_mapping(source: str | Path | dict | Mapping | None, pairs: Sequence[str] = ()) -> Mapping | None:
+def load_mapping(source: str | Path | dict | Mapping | None, pairs: Sequence[str] = (),
+                 name: str | None = None) -> Mapping | None:
     """A mapping from a YAML file, a dict or a Mapping, with ``--map`` pairs merged over it
-    (None when there is neither). Raises DataError for a bad file, UsageError for a bad pair."""
+    (None when there is neither); ``name`` is the file's name in errors (an uploaded file's own).
+    Raises DataError for a bad file, UsageError for a bad pair."""
     if source is None and not pairs:
         return None
     if isinstance(source, Mapping):
@@ -119,7 +122,7 @@ def load_mapping(source: str | Path | dict | Mapping | None, pairs: Sequence[str
         return parse_map_pairs(pairs)
     else:
         text = read_text_bounded(Path(source), "mapping file", MAX_MAPPING_BYTES, DataError)
-        mapping = _validate(_read(text, str(source)), str(source), _lines_of(text))
+        mapping = _validate(_read(text, name or str(source)), name or str(source), _lines_of(text))
     if not pairs:
         return mapping
     merged = merge(mapping, parse_map_pairs(pairs))

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from comp_sim.data.cube import BOOKINGS, DEALS, NEW_LOGO_BOOKINGS, NEW_LOGOS, DealMeasure
+from comp_sim.measures import BOOKINGS, DEALS, NEW_LOGO_BOOKINGS, NEW_LOGOS, DealMeasure
 from comp_sim.data.dataset import Dataset, employed_share
 from comp_sim.errors import Issue, UsageError
 from comp_sim.periods import PLAN_YEAR_MONTHS, Month, Period

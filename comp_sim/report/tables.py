@@ -13,9 +13,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from comp_sim.engine.primitives import HALF_STEP
+from comp_sim.engine.results import PlanResult
 from comp_sim.engine.run import PlanRun
-from comp_sim.report.results import PlanResult
+from comp_sim.plan.rules import HALF_STEP
 
 PAYOUT_COLUMNS = ["plan", "trial", "rep_id", "period", "component", "value", "fraction",
                   "multiplier", "amount", "capped"]

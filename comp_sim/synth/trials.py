@@ -29,17 +29,17 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from comp_sim.data.cube import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, TARGET, Cube, DealMeasure
-from comp_sim.data.dataset import Dataset, employed_share
-from comp_sim.engine.metrics import Needs
+from comp_sim.data.cube import Cube
+from comp_sim.data.dataset import TABLES, Dataset, employed_share
 from comp_sim.errors import Issue, UsageError
-from comp_sim.periods import Month
+from comp_sim.measures import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, QUOTA, DealMeasure, Needs, target_key
+from comp_sim.periods import Month, month_ordinals
 from comp_sim.synth.deals import as_month, team_and_deal_rngs
 from comp_sim.synth.model import SynthConfig, Team, build_team, quarter_index, seasonality
 
@@ -190,6 +190,12 @@ class MonteCarloSource:
     @property
     def reps(self) -> pd.DataFrame:
         return self.rates.reps
+
+    @property
+    def tables(self) -> frozenset[str]:
+        """The tables the trials are drawn from: every table for a synthetic team, the ones a
+        dataset has around its reps."""
+        return self.rates.targets.given
 
     def months_covered(self) -> list[Month]:
         return list(self.covered)
@@ -400,7 +406,7 @@ def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -
     source_month = tuple(offset + m if 0 <= offset + m < rates.months else -1 for m in range(months))
     month_order = tuple(sorted(range(months), key=lambda m: ((first_month + m).ordinal % 3, m)))
     target_cube = rates.targets.cube((), needed.target_metrics, first_month, months)
-    targets = {TARGET + t: target_cube.measures[TARGET + t][0].T.copy() for t in needed.target_metrics}
+    targets = {target_key(t): target_cube.measures[target_key(t)][0].T.copy() for t in needed.target_metrics}
     return Layout(
         measures=measures, members=members, source_month=source_month, month_order=month_order,
         expected=rates.over(rates.expected, first_month, months).T.copy(),
@@ -533,7 +539,7 @@ def rates_of_team(team: Team) -> Rates:
     rate, mean, second = team.credit_moments()
     config = team.config
     _, position, active = team.employed_quarters()
-    targets = Dataset.from_frames(team.reps, quotas=team.quotas(), source="synthetic")
+    targets = replace(Dataset.from_frames(team.reps, quotas=team.quotas(), source="synthetic"), given=frozenset(TABLES))
     return Rates(
         reps=team.reps, first_month=team.first_month, months=team.months, products=config.products,
         rate=rate, mean=mean, second=second, discount=_team_discount(team),
@@ -598,7 +604,7 @@ def rates_of_dataset(dataset: Dataset, config: SynthConfig, idle_reps: IdleReps 
     mix = np.where(role_total > 0, role_amount / np.where(role_total > 0, role_total, 1.0), overall[None, :])
 
     quota_cube = dataset.cube((), ("bookings",), first, months)
-    quota = quota_cube.measures[TARGET + "bookings"][0]  # (reps, months)
+    quota = quota_cube.measures[QUOTA][0]  # (reps, months)
     employed = employed_share(reps, first, months)
     bookings = np.bincount(rep_pos, weights=credited, minlength=n_reps)
     rep_rows = np.bincount(rep_pos, minlength=n_reps).astype("float64")
@@ -668,8 +674,7 @@ def _forecast_bias(dataset: Dataset, first: Month, months: int, credited: np.nda
         return np.zeros(n_reps)
     forecast = dataset.cube((), (), first, months).measures[FORECAST][0]
     forecast_months = forecast > 0
-    dates = pd.to_datetime(dataset.deals["close_date"])
-    month_pos = ((dates.dt.year * 12 + dates.dt.month - 1).to_numpy() - first.ordinal)
+    month_pos = month_ordinals(dataset.deals["close_date"]) - first.ordinal
     keep = (dataset.deals["split"].to_numpy() > 0) & (pd.Index(dataset.reps["rep_id"].astype(str))
                                                      .get_indexer(dataset.deals["rep_id"].astype(str)) >= 0)
     month_pos = month_pos[keep]

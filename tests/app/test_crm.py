@@ -4,18 +4,14 @@ figures the API gives for the same mapping and quotas."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from apphelpers import ROOT, approx_money, money_value, table
 
 from comp_sim import api
-from comp_sim.data.dataset import normalize
-from comp_sim.data.mapping import load_mapping
+from comp_sim.api import load_mapping
 from comp_sim.data.quotas import quotas_from_history
 
 EXPORT = ROOT / "examples" / "hubspot"
-AE_PLANS = ["current-2026", "balanced-2027"]  # the bundled plans for the export's one role
 GUESSED = {  # what the page pre-fills for the export's files, by their names and headers
     "reps": {"file": "owners.csv",
              "columns": {"rep_id": "Name", "team": "Team", "hire_date": "Start date", "end_date": "Leave date"}},
@@ -38,7 +34,6 @@ def export_files(with_mapping: bool = False) -> list[tuple[str, bytes, str]]:
 
 
 def upload(app, files):
-    app.sidebar.multiselect(key="plans").set_value(AE_PLANS)
     app.sidebar.number_input(key="trials").set_value(1)
     app.sidebar.radio(key="data_source").set_value("CRM export").run()
     app.file_uploader(key="crm_upload").set_value(files).run()
@@ -78,11 +73,13 @@ def test_one_default_later_the_pages_run_on_the_export_with_quotas_from_history(
     assert any(s.value.startswith("The export loads: 8 reps, 160 deals, 160 quota rows") for s in app.success)
     data = api.load_data(EXPORT, mapping={**GUESSED, "defaults": {"reps": {"role": "AE"}}})
     quotas = quotas_from_history(data, metrics=["bookings", "new_logos"], method="percentile")
-    expected = api.compare(api.simulate([ROOT / "plans" / f"{p}.yaml" for p in AE_PLANS],
-                                        replace(data, quotas=normalize("quotas", quotas.quotas))))
+    # every bundled plan, as the app picks them: the two for other roles cover nobody, and say so
+    simulation = api.simulate(api.bundled_plan_paths(), api.with_quotas(data, quotas))
+    expected = api.compare(simulation, "current-2026")
     shown = table(app, "Current plan 2026")
     for _, row in expected.plans.iterrows():
         assert money_value(shown.loc["Total payout (USD)", row["name"]]) == approx_money(row["total_payout"])
+    assert any("hunter-2027 covers no rep of the data" in m.value for m in app.markdown)
     assert any(quotas.method_text() in m.value for m in app.markdown)
 
 
@@ -160,4 +157,6 @@ def test_without_quotas_the_plans_data_error_shows_in_the_page(app):
     app.checkbox(key="crm_qh_on").uncheck().run()
     assert not app.exception
     assert "The plans cannot run on CRM export:" in errors(app)
-    assert "a quota of 0 cannot divide a non-zero bookings" in errors(app)
+    assert "plans/current-2026.yaml:21:13: components[0].metric: 'attainment' is computed from the quotas table, " \
+           "which the data (uploaded forecast-commits.csv, hubspot-crm-exports-all-deals-2026-12-31.csv, owners.csv) " \
+           "does not have" in errors(app)

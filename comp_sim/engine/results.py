@@ -8,11 +8,12 @@ first ``detail_trials`` trials only; historical data is one trial, kept whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from comp_sim.engine.compile import CompiledPlan
 from comp_sim.engine.run import PlanRun, Roster
 from comp_sim.engine.windows import total
 from comp_sim.periods import PLAN_YEAR_MONTHS, Month
@@ -23,8 +24,7 @@ from comp_sim.plan.models import Plan
 class PlanResult:
     """One plan's results over all trials."""
 
-    plan: Plan
-    start: Month  # first month of the plan year this run covered
+    compiled: CompiledPlan
     roster: Roster
     reps: pd.DataFrame  # covered reps: rep_id, name, role, team, region, target_incentive, prorated_ti
     trials: int
@@ -38,9 +38,18 @@ class PlanResult:
     detail: list[PlanRun] = field(default_factory=list)  # the first trials, in order
 
     @property
+    def plan(self) -> Plan:
+        return self.compiled.plan
+
+    @property
+    def start(self) -> Month:
+        """First month of the plan year this run covered."""
+        return self.compiled.start
+
+    @property
     def replayed(self) -> bool:
         """True when the plan ran on another year than the one it names (history replay)."""
-        return self.start != self.plan.start_month
+        return self.start != self.plan.start
 
     @property
     def component_ids(self) -> list[str]:
@@ -83,11 +92,11 @@ def _divide_where_positive(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
 class PlanAccumulator:
     """Collects a plan's chunks of trials into a ``PlanResult``."""
 
-    def __init__(self, plan: Plan, start: Month, roster: Roster, reps: pd.DataFrame,
-                 trials: int, detail_trials: int):
-        n_reps, n_components = len(roster.rep_ids), len(plan.components)
+    def __init__(self, compiled: CompiledPlan, roster: Roster, reps: pd.DataFrame, trials: int,
+                 detail_trials: int):
+        n_reps, n_components = len(roster.rep_ids), len(compiled.components)
         self.result = PlanResult(
-            plan=plan, start=start, roster=roster, reps=reps, trials=trials,
+            compiled=compiled, roster=roster, reps=reps, trials=trials,
             paid=np.zeros((trials, n_reps)), capped=np.zeros((trials, n_reps)),
             bookings=np.zeros((trials, n_reps)), quota=np.zeros((trials, n_reps)),
             by_component=np.zeros((trials, n_components)),
@@ -103,7 +112,7 @@ class PlanAccumulator:
         hi = lo + run.trials
         # Loops over components and windows: numpy reduces a short trailing axis slowly.
         for index, c in enumerate(run.components):
-            paid = c.paid()  # (trials, reps)
+            paid = c.paid  # (trials, reps)
             result.paid[lo:hi] += paid
             if c.cut_by_cap:
                 result.capped[lo:hi] += total(c.capped)
@@ -128,9 +137,8 @@ def _first_trials(run: PlanRun, count: int) -> PlanRun:
     for c in run.components:
         cut = {name: first(getattr(c, name)) for name in
                ("value", "curve_fraction", "fraction", "money", "multiplier", "earned", "payment",
-                "amount", "capped")}
-        gates = [type(g)(g.modifier, first(g.value), first(g.effect)) for g in c.gates]
-        multipliers = [type(m)(m.modifier, first(m.value), first(m.effect)) for m in c.multipliers]
-        components.append(type(c)(component=c.component, windows=c.windows, ti=c.ti,
-                                  gates=gates, multipliers=multipliers, cut_by_cap=c.cut_by_cap, **cut))
-    return PlanRun(run.plan, run.start, run.roster, components, first(run.bookings), first(run.quota))
+                "amount", "capped", "paid")}
+        gates = tuple(replace(g, value=first(g.value), effect=first(g.effect)) for g in c.gates)
+        multipliers = tuple(replace(m, value=first(m.value), effect=first(m.effect)) for m in c.multipliers)
+        components.append(replace(c, gates=gates, multipliers=multipliers, **cut))
+    return replace(run, components=tuple(components), bookings=first(run.bookings), quota=first(run.quota))
