@@ -340,7 +340,7 @@ def quotas(
         "--ramp", help="Factors for a new hire's first months, e.g. 0.25,0.5,0.75.", show_default=False)] = None,
     history: Annotated[str | None, typer.Option(
         "--history", help="The history window, a period (2026, 2026-H2); default: the 12 months before the "
-                          "plan year, or the plan year itself when the data has nothing before it.",
+                          "plan year, or the plan year itself when the data has deals in fewer than 3 of them.",
         show_default=False)] = None,
     force: ForceOption = False,
 ) -> None:

@@ -28,7 +28,7 @@ from comp_sim import api
 from comp_sim.api import (COLUMNS, DEFAULT_REACH, QUOTA_METHODS, QUOTA_METRICS, QUOTA_SPREADS, REQUIRED, TABLES,
                           CompSimError, DataError, Dataset, Issue, Mapping, QuotaSet, UsageError, guess_columns,
                           load_mapping, mapping_yaml, parse_amounts, quota_figure, read_export_file)
-from comp_sim.app.inputs import MAX_UPLOAD_BYTES, load_upload, show_errors
+from comp_sim.app.inputs import load_upload, show_errors
 
 NONE = "(none)"
 DATA_TYPES = ("csv", "parquet", "xlsx")
@@ -60,27 +60,24 @@ class Export:
     mapping_error: CompSimError | None
     identity: tuple
     folder: tempfile.TemporaryDirectory = field(default_factory=lambda: tempfile.TemporaryDirectory(prefix="comp_sim_crm_"))
+    sources: list[str] = field(default_factory=list)  # each file, or each sheet of a workbook
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     _loads: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Write the files where the loader reads them; list what a table may come from: a file,
+        or a sheet of a workbook as ``book.xlsx [Sheet]``."""
         for name, content in self.files:
-            (Path(self.folder.name) / name).write_bytes(content)
-
-    @property
-    def sources(self) -> list[str]:
-        """Each file, or each sheet of a workbook as ``book.xlsx [Sheet]``, a table may come from."""
-        names = []
-        for name, _ in self.files:
+            path = Path(self.folder.name) / name
+            path.write_bytes(content)
             if name.lower().endswith(".xlsx"):
                 try:
-                    sheets = pd.ExcelFile(Path(self.folder.name) / name, engine="openpyxl").sheet_names
+                    sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
                 except Exception:  # an unreadable workbook: the loader says why when it is picked
                     sheets = []
-                names += [name] if len(sheets) <= 1 else [f"{name} [{sheet}]" for sheet in sheets]
+                self.sources += [name] if len(sheets) <= 1 else [f"{name} [{sheet}]" for sheet in sheets]
             else:
-                names.append(name)
-        return names
+                self.sources.append(name)
 
     def frame(self, source: str) -> pd.DataFrame:
         """The source as the loader reads it (raises DataError when unreadable)."""
@@ -149,9 +146,7 @@ def _uploaded() -> Export | None:
     for file in files:
         content = file.getvalue()
         if file.name.lower().endswith(tuple(f".{t}" for t in MAPPING_TYPES)):
-            try:
-                if len(content) > MAX_UPLOAD_BYTES:
-                    raise DataError(Issue("a mapping file is at most 50 MB", source=file.name))
+            try:  # read as the CLI reads --mapping, bounds and all
                 with tempfile.TemporaryDirectory(prefix="comp_sim_mapping_") as folder:
                     path = Path(folder) / Path(file.name).name
                     path.write_bytes(content)

@@ -3,8 +3,8 @@ none, or for next year's plan, with the method and figures stated.
 
 For each rep and metric (``bookings``, ``new_logos``, ``new_logo_bookings``, ``deals``) the
 history is the metric over a window of months (default: the 12 months before the plan year when
-the data has deals there, else the plan year itself), annualized over the months of it the rep
-was employed and the data covers: ``history x 12 / months``. The annual quota is then
+the data has deals in at least 3 of them, else the plan year itself), annualized over the months
+of it the rep was employed and the data covers: ``history x 12 / months``. The annual quota is then
 
 - ``trailing``: the rep's own annualized history x (1 + growth); a rep with fewer than
   MIN_HISTORY_MONTHS months of history, or none booked, gets the median of its role's own quotas;
@@ -223,7 +223,7 @@ def _deal_months(dataset: Dataset) -> np.ndarray:
 
 def _window(dataset: Dataset, start: Month, history: str | None) -> tuple[Month, int]:
     """The history window: given, or the 12 months before the plan year when the data has deals
-    there, else the plan year itself."""
+    in at least MIN_HISTORY_MONTHS of them, else the plan year itself."""
     if history is not None:
         try:
             period = Period.parse(history)
@@ -233,7 +233,7 @@ def _window(dataset: Dataset, start: Month, history: str | None) -> tuple[Month,
         return period.first, period.length
     before = Month(start.ordinal - PLAN_YEAR_MONTHS)
     months = _deal_months(dataset)
-    if ((months >= before.ordinal) & (months < start.ordinal)).any():
+    if ((months >= before.ordinal) & (months < start.ordinal)).sum() >= MIN_HISTORY_MONTHS:
         return before, PLAN_YEAR_MONTHS
     return start, PLAN_YEAR_MONTHS
 

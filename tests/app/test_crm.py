@@ -160,3 +160,19 @@ def test_without_quotas_the_plans_data_error_shows_in_the_page(app):
     assert "plans/current-2026.yaml:21:13: components[0].metric: 'attainment' is computed from the quotas table, " \
            "which the data (uploaded forecast-commits.csv, hubspot-crm-exports-all-deals-2026-12-31.csv, owners.csv) " \
            "does not have" in errors(app)
+
+
+def test_a_workbook_export_maps_its_sheets(app, tmp_path):
+    import pandas as pd
+
+    salesforce = ROOT / "examples" / "salesforce"
+    book = tmp_path / "export.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        pd.read_csv(salesforce / "users.csv", dtype=str).to_excel(writer, sheet_name="Users", index=False)
+        pd.read_csv(salesforce / "opportunities.csv", dtype=str).to_excel(writer, sheet_name="Opportunities", index=False)
+    upload(app, [("export.xlsx", book.read_bytes(), "application/vnd.ms-excel")])
+    state = app.session_state
+    assert state["crm_reps_file"] == "export.xlsx [Users]" and state["crm_deals_file"] == "export.xlsx [Opportunities]"
+    assert state["crm_reps_col_role"] == "Sales_Role__c" and state["crm_deals_col_rep_id"] == "OwnerId"
+    assert state["crm_deals_filter"] == "StageName" and state["crm_deals_keep"] == ["Closed Won"]
+    assert any(s.value.startswith("The export loads: 4 reps, 22 deals") for s in app.success), errors(app)

@@ -128,6 +128,15 @@ def test_the_note_states_the_method_and_every_figure(team):
     assert summary.loc[("bookings", "AE"), "highest"] == pytest.approx(528_000.0)
 
 
+def test_a_window_before_the_plan_year_needs_deals_in_3_of_its_months(team):
+    # 2026 holds deals in 12 months: the 2027 plan year looks back on it; a 2026 plan year has
+    # nothing before it, so it is measured against itself
+    assert str(quotas_from_history(team, "2027-01").window[0]) == "2026-01"
+    one_month = Dataset.from_frames(REPS, deals=pd.concat([DEALS, pd.DataFrame(
+        [("Z1", "A", "2027-05-05", 10_000.0, False)], columns=DEALS.columns)]))
+    assert str(quotas_from_history(one_month, "2028-01").window[0]) == "2028-01"  # only May 2027 before it
+
+
 def test_without_history_before_the_plan_year_the_window_is_the_year_itself(team):
     result = quotas_from_history(team, method="percentile", reach=0.6)
     assert str(result.start) == "2026-01" and str(result.window[0]) == "2026-01"
