@@ -2,14 +2,15 @@
 
 Normalized columns (what every consumer may rely on):
 
-- ``reps``: rep_id (str), name (str, defaults to rep_id), role (str), team, region (str or NA),
-  hire_date, end_date (datetime64, NaT when open), base_salary, target_incentive (float, NaN
-  when the role default applies).
+- ``reps``: rep_id (str), name (str, defaults to rep_id), role (str), team, region, manager_id
+  (str or NA), hire_date, end_date (datetime64, NaT when open), base_salary, target_incentive
+  (float, NaN when the role default applies).
 - ``quotas``: rep_id, period (canonical text: ``2027-03``, ``2027-Q1``, ``2027-H1``, ``2027``),
   metric (str, default ``bookings``), target (float).
 - ``deals``: deal_id, rep_id, close_date (datetime64), amount (float), product, account_id (str
-  or NA), new_logo (bool), discount (float, default 0), split (float, default 1), plus any other
-  columns of the file as loaded (plan metrics may filter or add them up).
+  or NA), new_logo (bool), discount (float, default 0), split (float, default 1), credit_type
+  (``revenue`` or ``overlay``, default revenue), plus any other columns of the file as loaded
+  (plan metrics may filter or add them up).
 - ``forecasts``: rep_id, period, forecast (float). ``mbo``: rep_id, period, score (float).
 """
 
@@ -27,9 +28,11 @@ from comp_sim.periods import Month, Period, month_ordinals
 TABLES = ("reps", "quotas", "deals", "forecasts", "mbo")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "reps": ("rep_id", "name", "role", "team", "region", "hire_date", "end_date", "base_salary", "target_incentive"),
+    "reps": ("rep_id", "name", "role", "team", "region", "manager_id", "hire_date", "end_date", "base_salary",
+             "target_incentive"),
     "quotas": ("rep_id", "period", "metric", "target"),
-    "deals": ("deal_id", "rep_id", "close_date", "amount", "product", "account_id", "new_logo", "discount", "split"),
+    "deals": ("deal_id", "rep_id", "close_date", "amount", "product", "account_id", "new_logo", "discount", "split",
+              "credit_type"),
     "forecasts": ("rep_id", "period", "forecast"),
     "mbo": ("rep_id", "period", "score"),
 }
@@ -40,10 +43,12 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "forecasts": ("rep_id", "period", "forecast"),
     "mbo": ("rep_id", "period", "score"),
 }
-TEXT = {"rep_id", "name", "role", "team", "region", "deal_id", "product", "account_id", "metric", "period"}
+TEXT = {"rep_id", "name", "role", "team", "region", "manager_id", "deal_id", "product", "account_id", "metric",
+        "period", "credit_type"}
+CREDIT_TYPES = ("revenue", "overlay")  # revenue credits of a deal share it; overlay credits come on top
 DATES = {"hire_date", "end_date", "close_date"}
 NUMBERS = {"base_salary", "target_incentive", "target", "amount", "discount", "split", "forecast", "score"}
-_DEFAULTS = {"metric": "bookings", "discount": 0.0, "split": 1.0}
+_DEFAULTS = {"metric": "bookings", "discount": 0.0, "split": 1.0, "credit_type": "revenue"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ def normalize(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:
         frame["period"] = labels.map(canonical).astype("string")
     if table == "deals":
         frame["new_logo"] = _new_logo(frame)
+        frame["credit_type"] = frame["credit_type"].str.lower()
     return frame
 
 

@@ -1,5 +1,5 @@
 """Metrics, each declared once: the built-in metrics (``BUILTIN_METRICS``), the plan metric
-kinds (``sum``, ``count``, ``ratio``) and ``target.NAME``, with
+kinds (``sum``, ``count``, ``ratio``, ``team``) and ``target.NAME``, with
 
 - ``kind``: what it can feed: ``money`` (an additive amount, a commission basis), ``count`` (an
   additive count, what a SPIFF pays per unit of), ``ratio`` or ``score``;
@@ -47,12 +47,12 @@ from comp_sim.measures import (
     split_target,
     target_key,
 )
+from comp_sim.plan.components import MetricKind, MetricUse
 from comp_sim.plan.rules import StrictModel, is_zero
 
 if TYPE_CHECKING:
     from comp_sim.plan.models import Plan
 
-MetricKind = Literal["money", "count", "ratio", "score"]
 Tag = Literal["bookings", "new_logos", "discount", "accuracy"]
 Scalar = Union[str, bool, int, float]
 WhereValue = Union[Scalar, list[Scalar]]
@@ -72,6 +72,10 @@ class Windows(Protocol):
     def ratio(self, name: str, top: np.ndarray, bottom: np.ndarray, on_zero: float | None,
               top_name: str, bottom_name: str, fix: str) -> np.ndarray:
         """top / bottom; 0 / 0 is 0; x / 0 is ``on_zero`` or a data error naming rep and window."""
+        ...
+
+    def team(self, name: str, direct: bool) -> np.ndarray:
+        """An additive metric summed over each rep's team (direct reports only with ``direct``)."""
         ...
 
 
@@ -139,8 +143,8 @@ class BuiltinMetric:
     def tags_of(self, plan: Plan) -> frozenset[Tag]:
         return self.tags
 
-    def references(self) -> tuple[str, ...]:
-        return ()
+    def references(self) -> list[MetricUse]:
+        return []
 
 
 def _sum(measure: Measure) -> Callable[[Windows], np.ndarray]:
@@ -218,8 +222,8 @@ class DealMetric(StrictModel):
     def tags_of(self, plan: Plan) -> frozenset[Tag]:
         return _deal_tags(self.deal_measure(""))
 
-    def references(self) -> tuple[str, ...]:
-        return ()
+    def references(self) -> list[MetricUse]:
+        return []
 
 
 class SumMetric(DealMetric):
@@ -281,11 +285,40 @@ class RatioMetric(StrictModel):
             tags |= {"bookings"}
         return tags
 
-    def references(self) -> tuple[str, ...]:
-        return self.ratio
+    def references(self) -> list[MetricUse]:
+        return [MetricUse(("ratio", j), operand) for j, operand in enumerate(self.ratio)]
 
 
-METRIC_KINDS: dict[str, type[StrictModel]] = {"sum": SumMetric, "count": CountMetric, "ratio": RatioMetric}
+class TeamMetric(StrictModel):
+    """An additive metric summed over the rep's team: every rep whose chain of managers reaches
+    them (direct and indirect reports), or direct reports only; never the rep themself."""
+
+    team: str = Field(description="Additive metric summed over the team, e.g. bookings, quota or target.new_logos.")
+    direct: bool = Field(False, description="Direct reports only (default: direct and indirect).")
+
+    additive: ClassVar[bool] = False  # a team's team would count reps twice
+
+    def definition_kind(self, plan: Plan) -> MetricKind:
+        return plan.metric_kind(self.team) or "money"
+
+    def measures_of(self, plan: Plan, name: str = "") -> tuple[Measure, ...]:
+        return plan.measures_of(self.team)
+
+    def evaluate(self, windows: Windows, name: str) -> np.ndarray:
+        return windows.team(self.team, self.direct)
+
+    def tags_of(self, plan: Plan) -> frozenset[Tag]:
+        return plan.tags_of(self.team)
+
+    def references(self) -> list[MetricUse]:
+        return [MetricUse(("team",), self.team, additive=True,
+                          why="a team metric sums an additive metric (bookings, quota, deals, new_logos, "
+                              "new_logo_bookings, forecast, target.NAME, or a plan sum or count); build team "
+                              "ratios with ratio, e.g. team_attainment: {ratio: [team_bookings, team_quota]}")]
+
+
+METRIC_KINDS: dict[str, type[StrictModel]] = {"sum": SumMetric, "count": CountMetric, "ratio": RatioMetric,
+                                              "team": TeamMetric}
 
 
 @dataclass(frozen=True)
@@ -314,11 +347,11 @@ class TargetMetric:
     def tags_of(self, plan: Plan) -> frozenset[Tag]:
         return self.tags & {"new_logos"}
 
-    def references(self) -> tuple[str, ...]:
-        return ()
+    def references(self) -> list[MetricUse]:
+        return []
 
 
-Metric = Union[BuiltinMetric, SumMetric, CountMetric, RatioMetric, TargetMetric]
+Metric = Union[BuiltinMetric, SumMetric, CountMetric, RatioMetric, TeamMetric, TargetMetric]
 
 
 def targetable(name: str, definition: object) -> bool:
@@ -328,5 +361,5 @@ def targetable(name: str, definition: object) -> bool:
     return isinstance(definition, DealMetric) and bool(name)
 
 
-__all__ = ["BUILTIN_METRICS", "BuiltinMetric", "SumMetric", "CountMetric", "RatioMetric", "TargetMetric",
+__all__ = ["BUILTIN_METRICS", "BuiltinMetric", "SumMetric", "CountMetric", "RatioMetric", "TeamMetric", "TargetMetric",
            "METRIC_KINDS", "Metric", "MetricKind", "Windows", "forecast_accuracy", "safe_divide", "split_target"]
