@@ -74,8 +74,9 @@ class Windows(Protocol):
         """top / bottom; 0 / 0 is 0; x / 0 is ``on_zero`` or a data error naming rep and window."""
         ...
 
-    def team(self, name: str, direct: bool) -> np.ndarray:
-        """An additive metric summed over each rep's team (direct reports only with ``direct``)."""
+    def team(self, name: str, direct: bool, include_self: bool) -> np.ndarray:
+        """An additive metric summed over each rep's team (direct reports only with ``direct``;
+        the rep's own value too with ``include_self``)."""
         ...
 
 
@@ -295,6 +296,9 @@ class TeamMetric(StrictModel):
 
     team: str = Field(description="Additive metric summed over the team, e.g. bookings, quota or target.new_logos.")
     direct: bool = Field(False, description="Direct reports only (default: direct and indirect).")
+    include_self: bool = Field(False, description="Add the rep's own value: the whole org under the rep, the rep "
+                                                  "included (a roll-up), so one plan can measure a seller on their "
+                                                  "own number and a manager on their org's.")
 
     additive: ClassVar[bool] = False  # a team's team would count reps twice
 
@@ -305,7 +309,7 @@ class TeamMetric(StrictModel):
         return plan.measures_of(self.team)
 
     def evaluate(self, windows: Windows, name: str) -> np.ndarray:
-        return windows.team(self.team, self.direct)
+        return windows.team(self.team, self.direct, self.include_self)
 
     def tags_of(self, plan: Plan) -> frozenset[Tag]:
         return plan.tags_of(self.team)

@@ -28,10 +28,13 @@ PLAN_METRICS = {
     "team_quota": {"team": "quota"},
     "team_attainment": {"ratio": ["team_bookings", "team_quota"]},
     "direct_logos": {"team": "new_logos", "direct": True},
+    "org_bookings": {"team": "bookings", "include_self": True},
+    "org_quota": {"team": "quota", "include_self": True},
+    "org_attainment": {"ratio": ["org_bookings", "org_quota"]},
 }
 # Metrics a weighted component, gate or multiplier may read: (name, typical scale for its x values).
 RATIO_METRICS = ["attainment", "forecast_accuracy", "logo_attainment", "strategic_mix", "avg_discount", "mbo",
-                 "team_attainment"]
+                 "team_attainment", "org_attainment"]
 GATE_METRICS = {"new_logos": [1, 2], "deals": [1, 3], "bookings": [20000, 60000], "attainment": [0.5, 1.0],
                 "direct_logos": [1, 2]}
 WEIGHTS = {1: [1.0], 2: [0.5, 0.5], 3: [0.6, 0.2, 0.2]}

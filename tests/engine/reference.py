@@ -156,8 +156,8 @@ class RepMetrics:
             return 0.0 if months == 0 else weighted / months
         definition = self.plan.metrics[name]
         if isinstance(definition, TeamMetric):  # the members' values, added up
-            return sum(self.everyone[member].value(definition.team, first, last)
-                       for member in self.team[definition.direct])
+            members = self.team[definition.direct] + ([self.rep_id] if definition.include_self else [])
+            return sum(self.everyone[member].value(definition.team, first, last) for member in members)
         if isinstance(definition, RatioMetric):
             top, bottom = definition.ratio
             return self.ratio(name, self.value(top, first, last), self.value(bottom, first, last), definition.on_zero)
