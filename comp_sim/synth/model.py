@@ -45,6 +45,7 @@ class SynthConfig:
     role_shares: dict[str, float] = field(default_factory=lambda: {"AE": 0.55, "Hunter": 0.18, "AM": 0.18,
                                                                    "SE": 0.09})
     reps_per_manager: int = 12  # managers, one per this many sellers and SEs (at least 8 reps for one)
+    managers_per_director: int = 10  # directors, one per this many managers (from two managers on)
     se_assist: tuple[float, ...] = (0.6, 0.5, 0.15, 0.0)  # by product: share of deals an SE joins
     ramp: tuple[float, ...] = (0.25, 0.5, 0.75)  # a new hire's productivity in tenure months 1, 2, ...
     regions: dict[str, float] = field(default_factory=lambda: {"Americas": 0.5, "EMEA": 0.3, "APAC": 0.2})
@@ -285,16 +286,21 @@ def build_team(reps: int, months: int, rng: np.random.Generator, start: Month,
 
 
 def org_size(reps: int, config: SynthConfig) -> tuple[int, int]:
-    """(managers, directors) of a team of ``reps``: a manager per ``reps_per_manager`` others (one
-    from 8 reps on), and a director over two managers or more.
+    """(managers, directors) of a team of ``reps``: a manager per ``reps_per_manager`` sellers and
+    SEs (one from 8 reps on), and a director per ``managers_per_director`` managers (from two
+    managers on).
 
     >>> org_size(80, SynthConfig()), org_size(8, SynthConfig()), org_size(5, SynthConfig())
     ((6, 1), (1, 0), (0, 0))
+    >>> org_size(1110, SynthConfig(reps_per_manager=10, managers_per_director=10))
+    (100, 10)
     """
     if reps < 8 or config.reps_per_manager <= 0:
         return 0, 0
-    managers = max(1, round(reps / (config.reps_per_manager + 1)))
-    directors = 1 if managers >= 2 else 0
+    per_manager, per_director = config.reps_per_manager, max(config.managers_per_director, 1)
+    field = round(reps / (1 + (1 + 1 / per_director) / per_manager))
+    managers = max(1, round(field / per_manager))
+    directors = -(-managers // per_director) if managers >= 2 else 0
     return managers, directors
 
 
@@ -330,7 +336,9 @@ def _reporting_lines(roles: np.ndarray, region: np.ndarray, reps: int, rng: np.r
     director = positions[roles == "Director"]
     top = director[0] if director.size else -1
     out = np.full(reps, -1)
-    out[managers] = top
+    if director.size:  # managers grouped by region, in turn under each director
+        out[managers[np.argsort(region[managers], kind="stable")]] = director[np.arange(managers.size) * director.size
+                                                                            // max(managers.size, 1)]
     for name in np.unique(region[roles != "Director"]):
         mine = positions[(region == name) & ~np.isin(roles, ("Manager", "Director"))]
         theirs = managers[region[managers] == name]
