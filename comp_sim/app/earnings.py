@@ -79,7 +79,11 @@ def statement(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inpu
         for name, label in columns.items()}
     st.dataframe(shown, hide_index=True, key="statement_lines", column_config=config,
                  height=min(38 + 35 * len(shown), 740))
-    st.metric("Total paid", money(explained.total, cur))
+    left, right = st.columns(2)
+    left.metric("Total paid", money(explained.total, cur))
+    if explained.header["draw_outstanding"] is not None:
+        right.metric("Draw balance owed at year end", money(explained.header["draw_outstanding"], cur),
+                     help="What the draw paid and later pay did not recover; it is not paid back within the year.")
     with st.expander("The statement as text"):
         st.code(explained.text(), language=None)
     left, right = st.columns(2)
