@@ -126,18 +126,12 @@ def simulate(
             source = MonteCarloSource.from_dataset(dataset, trials, seed, idle_reps=idle_reps)
     results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
     notes = _notes(results, dataset)
-    if isinstance(source, MonteCarloSource) and dataset is not None and (idle := _idle_reps(dataset)):
-        notes.append(f"{idle:,} rep(s) without a deal in the data "
+    if isinstance(source, MonteCarloSource) and dataset is not None and (idle := int(dataset.idle_sellers().sum())):
+        notes.append(f"{idle:,} rep(s) without a deal in the data (and no team to manage) "
                      + ("book at their team's level in the trials (idle_reps=team)" if idle_reps == "team" else
                         "book nothing in the trials (--idle-reps team, or idle_reps='team', gives them their "
                         "team's level)"))
     return Simulation(results, source.trials, seed, source.label, notes)
-
-
-def _idle_reps(dataset: Dataset) -> int:
-    """Reps no deal of the data credits."""
-    credited = dataset.deals.loc[dataset.deals["split"] > 0, "rep_id"]
-    return int((~dataset.reps["rep_id"].isin(credited)).sum())
 
 
 def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:

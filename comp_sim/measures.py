@@ -81,6 +81,8 @@ DEALS = DealMeasure("count", "deals")
 NEW_LOGOS = DealMeasure("count", "deals", where=(("new_logo", (True,)),))
 NEW_LOGO_BOOKINGS = DealMeasure("sum", "amount", where=(("new_logo", (True,)),))
 DISCOUNTED_AMOUNT = DealMeasure("sum", "amount", times="discount")
+# Company bookings: revenue credits only (overlay credits count for the rep, not for the company).
+COMPANY_BOOKINGS = DealMeasure("sum", "amount", where=(("credit_type", ("revenue",)),))
 
 
 def target_key(metric: str) -> str:

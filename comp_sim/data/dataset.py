@@ -2,16 +2,17 @@
 
 Normalized columns (what every consumer may rely on):
 
-- ``reps``: rep_id (str), name (str, defaults to rep_id), role (str), team, region (str or NA),
-  hire_date, end_date (datetime64, NaT when open), base_salary, target_incentive (float, NaN
-  when the role default applies).
+- ``reps``: rep_id (str), name (str, defaults to rep_id), role (str), team, region, manager_id
+  (str or NA), hire_date, end_date (datetime64, NaT when open), base_salary, target_incentive
+  (float, NaN when the role default applies).
 - ``quotas``: rep_id, period (canonical text: ``2027-03``, ``2027-Q1``, ``2027-H1``, ``2027``),
   metric (str, default ``bookings``), target (float).
 - ``deals``: deal_id, rep_id, close_date (datetime64), amount (float), product, account_id (str
-  or NA), new_logo (bool), discount (float, default 0), split (float, default 1), plus any other
-  columns of the file as loaded (plan metrics may filter or add them up). Where a deal has no
-  new_logo flag, it is new-logo when it is its account's first closed deal in the data; deals
-  closed before a ``history_before`` date only serve that history and are then left out.
+  or NA), new_logo (bool), discount (float, default 0), split (float, default 1), credit_type
+  (``revenue`` or ``overlay``, default revenue), plus any other columns of the file as loaded
+  (plan metrics may filter or add them up). Where a deal has no new_logo flag, it is new-logo
+  when it is its account's first closed deal in the data; deals closed before a
+  ``history_before`` date only serve that history and are then left out.
 - ``forecasts``: rep_id, period, forecast (float). ``mbo``: rep_id, period, score (float).
 """
 
@@ -31,9 +32,11 @@ from comp_sim.periods import Month, Period, days_employed, month_days, month_ord
 TABLES = ("reps", "quotas", "deals", "forecasts", "mbo")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "reps": ("rep_id", "name", "role", "team", "region", "hire_date", "end_date", "base_salary", "target_incentive"),
+    "reps": ("rep_id", "name", "role", "team", "region", "manager_id", "hire_date", "end_date", "base_salary",
+             "target_incentive"),
     "quotas": ("rep_id", "period", "metric", "target"),
-    "deals": ("deal_id", "rep_id", "close_date", "amount", "product", "account_id", "new_logo", "discount", "split"),
+    "deals": ("deal_id", "rep_id", "close_date", "amount", "product", "account_id", "new_logo", "discount", "split",
+              "credit_type"),
     "forecasts": ("rep_id", "period", "forecast"),
     "mbo": ("rep_id", "period", "score"),
 }
@@ -44,10 +47,12 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "forecasts": ("rep_id", "period", "forecast"),
     "mbo": ("rep_id", "period", "score"),
 }
-TEXT = {"rep_id", "name", "role", "team", "region", "deal_id", "product", "account_id", "metric", "period"}
+TEXT = {"rep_id", "name", "role", "team", "region", "manager_id", "deal_id", "product", "account_id", "metric",
+        "period", "credit_type"}
+CREDIT_TYPES = ("revenue", "overlay")  # revenue credits of a deal share it; overlay credits come on top
 DATES = {"hire_date", "end_date", "close_date"}
 NUMBERS = {"base_salary", "target_incentive", "target", "amount", "discount", "split", "forecast", "score"}
-_DEFAULTS = {"metric": "bookings", "discount": 0.0, "split": 1.0}
+_DEFAULTS = {"metric": "bookings", "discount": 0.0, "split": 1.0, "credit_type": "revenue"}
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,13 @@ class Dataset:
         for label in self.quotas["period"].astype(str).unique():
             months |= {m.ordinal for m in Period.parse(label).months}
         return [Month(m) for m in sorted(months)]
+
+    def idle_sellers(self) -> np.ndarray:
+        """(reps,) bool: reps no deal of the data credits who manage nobody either (a manager
+        sells through the team, so a manager without deals is not idle)."""
+        credited = self.deals.loc[self.deals["split"] > 0, "rep_id"]
+        manages = self.reps["rep_id"].isin(self.reps["manager_id"].dropna())
+        return (~self.reps["rep_id"].isin(credited) & ~manages).to_numpy(dtype=bool)
 
     def cube(self, deal_measures, target_metrics, first_month: Month, months: int) -> Cube:
         """The one-trial measures cube of the months [first_month, first_month + months)."""
@@ -157,6 +169,7 @@ def normalize(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:
         frame["period"] = labels.map(canonical).astype("string")
     if table == "deals":
         frame["new_logo"] = _new_logo(frame)
+        frame["credit_type"] = frame["credit_type"].str.lower()
     return frame
 
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from comp_sim.measures import Measure, Needs, measure_key
+from comp_sim.measures import COMPANY_BOOKINGS, Measure, Needs, measure_key
 from comp_sim.periods import Month, Window, plan_windows
 from comp_sim.plan.components import ComponentBase, GateModifier, MultiplierModifier
 from comp_sim.plan.models import Plan
 
 # Always measured, for statements: plan-year bookings against quota.
 REPORTED_METRICS = ("bookings", "quota")
+DRAW_LINES = {"draw": "Draw", "draw_recovery": "Draw recovery"}  # line id -> label
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class CompiledPlan:
     start: Month
     components: tuple[CompiledComponent, ...]
     measures: tuple[Measure, ...]  # the monthly measures the plan reads
+    draw_windows: tuple[Window, ...] = ()  # the draw periods, when the plan has a draw
 
     @property
     def id(self) -> str:
@@ -79,6 +81,16 @@ class CompiledPlan:
     @property
     def needs(self) -> Needs:
         return Needs.of(self.measures)
+
+    @property
+    def line_ids(self) -> list[str]:
+        """What the plan pays, line by line: its components, then the draw and its recovery."""
+        return [c.component.id for c in self.components] + (list(DRAW_LINES) if self.draw_windows else [])
+
+    @property
+    def line_labels(self) -> dict[str, str]:
+        """The name a reader sees for each line id."""
+        return {**{c.component.id: c.component.name for c in self.components}, **DRAW_LINES}
 
     @property
     def payment_order(self) -> list[tuple[int, int]]:
@@ -109,7 +121,9 @@ def compile_plan(plan: Plan, start: Month) -> CompiledPlan:
             multipliers=tuple(CompiledModifier(m, m.compile()) for m in multipliers),
         ))
     measures = {measure_key(m): m for name in used_metrics(plan) for m in plan.measures_of(name)}
-    return CompiledPlan(plan, start, tuple(components), tuple(measures.values()))
+    measures.setdefault(COMPANY_BOOKINGS.key, COMPANY_BOOKINGS)
+    draw_windows = tuple(plan_windows(start, plan.draw.per)) if plan.draw is not None else ()
+    return CompiledPlan(plan, start, tuple(components), tuple(measures.values()), draw_windows)
 
 
 def needs(plans: Sequence[CompiledPlan]) -> Needs:

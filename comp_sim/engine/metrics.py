@@ -9,11 +9,12 @@ is the ``Windows`` those declarations are evaluated on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from comp_sim.engine.teams import Teams
 from comp_sim.engine.windows import running_sum, window_sums
 from comp_sim.errors import MAX_REPORTED, DataError, Issue
 from comp_sim.measures import Measure, measure_key
@@ -33,6 +34,8 @@ class PlanYear:
     start: Month
     monthly: dict[str, np.ndarray]
     rep_ids: Sequence[str]
+    population: PlanYear | None = None  # every rep of the data, for team metrics
+    teams: Mapping[tuple[bool, bool], Teams] = field(default_factory=dict)  # (direct, include_self) -> teams
     _sums: dict[tuple[str, str, bool], np.ndarray] = field(default_factory=dict)
 
     def window_sums(self, key: str, grain: str, cumulative: bool) -> np.ndarray:
@@ -87,6 +90,13 @@ class MetricContext:
                 raise KeyError(f"plan {self.year.plan.id} has no metric '{name}'")
             self._cache[name] = definition.evaluate(self, name)
         return self._cache[name]
+
+    def team(self, name: str, direct: bool, include_self: bool) -> np.ndarray:
+        """The metric ``name`` of every rep of the data, summed over each rep's team."""
+        population = self.year.population
+        assert population is not None, "a plan reading team metrics runs with its population"
+        members = MetricContext(population, self.grain, self.cumulative).value(name)
+        return self.year.teams[(direct, include_self)].sum(members)
 
     def relative_to_quota(self, basis: str) -> np.ndarray:
         """basis / quota, what a ``relative_to: quota`` commission compares with its band edges;

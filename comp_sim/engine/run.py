@@ -10,30 +10,42 @@ frozen: the cap returns new component runs rather than editing them.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from comp_sim.data.cube import Cube
 from comp_sim.engine.compile import CompiledComponent, CompiledPlan
-from comp_sim.engine.metrics import MetricContext, PlanYear
+from comp_sim.engine.metrics import MetricContext, PlanYear, per_trial_row
+from comp_sim.engine.teams import Teams, build_teams
 from comp_sim.engine.windows import differences, rises_of_running_max, running_sum, total
-from comp_sim.measures import measure_key
+from comp_sim.measures import COMPANY_BOOKINGS, measure_key, split_target
 from comp_sim.periods import PLAN_YEAR_MONTHS, Month, Window, days_employed, month_days
 from comp_sim.plan.components import ComponentBase, GateModifier, MultiplierModifier
+from comp_sim.plan.metrics import TeamMetric
 from comp_sim.plan.models import Plan
+from comp_sim.plan.rules import TENURE_PAST_RAMPS, DrawLines, draw_lines, ramp_factors
 
 
 @dataclass(frozen=True)
 class Roster:
-    """The reps a plan covers, with what their pay is prorated on."""
+    """The reps a plan covers, with what their pay is prorated on; and, for every rep of the
+    data (the population teams are drawn from), the tenure month of each month of the plan year
+    (ramps) and the teams of the covered reps (team metrics)."""
 
     rep_ids: tuple[str, ...]
     positions: np.ndarray  # (reps,) index of each rep in the cube
     annual_ti: np.ndarray  # (reps,)
     days_employed: np.ndarray  # (reps, months) of the plan year
     month_days: np.ndarray  # (months,)
+    population_tenure: np.ndarray  # (cube reps, months) tenure month of every rep of the data
+    teams: dict[tuple[bool, bool], Teams] = field(default_factory=dict)  # (direct, include_self) -> Teams
+
+    @property
+    def tenure(self) -> np.ndarray:
+        """(reps, months) tenure month of each covered rep in each month of the plan year."""
+        return self.population_tenure[self.positions]
 
     @property
     def cap_basis_ti(self) -> np.ndarray:
@@ -52,6 +64,7 @@ class Roster:
 def build_roster(plan: Plan, reps: pd.DataFrame, start: Month) -> Roster:
     """Reps whose role the plan lists; a rep's own target_incentive overrides the role default."""
     covered = reps["role"].astype(str).isin(list(plan.roles)).to_numpy()
+    reads_teams = any(isinstance(m, TeamMetric) for m in plan.metrics.values())
     positions = np.flatnonzero(covered)
     chosen = reps.iloc[positions]
     role_ti = chosen["role"].astype(str).map({r: v.target_incentive for r, v in plan.roles.items()})
@@ -68,7 +81,22 @@ def build_roster(plan: Plan, reps: pd.DataFrame, start: Month) -> Roster:
         annual_ti=annual,
         days_employed=days_employed(start, PLAN_YEAR_MONTHS, hire, end),
         month_days=month_days(start, PLAN_YEAR_MONTHS),
+        population_tenure=tenure_months(_dates(reps, "hire_date"), start, PLAN_YEAR_MONTHS),
+        teams={(direct, own): build_teams(reps, positions, direct, own) for direct in (False, True)
+               for own in (False, True)} if reads_teams else {},
     )
+
+
+def tenure_months(hire: np.ndarray, start: Month, months: int) -> np.ndarray:
+    """Each rep's tenure month in each month from ``start`` (the month holding the hire date is
+    1; before it 0 or less); a rep without a hire date is past every ramp. (reps, months) int.
+
+    >>> tenure_months(np.array(["2027-02-15", "NaT"], dtype="datetime64[D]"), Month.parse("2027-01"), 3).tolist()
+    [[0, 1, 2], [1000000, 1000000, 1000000]]
+    """
+    hired = hire.astype("datetime64[M]").astype("int64")  # months since 1970-01
+    offset = (start.ordinal - Month.of(1970, 1).ordinal) + np.arange(months)
+    return np.where(np.isnat(hire)[:, None], TENURE_PAST_RAMPS, offset[None, :] - hired[:, None] + 1)
 
 
 def _dates(reps: pd.DataFrame, column: str) -> np.ndarray:
@@ -129,14 +157,46 @@ class ComponentRun:
 
 
 @dataclass(frozen=True)
+class PaidLine:
+    """What one line of a plan (a component, the draw, its recovery) paid."""
+
+    id: str
+    amounts: np.ndarray  # (trials, reps, periods)
+    paid: np.ndarray  # (trials, reps) over the year
+    pay_months: np.ndarray  # (periods,) offset in the plan year of the month each period is paid in
+
+
+@dataclass(frozen=True)
+class DrawRun:
+    """A plan's draw over its draw periods, per (trials, reps, periods): D (0 where it does not
+    apply), P (component payments in the period), and the draw and recovery lines."""
+
+    windows: tuple[Window, ...]
+    due: np.ndarray  # (reps, periods) D
+    paid: np.ndarray  # P
+    lines: DrawLines
+
+    @property
+    def pay_months(self) -> np.ndarray:
+        return np.array([w.last for w in self.windows])
+
+    @property
+    def outstanding(self) -> np.ndarray:
+        """(trials, reps) the balance left at the end of the plan year."""
+        return self.lines.balance_after[..., -1]
+
+
+@dataclass(frozen=True)
 class PlanRun:
     """One plan over one cube (or one chunk of trials)."""
 
     compiled: CompiledPlan
     roster: Roster
     components: tuple[ComponentRun, ...]
-    bookings: np.ndarray  # (trials, reps) plan-year bookings
+    bookings: np.ndarray  # (trials, reps) plan-year bookings, every credit of the rep
     quota: np.ndarray  # (trials, reps) plan-year quota
+    company_bookings: np.ndarray  # (trials, reps) plan-year revenue credits (overlay credits left out)
+    draw: DrawRun | None = None
 
     @property
     def plan(self) -> Plan:
@@ -151,13 +211,27 @@ class PlanRun:
         return self.bookings.shape[0]
 
     def paid(self) -> np.ndarray:
-        """(trials, reps) plan-year payout."""
-        return sum(c.paid for c in self.components)
+        """(trials, reps) plan-year payout: every component, and the draw's lines."""
+        return sum(line.paid for line in self.paid_lines())
+
+    def paid_lines(self) -> list[PaidLine]:
+        """Each line the plan pays, in ``compiled.line_ids`` order."""
+        lines = [PaidLine(c.component.id, c.amount, c.paid, c.pay_months) for c in self.components]
+        if self.draw is not None:
+            months = self.draw.pay_months
+            lines += [PaidLine("draw", self.draw.lines.draw, total(self.draw.lines.draw), months),
+                      PaidLine("draw_recovery", self.draw.lines.recovery, total(self.draw.lines.recovery), months)]
+        return lines
 
 
 def run_plan(compiled: CompiledPlan, cube: Cube, roster: Roster) -> PlanRun:
     """Compute a plan's payouts over its plan year."""
-    year = PlanYear(compiled.plan, compiled.start, _plan_year_measures(compiled, cube, roster), roster.rep_ids)
+    population = None
+    if roster.teams:  # team metrics sum the measures of every rep of the data
+        population = PlanYear(compiled.plan, compiled.start,
+                              _plan_year_measures(compiled, cube, roster, everyone=True), cube.rep_ids)
+    year = PlanYear(compiled.plan, compiled.start, _plan_year_measures(compiled, cube, roster), roster.rep_ids,
+                    population=population, teams=roster.teams)
     contexts: dict[tuple[str, bool], MetricContext] = {}
 
     def context(grain: str, cumulative: bool) -> MetricContext:
@@ -168,25 +242,60 @@ def run_plan(compiled: CompiledPlan, cube: Cube, roster: Roster) -> PlanRun:
     components = tuple(_run_component(compiled.plan, c, context(c.grain, c.cumulative), roster)
                        for c in compiled.components)
     whole_year = context("year", False)
+    components = _apply_plan_cap(compiled, components, roster)
     return PlanRun(
         compiled=compiled,
         roster=roster,
-        components=_apply_plan_cap(compiled, components, roster),
+        components=components,
         bookings=whole_year.value("bookings")[..., 0],
         quota=whole_year.value("quota")[..., 0],
+        company_bookings=whole_year.sum_of(COMPANY_BOOKINGS)[..., 0],
+        draw=_draws(compiled, components, roster),
     )
 
 
-def _plan_year_measures(compiled: CompiledPlan, cube: Cube, roster: Roster) -> dict[str, np.ndarray]:
-    """The cube measures the plan reads, for its reps over its plan year, (trials, reps, 12).
+def _draws(compiled: CompiledPlan, components: tuple[ComponentRun, ...], roster: Roster) -> DrawRun | None:
+    """The draw, a pass over each rep's paid lines after the cap (which neither cuts nor counts
+    it): D = fraction_of_ti x the period's TI where the draw applies (in the periods holding one
+    of the rep's first ``months`` tenure months, or every period), P = what the components paid
+    in the period."""
+    rule = compiled.plan.draw
+    if rule is None:
+        return None
+    windows = compiled.draw_windows
+    size = windows[0].months
+    trials = components[0].amount.shape[0] if components else 1
+    paid = np.zeros((trials, len(roster.rep_ids), len(windows)))
+    for c in components:
+        for index, window in enumerate(c.windows):
+            paid[..., window.last // size] += c.amount[..., index]
+    applies = np.ones((len(roster.rep_ids), len(windows)), dtype=bool)
+    if rule.months is not None:
+        early = (roster.tenure >= 1) & (roster.tenure <= rule.months)  # (reps, months)
+        applies = np.logical_or.reduceat(early, [w.first for w in windows], axis=1)
+    due = np.where(applies, rule.fraction_of_ti * roster.window_ti(windows), 0.0)
+    return DrawRun(windows, due, paid, draw_lines(due, paid, rule.recoverable))
 
-    When the cube is the plan year and the plan covers every rep, these are the cube's own
-    arrays (no copy)."""
-    every_rep = len(roster.positions) == len(cube.rep_ids)
+
+def _plan_year_measures(compiled: CompiledPlan, cube: Cube, roster: Roster,
+                        everyone: bool = False) -> dict[str, np.ndarray]:
+    """The cube measures the plan reads over its plan year, (trials, reps, 12): for its reps, or
+    for every rep of the cube (``everyone``, what team metrics add up). Targets are ramped by
+    the tenure of the rep they belong to when the plan has a ramp.
+
+    When the cube is the plan year and these are all its reps, they are the cube's own arrays
+    (no copy)."""
+    positions = np.arange(len(cube.rep_ids)) if everyone else roster.positions
+    every_rep = len(positions) == len(cube.rep_ids)
+    ramp = compiled.plan.ramp
+    factors = ramp_factors(ramp, roster.population_tenure[positions]) if ramp is not None else None
     measures = {}
     for key in {measure_key(m) for m in compiled.measures}:
         values = cube.window(key, compiled.start, PLAN_YEAR_MONTHS)
-        measures[key] = values if every_rep else values[:, roster.positions, :]
+        values = values if every_rep else values[:, positions, :]
+        if factors is not None and split_target(key) is not None:
+            values = per_trial_row(lambda v: v * factors[None], values)
+        measures[key] = values
     return measures
 
 

@@ -181,7 +181,7 @@ def _rows_per_trial(plan: Plan, reps: int) -> int:
 
 
 def _covered_reps(reps: pd.DataFrame, positions) -> pd.DataFrame:
-    columns = ["rep_id", "name", "role", "team", "region"]
+    columns = ["rep_id", "name", "role", "team", "region", "manager_id"]
     frame = reps.iloc[positions].reset_index(drop=True)
     for column in columns:
         if column not in frame:

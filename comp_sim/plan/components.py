@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 from pydantic import Field
@@ -37,8 +37,7 @@ from comp_sim.plan.rules import (
     spiff,
 )
 
-if TYPE_CHECKING:
-    from comp_sim.plan.metrics import MetricKind
+MetricKind = Literal["money", "count", "ratio", "score"]
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 Grain = Literal["month", "quarter", "half", "year"]
@@ -53,6 +52,7 @@ class MetricUse:
     name: str
     kinds: tuple[MetricKind, ...] | None = None
     why: str = ""
+    additive: bool = False  # the metric must add up over reps (a commission basis, a team sum)
 
 
 @dataclass(frozen=True)
@@ -228,8 +228,9 @@ class CommissionComponent(MoneyComponent):
     kind: ClassVar[str] = "commission"
 
     def reads(self) -> list[MetricUse]:
-        uses = [MetricUse(("commission", "basis"), self.commission.basis, ("money",),
-                          "a commission is paid on a money metric such as bookings")]
+        uses = [MetricUse(("commission", "basis"), self.commission.basis, ("money", "count"),
+                          "a commission is paid on an additive money metric such as bookings or team_bookings",
+                          additive=True)]
         if self.commission.relative_to == "quota":
             uses.append(MetricUse(("commission", "relative_to"), "quota"))
         return uses

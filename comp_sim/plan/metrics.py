@@ -1,5 +1,5 @@
 """Metrics, each declared once: the built-in metrics (``BUILTIN_METRICS``), the plan metric
-kinds (``sum``, ``count``, ``ratio``) and ``target.NAME``, with
+kinds (``sum``, ``count``, ``ratio``, ``team``) and ``target.NAME``, with
 
 - ``kind``: what it can feed: ``money`` (an additive amount, a commission basis), ``count`` (an
   additive count, what a SPIFF pays per unit of), ``ratio`` or ``score``;
@@ -10,9 +10,10 @@ kinds (``sum``, ``count``, ``ratio``) and ``target.NAME``, with
 - ``additive``: whether summing it over reps means something (team metrics add it up);
 - ``tags``: how plan insight classifies it: ``bookings`` (it grows with a deal's amount),
   ``new_logos``, ``discount``, ``accuracy`` (it pays for landing on the forecast);
-- ``at_attainment``: for a metric set by bookings against quota alone, what it is for a rep at
-  attainment ``a``: ``ratio`` (``a`` itself) or ``money`` (``a`` x the window's quota); plan
-  insight works out a reference rep's pay with it.
+- ``at_attainment``: for a metric set by bookings against quota alone, what it is for a seller
+  at attainment ``a``: ``ratio`` (``a`` itself), ``money`` (``a`` x the window's quota) or
+  ``quota`` (the quota); plan insight works out a reference rep's pay with it. Plan metrics work
+  theirs out (``scale``): bookings over quota is a ratio, a roll-up is its metric's.
 
 Engine, explain, lint, gaming, trials and the reference loop ask these declarations; a new
 built-in metric is one ``BuiltinMetric`` entry (see CONTRIBUTING.md).
@@ -47,13 +48,14 @@ from comp_sim.measures import (
     split_target,
     target_key,
 )
+from comp_sim.plan.components import MetricKind, MetricUse
 from comp_sim.plan.rules import StrictModel, is_zero
 
 if TYPE_CHECKING:
     from comp_sim.plan.models import Plan
 
-MetricKind = Literal["money", "count", "ratio", "score"]
 Tag = Literal["bookings", "new_logos", "discount", "accuracy"]
+Scale = Literal["ratio", "money", "quota"]
 Scalar = Union[str, bool, int, float]
 WhereValue = Union[Scalar, list[Scalar]]
 
@@ -72,6 +74,11 @@ class Windows(Protocol):
     def ratio(self, name: str, top: np.ndarray, bottom: np.ndarray, on_zero: float | None,
               top_name: str, bottom_name: str, fix: str) -> np.ndarray:
         """top / bottom; 0 / 0 is 0; x / 0 is ``on_zero`` or a data error naming rep and window."""
+        ...
+
+    def team(self, name: str, direct: bool, include_self: bool) -> np.ndarray:
+        """An additive metric summed over each rep's team (direct reports only with ``direct``;
+        the rep's own value too with ``include_self``)."""
         ...
 
 
@@ -125,7 +132,7 @@ class BuiltinMetric:
     additive: bool = False
     targetable: bool = False  # a ``target.NAME`` row in the quotas file can set its target
     tags: frozenset[Tag] = field(default_factory=frozenset)
-    at_attainment: Literal["ratio", "money"] | None = None
+    at_attainment: Scale | None = None
 
     def definition_kind(self, plan: Plan) -> MetricKind:
         return self.kind
@@ -139,8 +146,11 @@ class BuiltinMetric:
     def tags_of(self, plan: Plan) -> frozenset[Tag]:
         return self.tags
 
-    def references(self) -> tuple[str, ...]:
-        return ()
+    def references(self) -> list[MetricUse]:
+        return []
+
+    def scale(self, plan: Plan) -> Scale | None:
+        return self.at_attainment
 
 
 def _sum(measure: Measure) -> Callable[[Windows], np.ndarray]:
@@ -154,7 +164,7 @@ BUILTIN_METRICS: dict[str, BuiltinMetric] = {
                       _sum(BOOKINGS), additive=True, targetable=True, tags=frozenset({"bookings"}),
                       at_attainment="money"),
         BuiltinMetric("quota", "money", "the target for bookings (same as target.bookings)", (QUOTA,),
-                      _sum(QUOTA), additive=True),
+                      _sum(QUOTA), additive=True, at_attainment="quota"),
         BuiltinMetric("attainment", "ratio", "bookings / quota", (BOOKINGS, QUOTA),
                       lambda w: w.ratio("attainment", w.sum_of(BOOKINGS), w.sum_of(QUOTA), None,
                                         "bookings", "quota", "add a quota covering the period"),
@@ -218,8 +228,11 @@ class DealMetric(StrictModel):
     def tags_of(self, plan: Plan) -> frozenset[Tag]:
         return _deal_tags(self.deal_measure(""))
 
-    def references(self) -> tuple[str, ...]:
-        return ()
+    def references(self) -> list[MetricUse]:
+        return []
+
+    def scale(self, plan: Plan) -> Scale | None:
+        return None
 
 
 class SumMetric(DealMetric):
@@ -281,11 +294,52 @@ class RatioMetric(StrictModel):
             tags |= {"bookings"}
         return tags
 
-    def references(self) -> tuple[str, ...]:
-        return self.ratio
+    def references(self) -> list[MetricUse]:
+        return [MetricUse(("ratio", j), operand) for j, operand in enumerate(self.ratio)]
+
+    def scale(self, plan: Plan) -> Scale | None:
+        """Bookings over quota (however rolled up) is attainment."""
+        top, bottom = (plan.metric(operand).scale(plan) for operand in self.ratio)
+        return "ratio" if (top, bottom) == ("money", "quota") else None
 
 
-METRIC_KINDS: dict[str, type[StrictModel]] = {"sum": SumMetric, "count": CountMetric, "ratio": RatioMetric}
+class TeamMetric(StrictModel):
+    """An additive metric summed over the rep's team: every rep whose chain of managers reaches
+    them (direct and indirect reports), or direct reports only; never the rep themself."""
+
+    team: str = Field(description="Additive metric summed over the team, e.g. bookings, quota or target.new_logos.")
+    direct: bool = Field(False, description="Direct reports only (default: direct and indirect).")
+    include_self: bool = Field(False, description="Add the rep's own value: the whole org under the rep, the rep "
+                                                  "included (a roll-up), so one plan can measure a seller on their "
+                                                  "own number and a manager on their org's.")
+
+    additive: ClassVar[bool] = False  # a team's team would count reps twice
+
+    def definition_kind(self, plan: Plan) -> MetricKind:
+        return plan.metric_kind(self.team) or "money"
+
+    def measures_of(self, plan: Plan, name: str = "") -> tuple[Measure, ...]:
+        return plan.measures_of(self.team)
+
+    def evaluate(self, windows: Windows, name: str) -> np.ndarray:
+        return windows.team(self.team, self.direct, self.include_self)
+
+    def tags_of(self, plan: Plan) -> frozenset[Tag]:
+        return plan.tags_of(self.team)
+
+    def references(self) -> list[MetricUse]:
+        return [MetricUse(("team",), self.team, additive=True,
+                          why="a team metric sums an additive metric (bookings, quota, deals, new_logos, "
+                              "new_logo_bookings, forecast, target.NAME, or a plan sum or count); build team "
+                              "ratios with ratio, e.g. team_attainment: {ratio: [team_bookings, team_quota]}")]
+
+    def scale(self, plan: Plan) -> Scale | None:
+        """A roll-up is, for a seller without reports, the seller's own metric."""
+        return plan.metric(self.team).scale(plan) if self.include_self else None
+
+
+METRIC_KINDS: dict[str, type[StrictModel]] = {"sum": SumMetric, "count": CountMetric, "ratio": RatioMetric,
+                                              "team": TeamMetric}
 
 
 @dataclass(frozen=True)
@@ -314,11 +368,14 @@ class TargetMetric:
     def tags_of(self, plan: Plan) -> frozenset[Tag]:
         return self.tags & {"new_logos"}
 
-    def references(self) -> tuple[str, ...]:
-        return ()
+    def references(self) -> list[MetricUse]:
+        return []
+
+    def scale(self, plan: Plan) -> Scale | None:
+        return "quota" if self.of == "bookings" else None
 
 
-Metric = Union[BuiltinMetric, SumMetric, CountMetric, RatioMetric, TargetMetric]
+Metric = Union[BuiltinMetric, SumMetric, CountMetric, RatioMetric, TeamMetric, TargetMetric]
 
 
 def targetable(name: str, definition: object) -> bool:
@@ -328,5 +385,5 @@ def targetable(name: str, definition: object) -> bool:
     return isinstance(definition, DealMetric) and bool(name)
 
 
-__all__ = ["BUILTIN_METRICS", "BuiltinMetric", "SumMetric", "CountMetric", "RatioMetric", "TargetMetric",
+__all__ = ["BUILTIN_METRICS", "BuiltinMetric", "SumMetric", "CountMetric", "RatioMetric", "TeamMetric", "TargetMetric",
            "METRIC_KINDS", "Metric", "MetricKind", "Windows", "forecast_accuracy", "safe_divide", "split_target"]

@@ -50,7 +50,7 @@ from comp_sim.plan.metrics import (
     TargetMetric,
     targetable,
 )
-from comp_sim.plan.rules import StrictModel
+from comp_sim.plan.rules import Draw, Ramp, StrictModel
 
 METRIC_NAME = r"^[a-z][a-z0-9_]*$"
 WEIGHT_TOLERANCE = 1e-9
@@ -136,6 +136,9 @@ class Plan(StrictModel):
     components: list[Component] = Field(min_length=1, description="What the plan pays for.")
     modifiers: list[Modifier] = Field(default_factory=list, description="Gates and multipliers.")
     cap: PlanCap | None = Field(None, description="Annual cap on a rep's total payout.")
+    ramp: Ramp | None = Field(None, description="New hires' targets ramped by tenure month.")
+    draw: Draw | None = Field(None, description="A draw against pay, recoverable or a guarantee; the cap "
+                                                "neither cuts nor counts it.")
     negative_true_up: Literal["hold", "claw_back"] = Field(
         "hold",
         description="A negative cumulative true-up is held (recovered from later earnings) "
@@ -218,8 +221,8 @@ class Plan(StrictModel):
         for i, m in enumerate(self.modifiers):
             uses += [MetricUse(("modifiers", i, *u.loc), u.name, u.kinds, u.why) for u in m.reads()]
         for name, definition in self.metrics.items():
-            uses += [MetricUse(("metrics", name, "ratio", j), operand)
-                     for j, operand in enumerate(definition.references())]
+            uses += [MetricUse(("metrics", name, *u.loc), u.name, u.kinds, u.why, u.additive)
+                     for u in definition.references()]
         return uses
 
     @model_validator(mode="after")
@@ -321,6 +324,8 @@ def _metric_references(plan: Plan) -> list[RuleIssue]:
             issues.append((use.loc, rule, use.name))
         elif use.kinds is not None and kind not in use.kinds:
             issues.append((use.loc, f"{use.why}; '{use.name}' is a {kind} metric", use.name))
+        elif use.additive and not plan.metric(use.name).additive:
+            issues.append((use.loc, f"{use.why}; '{use.name}' does not add up over reps", use.name))
     return issues
 
 
@@ -335,7 +340,7 @@ def _metric_cycles(plan: Plan) -> list[RuleIssue]:
         if start in done:
             continue
         trail, on_trail = [start], {start}
-        stack = [iter(plan.metrics[start].references())]
+        stack = [iter(u.name for u in plan.metrics[start].references())]
         while stack:
             operand = next(stack[-1], None)
             if operand is None:
@@ -349,12 +354,13 @@ def _metric_cycles(plan: Plan) -> list[RuleIssue]:
                     if name not in reported:
                         reported.add(name)
                         path = " -> ".join([*cycle[turn:], *cycle[:turn], name])
-                        issues.append((("metrics", name, "ratio"),
-                                       f"metrics refer to each other in a cycle: {path}", None))
+                        key = plan.metrics[name].references()[0].loc[0]  # ratio or team
+                        issues.append((("metrics", name, key), f"metrics refer to each other in a cycle: {path}",
+                                       None))
             elif operand in plan.metrics and operand not in done:
                 trail.append(operand)
                 on_trail.add(operand)
-                stack.append(iter(plan.metrics[operand].references()))
+                stack.append(iter(u.name for u in plan.metrics[operand].references()))
     return sorted(issues, key=lambda issue: list(plan.metrics).index(issue[0][1]))
 
 

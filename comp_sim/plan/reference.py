@@ -36,7 +36,15 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("metrics.NAME: sum", metrics.SumMetric, "A plan metric adding up a deal column."),
     ("metrics.NAME: count", metrics.CountMetric, "A plan metric counting deals."),
     ("metrics.NAME: ratio", metrics.RatioMetric, "A plan metric dividing two metrics over the same window."),
+    ("metrics.NAME: team", metrics.TeamMetric, "A plan metric summing an additive metric over the rep's team "
+     "(reps whose chain of managers, `reps.manager_id`, reaches the rep), for managers and directors."),
     ("cap", models.PlanCap, "The plan-wide annual cap."),
+    ("ramp", rules.Ramp, "Tenure month 1 is the month holding the rep's hire date; a rep without one is past "
+     "every ramp. Every target the plan reads is ramped, so team targets sum ramped targets."),
+    ("draw", rules.Draw, "Per draw period, D = fraction_of_ti x the period's TI and P = what the components "
+     "paid in it (after true-ups and the cap): where P < D a `draw` line pays D - P; where P > D a "
+     "`draw_recovery` line recovers what the draw paid before (recoverable draws only). The balance left "
+     "at the end of the year is `draw_outstanding`."),
 ]
 
 

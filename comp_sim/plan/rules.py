@@ -430,3 +430,84 @@ def gate_open(metric: np.ndarray, rule: Gate) -> np.ndarray:
     [False, True, True]
     """
     return np.asarray(metric) >= at_edges(rule.min) - HALF_STEP
+
+
+# --------------------------------------------------------------------------- ramps and draws
+
+Factor = Annotated[float, Field(gt=0, le=1)]
+TENURE_PAST_RAMPS = 10**6  # the tenure month of a rep without a hire date: past every ramp
+
+
+class Ramp(StrictModel):
+    """New hires' targets, ramped by tenure month (the month holding the hire date is month 1)."""
+
+    quota: list[Factor] = Field(
+        min_length=1, description="Factor of every target (quota and target.NAME) in tenure months 1, 2, ...; "
+                                  "later months are unchanged.")
+
+
+def ramp_factors(rule: Ramp | None, tenure: np.ndarray) -> np.ndarray:
+    """The factor of a rep's targets in each month: the k-th factor in tenure month k, 1 before
+    the hire month and after the ramp. ``tenure`` is (reps, months) int.
+
+    >>> ramp_factors(Ramp(quota=[0.25, 0.5]), np.array([[0, 1, 2, 3]])).tolist()
+    [[1.0, 0.25, 0.5, 1.0]]
+    """
+    if rule is None:
+        return np.ones(tenure.shape)
+    factors = np.asarray([1.0, *rule.quota])
+    inside = (tenure >= 1) & (tenure <= len(rule.quota))
+    return np.where(inside, factors[np.where(inside, tenure, 0)], 1.0)
+
+
+class Draw(StrictModel):
+    """An advance against pay: each draw period pays up to a share of the period's TI."""
+
+    fraction_of_ti: float = Field(gt=0, description="The draw per period: this share of the period's TI "
+                                                    "(prorated by days employed).")
+    per: Literal["month", "quarter"] = Field("month", description="Draw period, aligned to the plan start.")
+    recoverable: bool = Field(
+        True, description="`true`: what the draw paid is recovered from later pay above the draw; "
+                          "`false`: a guarantee, never recovered.")
+    months: int | None = Field(
+        None, ge=1, description="The draw applies only to draw periods holding one of the rep's first N tenure "
+                                "months (default: every period).")
+
+
+@dataclass(frozen=True)
+class DrawLines:
+    """What a draw did in each draw period, (trials, reps, periods): the draw paid (D - P where
+    P < D), the recovery (negative), and the balance owed before and after."""
+
+    draw: np.ndarray
+    recovery: np.ndarray
+    balance_before: np.ndarray
+    balance_after: np.ndarray
+
+
+def draw_lines(due: np.ndarray, paid: np.ndarray, recoverable: bool) -> DrawLines:
+    """SPEC "Draws", period by period in date order. ``due`` (reps, periods) is D, 0 where the
+    draw does not apply; ``paid`` (trials, reps, periods) is P, the rep's component payments in
+    the period after true-ups and the cap. Where P < D the draw pays D - P (and, recoverable, the
+    balance grows by it); where P > D and the balance is positive, a recovery pays
+    -min(balance, P - D).
+
+    >>> lines = draw_lines(np.array([[100.0, 100.0, 0.0]]), np.array([[[40.0, 130.0, 500.0]]]), True)
+    >>> lines.draw.tolist(), lines.recovery.tolist(), lines.balance_after.tolist()
+    ([[[60.0, 0.0, 0.0]]], [[[0.0, -30.0, -30.0]]], [[[60.0, 30.0, 0.0]]])
+    """
+    shape = np.broadcast_shapes(paid.shape, (1, *due.shape))
+    draw, recovery = np.zeros(shape), np.zeros(shape)
+    before, after = np.zeros(shape), np.zeros(shape)
+    balance = np.zeros(shape[:2])
+    for period in range(shape[2]):
+        d, p = due[None, :, period], paid[..., period]
+        before[..., period] = balance
+        draw[..., period] = np.where(p < d, d - p, 0.0)
+        if recoverable:
+            balance = balance + draw[..., period]
+            recovered = np.where(p > d, np.minimum(balance, p - d), 0.0)
+            recovery[..., period] = 0.0 - recovered
+            balance = balance - recovered
+        after[..., period] = balance
+    return DrawLines(draw, recovery, before, after)

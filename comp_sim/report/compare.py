@@ -39,6 +39,7 @@ def compare_results(results: list[PlanResult], baseline: str) -> Comparison:
             "total_payout": summary["total_payout"],
             "delta_vs_baseline": summary["total_payout"] - base_cost,
             "cost_of_sales": summary["cost_of_sales"],
+            "overlay_share": summary["overlay_share"],
             "payout_pct_ti_p10": summary["payout_pct_ti_p10"],
             "payout_pct_ti_p50": summary["payout_pct_ti_p50"],
             "payout_pct_ti_p90": summary["payout_pct_ti_p90"],

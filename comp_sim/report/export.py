@@ -110,7 +110,7 @@ def _about(simulation: Simulation, truncated: bool) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
-PERCENT_COLUMNS = ("attainment", "payout_pct_ti", "cost_of_sales", "share_at_or_above_quota",
+PERCENT_COLUMNS = ("attainment", "payout_pct_ti", "cost_of_sales", "share_at_or_above_quota", "overlay_share",
                    "delta_pct_ti", "payout_pct_ti_mean", "payout_pct_ti_p10", "payout_pct_ti_p50",
                    "payout_pct_ti_p90", "fraction")
 RATIO_COLUMNS = ("value", "multiplier", "pay_for_performance")

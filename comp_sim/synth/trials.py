@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from comp_sim.data.cube import Cube
-from comp_sim.data.dataset import TABLES, Dataset, employed_share
+from comp_sim.data.dataset import CREDIT_TYPES, TABLES, Dataset, employed_share
 from comp_sim.errors import Issue, UsageError
 from comp_sim.measures import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, QUOTA, DealMeasure, Needs, target_key
 from comp_sim.periods import Month, month_ordinals
@@ -78,6 +78,7 @@ class Rates:
     mbo_count: np.ndarray  # (reps, months) scores counted per month (1 in a quarter with a score)
     mbo_bounds: tuple[float, float]  # scores are clipped to this range
     targets: Dataset  # the quotas, as given
+    credit_share: np.ndarray  # (reps, 2, 2): of a rep's credited [amount, rows], the [revenue, overlay] share
 
     @property
     def expected(self) -> np.ndarray:
@@ -136,6 +137,7 @@ class Layout:
     members: np.ndarray  # (measures, cells) bool: the cells each measure adds up
     source_month: tuple[int, ...]
     month_order: tuple[int, ...]
+    by_credit: dict[str, tuple[str, np.ndarray]]  # key -> (key of the same measure over every credit, (reps,) share)
     expected: np.ndarray  # (months, reps)
     mbo_count: np.ndarray  # (months, reps)
     targets: dict[str, np.ndarray]  # key -> (months, reps)
@@ -223,6 +225,8 @@ class MonteCarloSource:
         quarters = draws[:, tables.cell_bytes:].reshape(trials, -1)
 
         measures, bookings = _draw_measures(tables, layout, cells, trials, reps)
+        for key, (every, share) in layout.by_credit.items():
+            measures[key] = measures[every] * share
         for key, values in layout.targets.items():
             measures[key] = np.broadcast_to(values[:, None, :], (months, trials, reps))
         lazy = {
@@ -397,8 +401,21 @@ def outcome_tables(params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -> Layout:
-    """The measures needed, as sums of cells, over the requested months."""
-    measures = tuple({m.key: m for m in needed.deal_measures}.values())
+    """The measures needed, as sums of cells, over the requested months. A measure of revenue or
+    overlay credits only is the same measure over every credit times the rep's share of it."""
+    wanted = {m.key: m for m in needed.deal_measures}
+    by_credit = {}
+    for key, measure in list(wanted.items()):
+        types = dict(measure.where).get("credit_type")
+        if types is None:
+            continue
+        every = replace(measure, where=tuple((c, v) for c, v in measure.where if c != "credit_type"))
+        wanted.pop(key)
+        wanted.setdefault(every.key, every)
+        kind = 0 if measure.kind == "sum" else 1
+        share = sum(rates.credit_share[:, kind, CREDIT_TYPES.index(t)] for t in types if t in CREDIT_TYPES)
+        by_credit[key] = (every.key, np.asarray(share, dtype="float64") * np.ones(len(rates.reps)))
+    measures = tuple(wanted.values())
     cells = len(rates.products) * 2
     members = (np.stack([_membership(m, rates.products) for m in measures]) if measures
                else np.zeros((0, cells), bool))
@@ -409,6 +426,7 @@ def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -
     targets = {target_key(t): target_cube.measures[target_key(t)][0].T.copy() for t in needed.target_metrics}
     return Layout(
         measures=measures, members=members, source_month=source_month, month_order=month_order,
+        by_credit=by_credit,
         expected=rates.over(rates.expected, first_month, months).T.copy(),
         mbo_count=rates.over(rates.mbo_count, first_month, months).T.copy(),
         targets=targets, bias=rates.forecast_bias, weight=rates.forecast_weight,
@@ -546,6 +564,7 @@ def rates_of_team(team: Team) -> Rates:
         forecast_bias=team.forecast_bias, forecast_weight=config.forecast_weight,
         mbo_mean=team.mbo_mean, mbo_sd=config.mbo_quarter_sd,
         mbo_count=(active[:, position] > 0).astype("float64"), mbo_bounds=(0.0, 1.0), targets=targets,
+        credit_share=team.credit_share(),
     )
 
 
@@ -608,7 +627,8 @@ def rates_of_dataset(dataset: Dataset, config: SynthConfig, idle_reps: IdleReps 
     employed = employed_share(reps, first, months)
     bookings = np.bincount(rep_pos, weights=credited, minlength=n_reps)
     rep_rows = np.bincount(rep_pos, minlength=n_reps).astype("float64")
-    expected = _expected_bookings(reps, bookings, rep_rows, quota, employed, first, config, idle_reps)
+    idle = dataset.idle_sellers() if idle_reps == "team" else np.zeros(n_reps, dtype=bool)
+    expected = _expected_bookings(reps, bookings, rep_rows, quota, employed, first, config, idle)
 
     rate = expected[:, :, None] * mix[role_of][:, None, :] / np.where(cell_mean > 0, cell_mean, 1.0)[None, None, :]
     rep_discount_amount = np.bincount(rep_pos, weights=credited * discount, minlength=n_reps)
@@ -628,16 +648,31 @@ def rates_of_dataset(dataset: Dataset, config: SynthConfig, idle_reps: IdleReps 
         forecast_weight=config.forecast_weight,
         **_mbo_of(dataset, first, months),
         targets=dataset,
+        credit_share=_credit_share_of_deals(n_reps, rep_pos, credited, deals["credit_type"].to_numpy()[rows]),
     )
+
+
+def _credit_share_of_deals(reps: int, rep_pos: np.ndarray, credited: np.ndarray, credit_type: np.ndarray) -> np.ndarray:
+    """(reps, 2, 2): each rep's share of credited [amount, rows] that is [revenue, overlay] in
+    the data; a rep without credits is all revenue."""
+    overlay = credit_type == "overlay"
+    share = np.zeros((reps, 2, 2))
+    for kind, weights in enumerate((credited, np.ones_like(credited))):
+        every = np.bincount(rep_pos, weights=weights, minlength=reps)
+        over = np.bincount(rep_pos[overlay], weights=weights[overlay], minlength=reps)
+        share[:, kind, 1] = np.divide(over, every, out=np.zeros(reps), where=every > 0)
+        share[:, kind, 0] = 1.0 - share[:, kind, 1]
+    return share
 
 
 def _expected_bookings(reps: pd.DataFrame, bookings: np.ndarray, rep_rows: np.ndarray, quota: np.ndarray,
                        employed: np.ndarray, first: Month, config: SynthConfig,
-                       idle_reps: IdleReps = "inactive") -> np.ndarray:
+                       at_team_level: np.ndarray | None = None) -> np.ndarray:
     """Expected credited bookings (reps, months): the rep's attainment so far (shrunk to its
     team's by SHRINK_DEALS credit rows) x its quota, shaped by the quarter's seasonality; a rep
     without a quota books its own monthly average (shrunk the same way). Team figures are those
-    of reps with deals; a rep without any books nothing (``inactive``) or its team's level."""
+    of reps with deals; a rep without any books nothing, or its team's level where
+    ``at_team_level`` (reps,) says so."""
     team = reps["team"].astype("string").fillna(reps["role"].astype(str)).to_numpy()
     team_codes, team_of = np.unique(team.astype(str), return_inverse=True)
     quota_total = quota.sum(axis=1)
@@ -661,7 +696,7 @@ def _expected_bookings(reps: pd.DataFrame, bookings: np.ndarray, rep_rows: np.nd
     season = seasonality(first, months, config)
     from_quota = attainment[:, None] * quota * season[None, :]
     from_average = monthly[:, None] * employed * season[None, :]
-    booking = (employed > 0) & (active | (idle_reps == "team"))[:, None]
+    booking = (employed > 0) & (active if at_team_level is None else active | at_team_level)[:, None]
     return np.where(with_quota[:, None], from_quota, from_average) * booking
 
 

@@ -94,7 +94,7 @@ def test_any_chunk_size_and_thread_count_give_the_same_trials():
     one = run_plans([plan], MonteCarloSource.synthetic(20, 25, 3, "2027-01", chunk_trials=4), workers=1)[0]
     two = run_plans([plan], MonteCarloSource.synthetic(20, 25, 3, "2027-01", chunk_trials=9), workers=2)[0]
     np.testing.assert_array_equal(one.paid, two.paid)
-    assert one.paid.shape == (25, 12)
+    assert one.paid.shape == (25, 9)  # 20 reps: 2 managers, a director and 17 others, of which 9 AEs
 
 
 @pytest.mark.parametrize("metric, rule", [
@@ -128,8 +128,10 @@ def test_from_dataset_centres_each_rep_on_its_shrunk_attainment_times_quota():
 
 def test_a_rep_without_deals_books_nothing_unless_asked_and_does_not_move_the_team():
     # A and B as above; C has a 100k quota and no deal. The team's level is A's and B's alone:
-    # 200k / 200k = 1.0. C books nothing, or with idle_reps="team" the team's 1.0 x 100k.
-    reps = pd.DataFrame({"rep_id": ["A", "B", "C"], "role": "AE", "team": "T"})
+    # 200k / 200k = 1.0. C books nothing, or with idle_reps="team" the team's 1.0 x 100k. M,
+    # their manager, has no deal either and books nothing in both: a manager sells through the team.
+    reps = pd.DataFrame({"rep_id": ["A", "B", "C", "M"], "role": ["AE", "AE", "AE", "Manager"], "team": "T",
+                         "manager_id": ["M", "M", "M", None]})
     deals = pd.DataFrame({
         "deal_id": [f"D{i}" for i in range(20)], "rep_id": ["A"] * 12 + ["B"] * 8,
         "close_date": [f"2026-{m:02d}-10" for m in range(1, 13)] + [f"2026-{m:02d}-10" for m in range(1, 9)],
@@ -139,13 +141,14 @@ def test_a_rep_without_deals_books_nothing_unless_asked_and_does_not_move_the_te
     needs = Needs((BOOKINGS,), ("bookings",))
     inactive = annual(MonteCarloSource.from_dataset(data, 4000, seed=0), needs)[BOOKINGS.key]
     assert inactive.mean(axis=0)[:2] == pytest.approx([110_909.1, 91_111.1], rel=0.02)
-    assert (inactive[:, 2] == 0).all()
+    assert (inactive[:, 2:] == 0).all()
     team = annual(MonteCarloSource.from_dataset(data, 4000, seed=0, idle_reps="team"), needs)[BOOKINGS.key]
-    assert team.mean(axis=0) == pytest.approx([110_909.1, 91_111.1, 100_000.0], rel=0.02)
+    assert team.mean(axis=0)[:3] == pytest.approx([110_909.1, 91_111.1, 100_000.0], rel=0.02)
+    assert (team[:, 3] == 0).all()
     plan = {"plan": "T", "id": "t", "start": "2026-01", "roles": {"AE": {"target_incentive": 1000}},
             "components": [{"id": "c", "weight": 1.0, "metric": "attainment", "measure": "year",
                             "curve": {"points": [[0, 0], [1, 1]]}}]}
-    assert "1 rep(s) without a deal in the data book nothing in the trials (--idle-reps team, or " \
+    assert "1 rep(s) without a deal in the data (and no team to manage) book nothing in the trials (--idle-reps team, or " \
            "idle_reps='team', gives them their team's level)" in api.simulate([plan], data, trials=5).notes
     with pytest.raises(UsageError, match=r"^<input>: idle_reps: must be one of inactive, team \(got 'all'\)$"):
         MonteCarloSource.from_dataset(data, 5, seed=0, idle_reps="all")
