@@ -125,11 +125,18 @@ def _screenshot(page, name: str) -> None:
 
 
 def _charts_drawn(page) -> int:
-    """How many Vega charts the page holds, once every one has drawn its canvas or SVG."""
+    """How many Vega charts the page holds, once every one has drawn its canvas or SVG and no
+    more arrive (a loaded machine attaches a page's charts over several frames)."""
     page.wait_for_selector(".vega-embed", state="attached")
-    page.wait_for_function("() => [...document.querySelectorAll('.vega-embed')]"
-                           ".every(e => e.querySelector('canvas, svg'))")
-    return page.locator(".vega-embed").count()
+    count = -1
+    while True:
+        page.wait_for_function("() => [...document.querySelectorAll('.vega-embed')]"
+                               ".every(e => e.querySelector('canvas, svg'))")
+        drawn = page.locator(".vega-embed").count()
+        if drawn == count:
+            return drawn
+        count = drawn
+        page.wait_for_timeout(1000)
 
 
 @pytest.mark.parametrize("name", PAGES)

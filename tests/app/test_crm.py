@@ -157,9 +157,11 @@ def test_without_quotas_the_plans_data_error_shows_in_the_page(app):
     app.checkbox(key="crm_qh_on").uncheck().run()
     assert not app.exception
     assert "The plans cannot run on CRM export:" in errors(app)
-    assert "plans/current-2026.yaml:21:13: components[0].metric: 'attainment' is computed from the quotas table, " \
-           "which the data (uploaded forecast-commits.csv, hubspot-crm-exports-all-deals-2026-12-31.csv, owners.csv) " \
-           "does not have" in errors(app)
+    line = next(i for i, text in enumerate((ROOT / "plans" / "balanced-2027.yaml").read_text().splitlines(), 1)
+                if text.strip() == "metric: attainment")
+    assert f"plans/balanced-2027.yaml:{line}:13: components[0].metric: 'attainment' is computed from the quotas " \
+           "table, which the data (uploaded forecast-commits.csv, hubspot-crm-exports-all-deals-2026-12-31.csv, " \
+           "owners.csv) does not have" in errors(app)
 
 
 def test_a_workbook_export_maps_its_sheets(app, tmp_path):

@@ -1,6 +1,6 @@
 """A new user's first run on a CRM export with no quotas and one role (examples/hubspot), as the
-README gives it: copy the export, write quotas from its history, lint and run all four bundled
-plans on it (the two for other roles cover nobody, and the run says so).
+README gives it: copy the export, write quotas from its history, lint and run the bundled plans
+on it (every one here; those for other roles cover nobody, and the run says so).
 Every figure is checked against the API on the same files; the quotas by hand."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def test_lint_reads_the_exports_population(first_run):
     assert all(" ".join(str(w).split()) in text for w in current)
 
 
-def test_the_run_compares_all_four_plans_on_the_exports_figures(first_run):
+def test_the_run_compares_every_bundled_plan_on_the_exports_figures(first_run):
     data = api.load_data(first_run["export"], mapping=first_run["mapping"])
     simulation = api.simulate(ALL_PLANS, data)
     statements = pd.read_csv(first_run["folder"] / "results" / "statements.csv")
