@@ -310,3 +310,14 @@ def test_history_before_keeps_old_deals_for_new_logos_only(tmp_path: Path):
     flagged = write(tmp_path / "flagged", {"reps.csv": "rep_id,role\nR1,AE\n",
                                            "deals.csv": "deal_id,rep_id,close_date,amount,new_logo\nD1,R1,2026-02-03,20,no\n"})
     assert load_data(flagged).account_history is None  # every flag given: nothing derived
+
+
+def test_an_export_without_a_mapping_is_told_how_to_get_one(tmp_path: Path):
+    folder = write(tmp_path, {"owners.csv": "Name\nAnn\n", "all-deals.csv": "Record ID\n1\n"})
+    with pytest.raises(DataError) as caught:
+        load_data(folder)
+    assert str(caught.value) == (
+        f"{folder}: no reps table: it is required, as reps.csv, reps.parquet, reps.xlsx or a 'reps' sheet of a "
+        "workbook (found: all-deals.csv, owners.csv); a CRM export's files load through a column mapping "
+        "(--mapping FILE whose reps.file names the users file; examples/hubspot/mapping.yaml shows one, and the "
+        "app's CRM export source drafts one)")
