@@ -117,7 +117,7 @@ def _locate(source: Any, mapping: Mapping | None, report: _Report) -> tuple[dict
         names_reps = mapping is not None and mapping.table("reps").file is not None
         mappings = [] if names_reps else [name for name in seen if name.endswith((".yaml", ".yml"))]
         hint = f"; {mappings[0]} may be the column mapping this export needs" if mappings else ""
-        if not hint and not names_reps and seen:
+        if not hint and not names_reps and seen and not any(Path(n).stem.strip().lower() in TABLES for n in seen):
             hint = ("; a CRM export's files load through a column mapping (--mapping FILE whose reps.file names "
                     "the users file; examples/hubspot/mapping.yaml shows one, and the app's CRM export source "
                     "drafts one)")
