@@ -166,6 +166,8 @@ def test_a_bad_plan_upload_shows_its_errors_and_keeps_the_plans(page, tmp_path):
 def test_a_plan_edit_with_an_error_shows_the_line_in_the_page(page):
     _open(page, "Plan designer")
     editor = page.locator(".st-key-designer_yaml textarea")
+    page.wait_for_function("() => (document.querySelector('.st-key-designer_yaml textarea') || {value: ''})"
+                           ".value.includes('weight:')")  # the plan's text is in the editor
     text = editor.input_value()
     line = next(i for i, row in enumerate(text.splitlines(), start=1) if row.strip().startswith("weight:"))
     editor.fill(text.replace("weight:", "weight: lots #", 1))
