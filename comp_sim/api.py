@@ -30,7 +30,9 @@ from comp_sim.periods import PLAN_YEAR_MONTHS, month_ordinals
 from comp_sim.plan.loader import PlanSource, load_plan
 from comp_sim.plan.models import Plan
 from comp_sim.plan.reference import schema_text
-from comp_sim.report.compare import Comparison, compare_results
+from comp_sim.plan.program import Program, ProgramSource, load_program, load_unit
+from comp_sim.report.compare import Comparison, compare_units
+from comp_sim.report.programs import ProgramResult, program_results
 from comp_sim.report.curves import pay_curve_points
 from comp_sim.report.explain import Statement, statement
 from comp_sim.report.export import WORKBOOK, write_results
@@ -52,19 +54,38 @@ def bundled_plan_paths() -> list[Path]:
 
 def load_plans(sources: Sequence[PlanSource]) -> list[Plan]:
     """Plans from files, text or dicts; ids must be unique among them."""
-    plans = [load_plan(source) for source in sources]
-    seen: dict[str, int] = {}
+    return [unit.plans[0] for unit in load_units(sources, programs=False)]
+
+
+def load_units(sources: Sequence[PlanSource | ProgramSource], *, programs: bool = True) -> list[Program]:
+    """What is compared: plans and program files (a plan alone is a one-plan program). Ids are
+    unique among them; a plan may be in several programs, but two different plans may not share
+    an id."""
+    units = [load_unit(source) if programs else Program.of_plan(load_plan(source)) for source in sources]
     issues = []
-    for index, plan in enumerate(plans):
-        if plan.id in seen:
-            issues.append(Issue(f"plan id '{plan.id}' is loaded twice (plans {seen[plan.id] + 1} "
+    seen: dict[str, int] = {}
+    for index, unit in enumerate(units):
+        if unit.id in seen:
+            issues.append(Issue(f"plan id '{unit.id}' is loaded twice (plans {seen[unit.id] + 1} "
                                 f"and {index + 1}); ids must be unique", path="id"))
-        seen[plan.id] = index
+        seen[unit.id] = index
+    plans: dict[str, Plan] = {}
+    for unit in units:
+        for plan in unit.plans:
+            if plan.id in plans and plans[plan.id] != plan:
+                issues.append(Issue(f"two different plans have the id '{plan.id}' ({plans[plan.id].source} and "
+                                    f"{plan.source}); ids must be unique", path="id"))
+            plans.setdefault(plan.id, plan)
     if issues:
         raise UsageError(issues)
-    if not plans:
+    if not units:
         raise UsageError("give at least one plan")
-    return plans
+    return units
+
+
+def plans_of(units: Sequence[Program]) -> list[Plan]:
+    """Every plan of the units, once, in the order they first appear."""
+    return list({plan.id: plan for unit in units for plan in unit.plans}.values())
 
 
 def load_data(source: DataSource | None = None, mapping: Any = None, pairs: Sequence[str] = ()) -> Dataset:
@@ -85,14 +106,16 @@ def simulate(
     detail_trials: int | None = None,
     progress: Progress | None = None,
 ) -> Simulation:
-    """Run plans over data and return the SPEC tables.
+    """Run plans (and programs: plan sets paying a whole team) over data and return the SPEC
+    tables; ``plans`` may name program files beside plan files.
 
     ``data`` (a Dataset, a folder or a dict of tables; None means the bundled sample) with
     ``trials`` None or 1 replays history. ``trials`` > 1 draws Monte-Carlo trials around the
     data's reps. ``synthetic=N`` draws ``trials`` (default 1000) trials of N synthetic reps
     over the plan year of the latest plan start, so earlier plans replay on it.
     """
-    loaded = load_plans(plans)
+    units = load_units(plans)
+    loaded = plans_of(units)
     if trials is not None and trials <= 0:
         raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
     if synthetic is not None and data is not None:
@@ -109,15 +132,17 @@ def simulate(
         else:
             source = MonteCarloSource.from_dataset(dataset, trials, seed)
     results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
-    return Simulation(results, source.trials, seed, source.label, _notes(results, dataset))
+    programs = program_results(units, results, source.reps)
+    return Simulation(results, source.trials, seed, source.label, _notes(results, programs, dataset), programs)
 
 
 def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:
-    """Plans side by side against ``baseline`` (default: the first plan): cost, cost of sales,
-    payout % of TI, and per rep the winners and losers."""
-    baseline = baseline or simulation.results[0].plan.id
-    simulation.result(baseline)  # raises a UsageError naming the plans when unknown
-    return compare_results(simulation.results, baseline)
+    """Plans or programs side by side against ``baseline`` (default: the first): cost, its
+    change over the reps both cover, cost of sales, payout % of TI, and per rep the winners and
+    losers."""
+    baseline = baseline or simulation.units[0].id
+    simulation.unit(baseline)  # raises a UsageError naming the plans and programs when unknown
+    return compare_units(simulation.units, baseline)
 
 
 def explain(plan: PlanSource, data: DataSource | None = None, rep_id: str = "", *,
@@ -190,7 +215,7 @@ def _deals_outside(dataset: Dataset, result: PlanResult) -> int:
     return int((covered & ((offset < 0) | (offset >= PLAN_YEAR_MONTHS))).sum())
 
 
-def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
+def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Dataset | None) -> list[str]:
     notes = []
     for result in results:
         if result.replayed:
@@ -202,16 +227,21 @@ def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
         if dataset is not None and (outside := _deals_outside(dataset, result)):
             notes.append(f"{result.plan.id}: {outside:,} deal row(s) of its reps close outside its plan "
                          f"year {result.start}..{result.start + 11} and are not counted")
+    for program in programs:
+        if not program.program.single and len(program.uncovered):
+            roles = ", ".join(sorted(program.uncovered["role"].astype(str).unique()))
+            notes.append(f"{program.id}: {len(program.uncovered):,} rep(s) of the data are paid by none of its "
+                         f"plans (roles: {roles})")
     if dataset is not None:
         notes += list(dataset.warnings)
     return notes
 
 
 __all__ = [
-    "load_plan", "load_plans", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
+    "load_plan", "load_plans", "load_program", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
     "simulate", "compare", "explain", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
     "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
     "check_output_file", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",
-    "PlanWarning", "Plan", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR",
+    "PlanWarning", "Plan", "Program", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR",
     "SAMPLE_DATA_DIR", "CompSimError", "PlanError", "DataError", "UsageError", "Issue",
 ]
