@@ -21,11 +21,13 @@ from comp_sim.data.write import write_dataset
 from comp_sim.engine.results import PlanResult
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
 from comp_sim.errors import CompSimError, DataError, Issue, PlanError, UsageError
+from comp_sim.insight.calibrate import LEVERS, Calibration, cost_target
+from comp_sim.insight.calibrate import calibrate as _calibrate
 from comp_sim.insight.gaming import gaming_report
 from comp_sim.insight.lint import PlanWarning, lint_plan, render_warnings
 from comp_sim.insight.sensitivity import DEFAULT_SHIFTS, DIMENSIONS, elasticity
 from comp_sim.insight.sensitivity import sensitivity as _sensitivity
-from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_text_atomic
+from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_folder_atomic, write_text_atomic
 from comp_sim.periods import PLAN_YEAR_MONTHS, month_ordinals
 from comp_sim.plan.loader import PlanSource, load_plan
 from comp_sim.plan.models import Plan
@@ -145,15 +147,29 @@ def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:
     return compare_units(simulation.units, baseline)
 
 
-def explain(plan: PlanSource, data: DataSource | None = None, rep_id: str = "", *,
+def explain(plan: PlanSource | ProgramSource, data: DataSource | None = None, rep_id: str = "", *,
             simulation: Simulation | None = None, trial: int = 0) -> Statement:
-    """A rep's statement under a plan, line by line (metric -> curve -> gate -> multiplier ->
-    true-up -> cap -> paid). Pass ``simulation`` to read it from a run already made."""
-    if simulation is None:
-        simulation = simulate([plan], data)
-        return statement(simulation.results[0], rep_id, trial)
+    """A rep's statement under a plan (or under the plan of a program that pays the rep), line by
+    line (metric -> curve -> gate -> multiplier -> true-up -> cap -> paid). Pass ``simulation``
+    to read it from a run already made."""
     by_id = isinstance(plan, str) and "\n" not in plan and not plan.endswith((".yaml", ".yml"))
-    return statement(simulation.result(plan if by_id else load_plan(plan).id), rep_id, trial)
+    unit = None if by_id else load_unit(plan)
+    if simulation is None:
+        simulation = simulate([unit], data)
+    if unit is None or unit.single:
+        return statement(simulation.result(unit.id if unit is not None else str(plan)), rep_id, trial)
+    payer = {p.id: p for p in unit.plans}
+    reps = simulation.unit(unit.id).reps if unit.id in {u.id for u in simulation.units} else None
+    if reps is None:
+        results = [simulation.result(plan_id) for plan_id in payer]
+        reps = pd.concat([r.reps.assign(plan=r.plan.id) for r in results], ignore_index=True)
+    mine = reps[reps["rep_id"] == rep_id]
+    if mine.empty:
+        ids = reps["rep_id"].tolist()
+        hint = ", ".join(ids[:8]) + (" ..." if len(ids) > 8 else "")
+        raise UsageError(Issue(f"no rep '{rep_id}' is paid by a plan of program {unit.id} "
+                               f"(its reps: {hint or 'none'})", path="rep"))
+    return statement(simulation.result(mine["plan"].iloc[0]), rep_id, trial)
 
 
 def lint(plan: PlanSource, population: Simulation | None | Literal[False] = None,
@@ -190,16 +206,68 @@ def _population(plan: Plan, data: DataSource | None) -> tuple[Simulation | None,
         return None, f"the plan cannot run on {where} ({str(exc).splitlines()[0]})"
 
 
-def gaming(plan: PlanSource, data: DataSource | None = None, seed: int = 0) -> pd.DataFrame:
-    """Per gaming strategy (pull, push, sandbag, discount, split): who gains, how much, at what cost."""
-    return gaming_report(load_plan(plan), load_data(data), seed)
+def gaming(plan: PlanSource | ProgramSource, data: DataSource | None = None, seed: int = 0) -> pd.DataFrame:
+    """Per gaming strategy (pull, push, sandbag, discount, split): who gains, how much, at what
+    cost; for a program, per plan of it (a ``plan`` column says which)."""
+    unit, dataset = load_unit(plan), load_data(data)
+    return pd.concat([gaming_report(p, dataset, seed) for p in unit.plans], ignore_index=True)
 
 
 def sensitivity(plans: Sequence[PlanSource], data: DataSource | TrialSource | None = None,
                 shifts: Sequence[float] = DEFAULT_SHIFTS, **options: Any) -> pd.DataFrame:
     """Cost and payout % of TI as team attainment, product mix or new logos shift."""
     source = data if hasattr(data, "chunk_sizes") else load_data(data)  # type: ignore[arg-type]
-    return _sensitivity(load_plans(plans), source, shifts, **options)
+    return _sensitivity(load_units(plans), source, shifts, **options)
+
+
+def calibrate(plan: PlanSource | ProgramSource, *, lever: str = "rates", cost_neutral_to: Any = None,
+              budget: float | None = None, pay_at_quota: float | None = None, data: DataSource | None = None,
+              trials: int | None = None, seed: int = 0, texts: dict[str, str] | None = None,
+              on_step: Any = None) -> Calibration:
+    """Solve one scale on a lever (``ti``, ``rates``, ``upside``) of a plan or of every plan of a
+    program so that its mean cost over the data (or ``trials`` Monte-Carlo trials around it)
+    meets a target within 0.1%: the cost of the plan or program ``cost_neutral_to``, a
+    ``budget``, or a ``pay_at_quota`` (payout % of TI of reps within 5% of quota). Returns the
+    scale, the figure reached, the calibrated plans and their YAML (comments and key order kept;
+    ``texts`` gives plan texts by id when the plans were not read from files) and the guard
+    figures before and after."""
+    unit = load_unit(plan)
+    dataset = load_data(data)
+    if trials is not None and trials <= 0:
+        raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
+    source: TrialSource = (HistoricalSource(dataset) if trials is None or trials == 1
+                           else MonteCarloSource.from_dataset(dataset, trials, seed))
+    baseline = None
+    if cost_neutral_to is not None:
+        reference = load_unit(cost_neutral_to)
+        baseline = program_results([reference], run_plans(list(reference.plans), source), source.reps)[0]
+    target = cost_target(baseline, budget, pay_at_quota, unit.currency)
+    return _calibrate(unit, target, lever, source, baseline, texts, on_step)
+
+
+def write_calibrated(calibration: Calibration, out: Path | str, *, force: bool = False) -> list[Path]:
+    """Write a calibration: the plan file, or for a program a folder of its calibrated plans and
+    a program file naming them; returns what was written."""
+    out = Path(out)
+    unit = calibration.unit
+    if len(unit.plans) == 1 and unit.single:
+        check_output_file(out, force)
+        write_text_atomic(out, calibration.yaml[unit.plans[0].id])
+        return [out]
+    names = {plan.id: f"{plan.id}.yaml" for plan in unit.plans}
+
+    def fill(folder: Path) -> None:
+        for plan_id, text in calibration.yaml.items():
+            (folder / names[plan_id]).write_text(text, encoding="utf-8")
+        header = calibration.yaml[unit.plans[0].id].splitlines()[0] + "\n"  # what was solved
+        plans = "".join(f"  - {names[plan.id]}\n" for plan in unit.plans)
+        (folder / f"{unit.id}.yaml").write_text(
+            f"{header}program: {unit.name}\nid: {unit.id}\n"
+            + (f"description: {unit.description}\n" if unit.description else "") + f"plans:\n{plans}",
+            encoding="utf-8")
+
+    write_folder_atomic(out, force, fill)
+    return sorted(out.iterdir())
 
 
 def statement_html(statement: Statement) -> str:
@@ -239,9 +307,9 @@ def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Da
 
 __all__ = [
     "load_plan", "load_plans", "load_program", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
-    "simulate", "compare", "explain", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
+    "simulate", "compare", "explain", "calibrate", "write_calibrated", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
     "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
     "check_output_file", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",
     "PlanWarning", "Plan", "Program", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR",
-    "SAMPLE_DATA_DIR", "CompSimError", "PlanError", "DataError", "UsageError", "Issue",
+    "SAMPLE_DATA_DIR", "LEVERS", "Calibration", "CompSimError", "PlanError", "DataError", "UsageError", "Issue",
 ]

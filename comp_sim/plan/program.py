@@ -16,6 +16,7 @@ Everything that compares plans compares programs too: a plan alone is a one-plan
 
 from __future__ import annotations
 
+import os
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,7 @@ def load_program(source: ProgramSource) -> Program:
         raise PlanError([_issue(tree, label, error) for error in exc.errors()]) from None
     plans, issues = [], []
     for index, name in enumerate(spec.plans):
-        plan_path = path.parent / name
+        plan_path = Path(os.path.normpath(path.parent / name))
         if not plan_path.is_file():
             line, column = position(tree, ("plans", index))
             issues.append(Issue(f"no plan file '{name}' beside the program (looked for {plan_path})",
