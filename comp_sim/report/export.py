@@ -32,6 +32,8 @@ def write_results(simulation: Simulation, out_dir: Path | str, *, fmt: Format = 
     if comparison is not None:
         tables["winners_losers"] = comparison.reps
         tables["comparison"] = comparison.plans
+        if len(comparison.coverage):  # reps one plan or program covers and another does not
+            tables["coverage"] = comparison.coverage
 
     def fill(folder: Path) -> None:
         if fmt == "xlsx":
