@@ -1,6 +1,7 @@
 """Regenerate the bundled sample data, ``data/sample/``: ``python -m comp_sim.synth.sample``.
 
-80 synthetic reps (48 AEs, 16 Hunters, 16 AMs) over calendar 2026, seed 2032, written as CSV.
+80 synthetic people (40 AEs, 13 Hunters, 13 AMs, 7 sales engineers, 6 managers, a director) over
+calendar 2026, seed 2037, written as CSV.
 The same command always writes the same bytes.
 """
 
