@@ -6,6 +6,8 @@ fails here."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -66,3 +68,16 @@ def test_the_current_plan_keeps_the_flaws_lint_finds():
             ("uncapped", "high")} <= codes
     for plan in api.load_program(PROPOSED).plans:
         assert not [w for w in api.lint(plan) if w.severity == "high"], plan.id
+
+
+def test_the_readme_tells_the_story_with_these_figures(story):
+    sim, comparison = story
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    rows = comparison.plans.set_index("plan")
+    outcome = comparison.reps["outcome"].value_counts()
+    for unit in ("current", "proposed-2027"):
+        assert f"{rows.loc[unit, 'total_payout']:,.0f} USD" in readme
+    assert f"{outcome['winner']} people earn more, {outcome['loser']} less" in readme
+    table = api.who_wins(sim, baseline="current", proposal="proposed-2027")
+    for row in table.itertuples():
+        assert f"| {row.label[0].lower() + row.label[1:]} | {row.winners:.1%} | {row.losers:.1%} |" in readme
