@@ -75,20 +75,23 @@ def main_options(
     STATE["debug"] = debug
 
 
-@command(epilog="Example: comp-sim validate plans/*.yaml")
+@command(epilog="Example: comp-sim validate plans/*.yaml programs/*.yaml")
 def validate(
-    plans: Annotated[list[Path], typer.Argument(help="Plan files to check.", show_default=False)],
+    plans: Annotated[list[Path], typer.Argument(help="Plan or program files to check.", show_default=False)],
 ) -> None:
-    """Check plan files: prints OK per file, or every error with file, line, key path and rule."""
+    """Check plan and program files: prints OK per file, or every error with file, line, key path and rule."""
     failed = []
     for path in plans:
         try:
-            plan = api.load_plan(path)
+            unit = api.load_units([path])[0]
         except CompSimError as exc:
             failed.append(exc)
             err.print(exc.render(), markup=False)
         else:
-            _say(f"OK  {path}  ({plan.id}: {len(plan.components)} components)")
+            if unit.single:
+                _say(f"OK  {path}  ({unit.id}: {len(unit.plans[0].components)} components)")
+            else:
+                _say(f"OK  {path}  ({unit.id}: program of {', '.join(p.id for p in unit.plans)})")
     if failed:
         raise typer.Exit(1)
 
@@ -185,7 +188,7 @@ def run(
         simulation = api.simulate(units, dataset, trials=trials, seed=seed, synthetic=synthetic,
                                   progress=progress, idle_reps=idle_reps)
     comparison = api.compare(simulation, baseline)
-    out.print(_comparison_table(comparison, simulation))
+    out.print(_comparison_table(comparison, simulation), crop=False)  # a narrow terminal wraps, never cuts
     for note in simulation.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     _print_lint(simulation)
@@ -291,8 +294,8 @@ def gaming(
     report = api.gaming(loaded, _load_data(data, mapping, map_pairs, history_before), seed=seed)
     out.print(_frame_table(report, f"Gaming {loaded.name} ({loaded.id})", [
         *([("plan", "plan", "text")] if len(loaded.plans) > 1 else []), ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
-        ("mean_gain_per_rep", "mean gain", "money"), ("max_gain", "largest gain", "money"),
-        ("added_plan_cost", "added cost", "money"), ("added_cost_pct", "added cost %", "pct")]))
+        ("mean_gain_per_rep", "mean gain", "money"), ("max_gain", "most gained", "money"),
+        ("added_plan_cost", "added cost", "money"), ("added_cost_pct", "added cost %", "pct")]), crop=False)
     for record in report.drop_duplicates("strategy").to_dict(orient="records"):
         _say(f"{record['strategy']}: {record['description']}")
 
@@ -318,10 +321,10 @@ def sensitivity(
     out.print(_frame_table(table, f"Sensitivity to {dimension}", [
         ("plan", "plan", "text"), ("shift", "shift", "shift"), ("cost", "cost", "money"),
         ("bookings", "bookings", "money"), ("cost_of_sales", "cost of sales", "pct"),
-        ("payout_pct_ti_mean", "payout % of TI", "pct"), ("share_at_quota", "at quota", "pct")]))
+        ("payout_pct_ti_mean", "payout % of TI", "pct"), ("share_at_quota", "at quota", "pct")]), crop=False)
     out.print(_frame_table(api.elasticity(table), f"What 1% more {dimension} costs", [
         ("plan", "plan", "text"), ("base_cost", "cost", "money"), ("cost_per_pct", "cost per 1%", "money"),
-        ("cost_elasticity", "elasticity", "number"), ("payout_pct_ti_per_pct", "payout % of TI per 1%", "pct")]))
+        ("cost_elasticity", "elasticity", "number"), ("payout_pct_ti_per_pct", "payout % of TI per 1%", "pct")]), crop=False)
 
 
 @command(epilog="""Examples:\n
@@ -445,7 +448,7 @@ def calibrate(
          f"{'cost' if result.target.kind == 'cost' else 'payout at quota'} "
          f"{_money(result.reached, currency) if result.target.kind == 'cost' else _pct(result.reached)} "
          f"({result.evaluations} runs)")
-    out.print(_guard_table(result, currency))
+    out.print(_guard_table(result, currency), crop=False)
     files = api.write_calibrated(result, out_path, force=force)
     _say(f"wrote {', '.join(str(f) for f in files)}")
 
@@ -593,14 +596,16 @@ def _frame_table(frame: pd.DataFrame, title: str, columns: list[tuple[str, str, 
     currencies = sorted(set(frame["currency"])) if "currency" in frame and len(frame) else []
     suffix = f" ({currencies[0]})" if len(currencies) == 1 else ""
     table = Table(title=title)
-    for column, label, kind in columns:
-        if kind == "text":  # names are never cut short
-            widest = max([len(label), *(len(str(v)) for v in frame[column])])
-            table.add_column(label, min_width=widest, no_wrap=True)
+    cells = [[_format(kind, record[column]) for column, _, kind in columns] for record in frame.to_dict(orient="records")]
+    for position, (column, label, kind) in enumerate(columns):
+        # names and figures are never cut short; a narrow terminal wraps the headers instead
+        widest = max([0, *(len(row[position]) for row in cells)])
+        if kind == "text":
+            table.add_column(label, min_width=max(widest, len(label)), no_wrap=True)
         else:
-            table.add_column(label + (suffix if kind == "money" else ""), justify="right")
-    for record in frame.to_dict(orient="records"):
-        table.add_row(*(_format(kind, record[column]) for column, _, kind in columns))
+            table.add_column(label + (suffix if kind == "money" else ""), justify="right", min_width=widest)
+    for row in cells:
+        table.add_row(*row)
     return table
 
 
