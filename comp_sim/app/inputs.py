@@ -25,6 +25,9 @@ SAMPLE, UPLOAD, FOLDER, SYNTHETIC = "Bundled sample", "Uploaded files", "Folder"
 DEFAULT_TRIALS = 500
 MAX_TRIALS = 5000
 
+KERNEL_SPINNER = ("Preparing the Monte-Carlo trial kernel: the first run on this machine compiles it "
+                  "(some seconds, once), later runs load it from disk...")
+
 PlanText = tuple[str, str]  # (file name, YAML text)
 
 
@@ -186,8 +189,20 @@ def sidebar() -> Inputs | None:
                                 help="Today's plan: what the others are compared with.")
     if data is None:
         return None
+    if trials > 1:
+        prepare_trials()
     dataset, data_key, label = data
     return Inputs(plan_texts, plans, dataset, data_key, label, int(trials), int(seed), baseline)
+
+
+def prepare_trials() -> None:
+    """Monte-Carlo trials run a compiled kernel, which the first run on a machine compiles (numba
+    then caches it on disk): show why the page waits rather than stall."""
+    from comp_sim.synth.trials import kernel_ready, prepare_kernel
+
+    if not kernel_ready():
+        with st.spinner(KERNEL_SPINNER):
+            prepare_kernel()
 
 
 def _plan_picker() -> tuple[PlanText, ...]:
