@@ -1,4 +1,4 @@
-"""The compiled trial kernel: draw a chunk of trials and sum them into measures in one pass.
+"""The compiled trial kernel: draw trials and sum them into measures in one pass.
 
 Shapes: the stream gives each trial ``words_per_trial`` uint64 words; their bytes, in memory
 order, are (source months, cells, reps) for the deal cells, then the MBO bytes. ``rows``
@@ -10,17 +10,23 @@ Each output value is summed in a register over the cells of its measure, in cell
 written once: a measure is the float64 sum, left to right over its cells, of the float32
 amounts (or uint8 counts, or amount x the rep's mean discount, multiplied in float64), the
 same additions in the same order as adding whole cell arrays with numpy, so the numbers are
-the same to the bit. Reps are walked in blocks of REP_BLOCK so that the table rows of a block
-(a row per cell for a month) stay in the core's own cache across the trials.
+the same to the bit (no fused multiply-add: numba compiles without fast-math).
+
+Where the time goes: a call reads each table row it needs from memory once (a row is 1.25 kB,
+one per rep, cell and month, about) and then draws from it for every trial of the call, so the
+tables stream through the cache once a chunk. Reps are walked in blocks of REP_BLOCK, whose
+rows of one month fit in a core's own cache; the rows are asked for ahead (prefetched) before
+the draws, which would otherwise wait for them one miss at a time.
 
 The words come from numpy's PCG64 (XSL-RR 128/64), stepped here rather than called through
-numpy, so drawing a word costs a multiply and a few shifts inside the loop that uses it; the
-state to start from is numpy's own, advanced to the chunk's first trial (``stream_state``), so
-the words are numpy's ``random_raw`` to the bit (a test holds them equal).
+numpy (about half the time a word); the state to start from is numpy's own, advanced to the
+first trial (``stream_state``), so the words are numpy's ``random_raw`` to the bit (a test holds
+them equal).
 
-The kernels compile on first use and are cached on disk (``cache=True``): a machine pays the
-compile once (``prepare``). They hold no Python objects and release the GIL, so chunks run on
-several threads at once.
+The kernels compile on first use and are cached on disk (``cache=True``), so a machine pays the
+compile once. They hold no Python objects and release the GIL, so chunks run on several
+threads at once; each call is serial (``parallel`` is left off: the engine already runs a chunk
+per core, and numba's default threading layer may not be entered from several threads).
 """
 
 from __future__ import annotations
@@ -28,10 +34,12 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 SUM, COUNT, TIMES_DISCOUNT = 0, 1, 2  # what a measure adds of each of its cells
 LEVELS = 256  # entries of a table row
+LINE = 64  # bytes of a cache line
 REP_BLOCK = 64  # reps a pass walks at once: their rows of one month stay in cache
 MULTIPLIER_HIGH = np.uint64(2549297995355413924)  # PCG64's 128-bit LCG multiplier
 MULTIPLIER_LOW = np.uint64(4865540595714422341)
@@ -48,6 +56,24 @@ def _high_product(typingctx, a, b):
         return builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), ir.IntType(64))
 
     return types.uint64(types.uint64, types.uint64), codegen
+
+
+@intrinsic
+def _prefetch(typingctx, array, index):
+    """Ask for the cache line of ``array[index]`` (1-dim) without waiting for it."""
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        values = context.make_array(array_type)(context, builder, args[0])
+        pointer = builder.bitcast(cgutils.get_item_pointer(context, builder, array_type, values, [args[1]]),
+                                  ir.IntType(8).as_pointer())
+        i32 = ir.IntType(32)
+        prefetch = builder.module.declare_intrinsic(
+            "llvm.prefetch", [pointer.type], ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32]))
+        builder.call(prefetch, [pointer, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
 
 
 def stream_state(bit_generator: np.random.PCG64) -> np.ndarray:
@@ -74,28 +100,8 @@ def fill_words(state: np.ndarray, out: np.ndarray) -> None:
 
 
 @njit(cache=True, nogil=True)
-def _touch_rows(rows: np.ndarray, amounts: np.ndarray, counts: np.ndarray, counted: np.ndarray) -> bool:
-    """Read a word of every cache line of the rows about to be drawn from, one row after the
-    other, so that the memory system fetches them many at a time (the draws themselves, at
-    random places of interleaved rows, would wait for them a few at a time). ``rows``
-    (drawn cells, reps); returns whether a table holds a negative amount (never: the answer
-    only keeps the reads from being left out)."""
-    negative = False
-    for d in range(rows.shape[0]):
-        for i in range(rows.shape[1]):
-            start = rows[d, i]
-            for line in range(0, LEVELS, 16):
-                negative |= amounts[start + line] < 0
-            if counted[d]:
-                for line in range(0, LEVELS, 64):
-                    negative |= counts[start + line] > LEVELS
-    return negative
-
-
-@njit(cache=True, nogil=True)
-def draw_measures(state: np.ndarray, trials: int, words_per_trial: int, cells: int, drawn: np.ndarray,
-                  rows: np.ndarray, amounts: np.ndarray, counts: np.ndarray, discount: np.ndarray,
-                  members: np.ndarray, kinds: np.ndarray,
+def draw_measures(state: np.ndarray, trials: int, words_per_trial: int, cells: int, drawn: np.ndarray, rows: np.ndarray, amounts: np.ndarray, counts: np.ndarray,
+                  discount: np.ndarray, members: np.ndarray, kinds: np.ndarray,
                   source_month: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``trials`` trials from ``state`` (which moves past them) and sum them into measures.
 
@@ -123,7 +129,6 @@ def draw_measures(state: np.ndarray, trials: int, words_per_trial: int, cells: i
     amount = np.empty(REP_BLOCK)
     count = np.empty(REP_BLOCK)
     total = np.empty((measures, REP_BLOCK))
-    negative = False
     for first_rep in range(0, reps, REP_BLOCK):
         block = min(REP_BLOCK, reps - first_rep)
         for month in range(months):
@@ -132,7 +137,13 @@ def draw_measures(state: np.ndarray, trials: int, words_per_trial: int, cells: i
                 out[:, month, :, first_rep:first_rep + block] = 0.0
                 continue
             row = rows[:, source, first_rep:first_rep + block]
-            negative |= _touch_rows(row, amounts, counts, counted)
+            for d in range(drawn.size):
+                for i in range(block):
+                    for entry in range(row[d, i], row[d, i] + LEVELS, LINE // 4):
+                        _prefetch(amounts, entry)
+                    if counted[d]:
+                        for entry in range(row[d, i], row[d, i] + LEVELS, LINE):
+                            _prefetch(counts, entry)
             for trial in range(trials):
                 total[:] = 0.0
                 for d in range(drawn.size):
@@ -161,6 +172,4 @@ def draw_measures(state: np.ndarray, trials: int, words_per_trial: int, cells: i
                     destination = out[k, month, trial, first_rep:first_rep + block]
                     for i in range(block):
                         destination[i] = total[k, i]
-    if negative:
-        raise ValueError("an outcome table holds a negative amount")
     return out, words
