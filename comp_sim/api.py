@@ -1,5 +1,5 @@
 """The Python API: load_plan, load_data, synthesize, simulate, compare, explain, and plan insight
-(lint, gaming, sensitivity).
+(lint, gaming, sensitivity); also importable from ``comp_sim`` itself.
 
 The CLI and the app call these and nothing deeper, so what a user sees is what the tests check.
 For example, ``simulate(["plans/current-2026.yaml", "plans/balanced-2027.yaml"]).summary``
@@ -9,26 +9,35 @@ compares today's plan with a proposal on the bundled sample data.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
-from comp_sim.data.dataset import Dataset
+from comp_sim.data.dataset import TABLES, Dataset
+from comp_sim.data.loader import load_data as _load_data
+from comp_sim.data.mapping import load_mapping
+from comp_sim.data.write import write_dataset
+from comp_sim.engine.results import PlanResult
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
-from comp_sim.errors import Issue, UsageError
-from comp_sim.output import to_json
-from comp_sim.periods import PLAN_YEAR_MONTHS
+from comp_sim.errors import CompSimError, DataError, Issue, PlanError, UsageError
+from comp_sim.insight.gaming import gaming_report
+from comp_sim.insight.lint import PlanWarning, lint_plan, render_warnings
+from comp_sim.insight.sensitivity import DEFAULT_SHIFTS, DIMENSIONS, elasticity
+from comp_sim.insight.sensitivity import sensitivity as _sensitivity
+from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_text_atomic
+from comp_sim.periods import PLAN_YEAR_MONTHS, month_ordinals
 from comp_sim.plan.loader import PlanSource, load_plan
 from comp_sim.plan.models import Plan
-from comp_sim.report import tables
+from comp_sim.plan.reference import schema_text
 from comp_sim.report.compare import Comparison, compare_results
+from comp_sim.report.curves import pay_curve_points
 from comp_sim.report.explain import Statement, statement
-from comp_sim.report.results import PlanResult
-from comp_sim.data.write import write_dataset
+from comp_sim.report.export import WORKBOOK, write_results
+from comp_sim.report.lines import quiet_lines
+from comp_sim.report.simulation import Simulation
 from comp_sim.synth import MonteCarloSource, synthesize, synthesize_trials
+from comp_sim.synth.trials import kernel_ready, prepare_kernel
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS_DIR = ROOT / "plans"
@@ -59,63 +68,12 @@ def load_plans(sources: Sequence[PlanSource]) -> list[Plan]:
     return plans
 
 
-def load_data(source: DataSource | None = None, mapping: Any = None) -> Dataset:
-    """A validated dataset from a folder, files or DataFrames (default: the bundled sample)."""
+def load_data(source: DataSource | None = None, mapping: Any = None, pairs: Sequence[str] = ()) -> Dataset:
+    """A validated dataset from a folder, files or DataFrames (default: the bundled sample),
+    renamed by a column mapping (a file, a dict) and ``table.column=Column`` pairs."""
     if isinstance(source, Dataset):
         return source
-    from comp_sim.data.loader import load_data as load
-
-    return load(SAMPLE_DATA_DIR if source is None else source, mapping=mapping)
-
-
-@dataclass
-class Simulation:
-    """The results of running plans over data: SPEC's payouts, statements and summary."""
-
-    results: list[PlanResult]
-    trials: int
-    seed: int | None
-    data_label: str
-    notes: list[str] = field(default_factory=list)
-
-    def result(self, plan_id: str) -> PlanResult:
-        for result in self.results:
-            if result.plan.id == plan_id:
-                return result
-        known = ", ".join(r.plan.id for r in self.results)
-        raise UsageError(Issue(f"no plan '{plan_id}' in this run (plans: {known})", path="plan"))
-
-    @property
-    def plans(self) -> list[Plan]:
-        return [r.plan for r in self.results]
-
-    @cached_property
-    def payouts(self) -> pd.DataFrame:
-        """Long table: plan, trial, rep_id, period, component, value, fraction, multiplier,
-        amount, capped (and pay_month), for the trials kept in detail."""
-        return tables.payouts_table(self.results)
-
-    @cached_property
-    def statements(self) -> pd.DataFrame:
-        """One row per plan and rep: plan-year totals (means over trials)."""
-        return tables.statements_table(self.results)
-
-    @cached_property
-    def summary(self) -> pd.DataFrame:
-        """One row per plan: cost, cost of sales, payout % of TI, share at quota, ..."""
-        return tables.summary_table(self.results)
-
-    def summary_dict(self) -> dict[str, Any]:
-        """Everything ``summary.json`` holds."""
-        return {
-            "run": {"trials": self.trials, "seed": self.seed, "data": self.data_label,
-                    "notes": self.notes},
-            "plans": {r.plan.id: tables.plan_summary(r) for r in self.results},
-        }
-
-    def summary_json(self) -> str:
-        return to_json(self.summary_dict())
-
+    return _load_data(SAMPLE_DATA_DIR if source is None else source, mapping=load_mapping(mapping, pairs))
 
 
 def simulate(
@@ -143,18 +101,16 @@ def simulate(
     dataset = None
     source: TrialSource
     if synthetic is not None:
-        start = max(plan.start_month for plan in loaded)
+        start = max(plan.start for plan in loaded)
         source = MonteCarloSource.synthetic(synthetic, trials or 1000, seed, start)
-        label = source.label
     else:
         dataset = load_data(data)
         if trials is None or trials == 1:
-            source, label = HistoricalSource(dataset), dataset.source
+            source = HistoricalSource(dataset)
         else:
             source = MonteCarloSource.from_dataset(dataset, trials, seed)
-            label = source.label
     results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
-    return Simulation(results, source.trials, seed, label, _notes(results, dataset))
+    return Simulation(results, source.trials, seed, source.label, _notes(results, dataset))
 
 
 def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:
@@ -171,39 +127,66 @@ def explain(plan: PlanSource, data: DataSource | None = None, rep_id: str = "", 
     true-up -> cap -> paid). Pass ``simulation`` to read it from a run already made."""
     if simulation is None:
         simulation = simulate([plan], data)
-        result = simulation.results[0]
-    else:
-        result = simulation.result(load_plan(plan).id if not isinstance(plan, str) or plan.endswith((".yaml", ".yml")) else plan)
-    return statement(result, rep_id, trial)
+        return statement(simulation.results[0], rep_id, trial)
+    by_id = isinstance(plan, str) and "\n" not in plan and not plan.endswith((".yaml", ".yml"))
+    return statement(simulation.result(plan if by_id else load_plan(plan).id), rep_id, trial)
 
 
-def lint(plan: PlanSource, population: Simulation | None = None) -> list:
+def lint(plan: PlanSource, population: Simulation | None | Literal[False] = None,
+         data: DataSource | None = None) -> list[PlanWarning]:
     """Warnings on what a plan invites reps to do (cliffs, uncapped exposure, discounting, ...),
-    each with the key path and line, the behaviour, a fix and figures from the engine."""
-    from comp_sim.insight.lint import lint_plan
+    each with the key path and line, the behaviour, a fix and figures from the engine.
 
-    return lint_plan(plan, population)
+    The figures are worked out on ``population`` (a run of the plan), else on a run over
+    ``data`` (the bundled sample by default); ``population=False`` skips the checks that need
+    one."""
+    loaded = load_plan(plan)
+    if population is False:
+        return lint_plan(loaded)
+    skipped = ""
+    if population is None:
+        population, skipped = _population(loaded, data)
+    return lint_plan(loaded, population, skipped)
+
+
+def _population(plan: Plan, data: DataSource | None) -> tuple[Simulation | None, str]:
+    """A run of the plan over the data, or None and why not."""
+    where = "the bundled sample" if data is None else "the data"
+    try:
+        dataset = load_data(data)
+    except (DataError, UsageError, OSError) as exc:
+        if data is not None:
+            raise
+        return None, f"the bundled sample data could not be loaded ({str(exc).splitlines()[0]})"
+    if not dataset.reps["role"].astype(str).isin(list(plan.roles)).any():
+        return None, f"{where} has no rep of roles {', '.join(plan.roles)}"
+    try:
+        return simulate([plan], dataset), ""
+    except DataError as exc:
+        return None, f"the plan cannot run on {where} ({str(exc).splitlines()[0]})"
 
 
 def gaming(plan: PlanSource, data: DataSource | None = None, seed: int = 0) -> pd.DataFrame:
     """Per gaming strategy (pull, push, sandbag, discount, split): who gains, how much, at what cost."""
-    from comp_sim.insight.gaming import gaming_report
-
-    return gaming_report(plan, data, seed)
+    return gaming_report(load_plan(plan), load_data(data), seed)
 
 
-def sensitivity(plans: Sequence[PlanSource], data: DataSource | None = None, **options: Any) -> pd.DataFrame:
+def sensitivity(plans: Sequence[PlanSource], data: DataSource | TrialSource | None = None,
+                shifts: Sequence[float] = DEFAULT_SHIFTS, **options: Any) -> pd.DataFrame:
     """Cost and payout % of TI as team attainment, product mix or new logos shift."""
-    from comp_sim.insight.sensitivity import sensitivity as shifted_costs
+    source = data if hasattr(data, "chunk_sizes") else load_data(data)  # type: ignore[arg-type]
+    return _sensitivity(load_plans(plans), source, shifts, **options)
 
-    return shifted_costs(plans, data, **options)
+
+def statement_html(statement: Statement) -> str:
+    """A printable one-page HTML statement, self-contained, to send to the rep."""
+    return statement.html()
 
 
 def _deals_outside(dataset: Dataset, result: PlanResult) -> int:
     """Deal rows of the plan's reps that close outside the plan year the plan ran on."""
     deals = dataset.deals
-    dates = pd.to_datetime(deals["close_date"])
-    offset = dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1 - result.start.ordinal
+    offset = month_ordinals(deals["close_date"]) - result.start.ordinal
     covered = deals["rep_id"].isin(result.roster.rep_ids).to_numpy()
     return int((covered & ((offset < 0) | (offset >= PLAN_YEAR_MONTHS))).sum())
 
@@ -226,8 +209,11 @@ def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
 
 
 __all__ = [
-    "load_plan", "load_plans", "load_data", "synthesize", "synthesize_trials", "write_dataset",
-    "simulate", "compare", "explain", "lint", "gaming", "sensitivity", "Simulation",
-    "Comparison", "Statement", "bundled_plan_paths",
-    "PLANS_DIR", "SAMPLE_DATA_DIR",
+    "load_plan", "load_plans", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
+    "kernel_ready", "prepare_kernel",
+    "simulate", "compare", "explain", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
+    "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
+    "check_output_file", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",
+    "PlanWarning", "Plan", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR",
+    "SAMPLE_DATA_DIR", "CompSimError", "PlanError", "DataError", "UsageError", "Issue",
 ]

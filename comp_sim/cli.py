@@ -21,20 +21,10 @@ from rich.table import Table
 from typer.rich_utils import rich_format_error
 
 from comp_sim import api
-from comp_sim.data.mapping import load_mapping
-from comp_sim.errors import CompSimError, Issue, UsageError
-from comp_sim.insight.lint import render_warnings
-from comp_sim.insight.sensitivity import DIMENSIONS, elasticity
-from comp_sim.plan.loader import load_plan
-from comp_sim.plan.reference import schema_text
-from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_text_atomic
-from comp_sim.report.export import write_results
+from comp_sim.api import DIMENSIONS, FORMATS, CompSimError, Issue, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from comp_sim.data.dataset import Dataset
-    from comp_sim.report.compare import Comparison
 
 app = typer.Typer(
     name="comp-sim",
@@ -93,7 +83,7 @@ def validate(
     failed = []
     for path in plans:
         try:
-            plan = load_plan(path)
+            plan = api.load_plan(path)
         except CompSimError as exc:
             failed.append(exc)
             err.print(exc.render(), markup=False)
@@ -108,11 +98,11 @@ def schema(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Write the JSON Schema of plan files (for editor completion and checks)."""
-    text = schema_text()
+    text = api.schema_text()
     if out_file is None:
         sys.stdout.write(text)
     else:
-        write_text_atomic(out_file, text)
+        api.write_text_atomic(out_file, text)
         _say(f"wrote {out_file}")
 
 
@@ -164,7 +154,7 @@ def run(
     if synthetic is not None and (mapping is not None or map_pairs):
         raise UsageError(Issue("--mapping and --map rename columns of --data files; "
                                "they do not apply to --synthetic", path="--map"))
-    check_output_folder(out_dir, force)
+    api.check_output_folder(out_dir, force)
     plans = api.load_plans(plan)
     ids = [p.id for p in plans]
     if baseline is not None and baseline not in ids:
@@ -179,7 +169,7 @@ def run(
     for note in simulation.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     _print_lint(plan, simulation)
-    files = write_results(simulation, out_dir, fmt=fmt, force=force, comparison=comparison)
+    files = api.write_results(simulation, out_dir, fmt=fmt, force=force, comparison=comparison)
     _say(f"wrote {len(files)} files to {out_dir}: {', '.join(f.name for f in files)}")
 
 
@@ -201,15 +191,15 @@ def explain(
     multiplier -> true-up -> cap -> paid, with totals by component."""
     fmt = _choice(fmt, EXPLAIN_FORMATS, "--format")
     if out_file is not None:
-        check_output_file(out_file, force)
-    loaded = load_plan(plan)
+        api.check_output_file(out_file, force)
+    loaded = api.load_plan(plan)
     dataset = _load_data(data, mapping, map_pairs)
     statement = api.explain(loaded, dataset, rep)
     text = {"text": statement.text, "json": statement.json, "html": statement.html}[fmt]()
     if out_file is None:
         sys.stdout.write(text)
     else:
-        write_text_atomic(out_file, text)
+        api.write_text_atomic(out_file, text)
         _say(f"wrote {out_file} (total paid {statement.total:,.2f} {statement.header['currency']})")
 
 
@@ -227,7 +217,7 @@ def synth(
     fmt = _choice(fmt, FORMATS, "--format")
     _positive(reps, "--reps")
     _positive(months, "--months")
-    check_output_folder(out_dir, force)
+    api.check_output_folder(out_dir, force)
     dataset = api.synthesize(reps, months, seed, start=start)
     api.write_dataset(dataset, out_dir, fmt=fmt, force=force)
     _say(f"wrote {len(dataset.reps)} reps and {len(dataset.deals)} deals to {out_dir}")
@@ -247,7 +237,7 @@ def lint(
             invalid += 1
             err.print(exc.render(), markup=False)
             continue
-        text = render_warnings(warnings) if warnings else f"{path}: no warnings\n"
+        text = api.render_warnings(warnings) if warnings else f"{path}: no warnings\n"
         _say(text, end="")
     if invalid:
         raise typer.Exit(1)
@@ -263,7 +253,7 @@ def gaming(
 ) -> None:
     """What each gaming strategy (pull or push a deal, sandbag, discount, split) gains the reps
     it pays and costs the company, under one plan."""
-    loaded = load_plan(plan)
+    loaded = api.load_plan(plan)
     report = api.gaming(loaded, _load_data(data, mapping, map_pairs), seed=seed)
     out.print(_frame_table(report, f"Gaming {loaded.plan} ({loaded.id})", [
         ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
@@ -293,7 +283,7 @@ def sensitivity(
         ("plan", "plan", "text"), ("shift", "shift", "shift"), ("cost", "cost", "money"),
         ("bookings", "bookings", "money"), ("cost_of_sales", "cost of sales", "pct"),
         ("payout_pct_ti_mean", "payout % of TI", "pct"), ("share_at_quota", "at quota", "pct")]))
-    out.print(_frame_table(elasticity(table), f"What 1% more {dimension} costs", [
+    out.print(_frame_table(api.elasticity(table), f"What 1% more {dimension} costs", [
         ("plan", "plan", "text"), ("base_cost", "cost", "money"), ("cost_per_pct", "cost per 1%", "money"),
         ("cost_elasticity", "elasticity", "number"), ("payout_pct_ti_per_pct", "payout % of TI per 1%", "pct")]))
 
@@ -329,12 +319,9 @@ def _positive(value: int | None, option: str) -> None:
         raise UsageError(Issue("must be a whole number above 0", path=option, value=value))
 
 
-def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None) -> Dataset:
+def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None) -> api.Dataset:
     """The dataset from --data (the bundled sample without it), renamed by --mapping/--map."""
-    mapping = None
-    if mapping_file is not None or pairs:
-        mapping = load_mapping(mapping_file, pairs or ())
-    return api.load_data(folder, mapping=mapping)
+    return api.load_data(folder, mapping=mapping_file, pairs=pairs or ())
 
 
 @contextmanager
@@ -351,7 +338,7 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
-def _comparison_table(comparison: Comparison, simulation: api.Simulation) -> Table:
+def _comparison_table(comparison: api.Comparison, simulation: api.Simulation) -> Table:
     """One column per plan, one row per figure finance asks for first."""
     currency = {p.id: p.currency for p in simulation.plans}
     table = Table(title=f"Plans compared with {comparison.baseline} ({simulation.data_label}, "

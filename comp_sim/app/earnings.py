@@ -10,8 +10,6 @@ from comp_sim import api
 from comp_sim.app import charts
 from comp_sim.app.format import money, share
 from comp_sim.app.inputs import Inputs, historical, run
-from comp_sim.data.dataset import Dataset
-from comp_sim.report.explain import quiet_lines
 
 WHATIF_DEAL_ID = "WHAT-IF"
 
@@ -69,7 +67,7 @@ def statement(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inpu
     plan_id = st.selectbox("Plan", list(mine["plan"]), key="statement_plan", format_func=inputs.names.get)
     explained = api.explain(inputs.plan(plan_id), rep_id=rep_id, simulation=sim)
     cur = explained.header["currency"]
-    lines = explained.lines[~quiet_lines(explained.lines)]
+    lines = explained.lines[~api.quiet_lines(explained.lines)]
     columns = {"period": "Period", "label": "Component", "metric": "Metric", "value": "Value",
                "curve_fraction": "Curve", "gates": "Gates", "fraction": "Fraction", "money": f"Money ({cur})",
                "multiplier": "Multiplier", "earned": f"Earned to date ({cur})",
@@ -104,14 +102,14 @@ def statement_text(lines: pd.DataFrame, currency: str) -> pd.DataFrame:
     return shown.fillna("")
 
 
-def with_deal(dataset: Dataset, rep_id: str, amount: float, month: str, product: str | None,
-              new_logo: bool) -> Dataset:
+def with_deal(dataset: api.Dataset, rep_id: str, amount: float, month: str, product: str | None,
+              new_logo: bool) -> api.Dataset:
     """The dataset with one more deal closed by the rep on the 15th of ``month``."""
     deal = {"deal_id": WHATIF_DEAL_ID, "rep_id": rep_id, "close_date": pd.Timestamp(f"{month}-15"),
             "amount": float(amount), "product": product, "account_id": "WHAT-IF-ACCOUNT" if new_logo else None,
             "new_logo": new_logo, "discount": 0.0, "split": 1.0}
     deals = pd.concat([dataset.deals, pd.DataFrame([deal])], ignore_index=True)
-    return Dataset.from_frames(dataset.reps, deals=deals, quotas=dataset.quotas, forecasts=dataset.forecasts,
+    return api.Dataset.from_frames(dataset.reps, deals=deals, quotas=dataset.quotas, forecasts=dataset.forecasts,
                                mbo=dataset.mbo, source=dataset.source, files=dataset.files,
                                warnings=dataset.warnings)
 

@@ -15,9 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from comp_sim import api
-from comp_sim.data.dataset import TABLES, Dataset
-from comp_sim.errors import CompSimError, DataError, Issue, PlanError
-from comp_sim.plan.models import Plan
+from comp_sim.api import TABLES, CompSimError, DataError, Dataset, Issue, Plan, PlanError
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the same bound as server.maxUploadSize in .streamlit/config.toml
 DATA_FORMATS = ("csv", "parquet", "xlsx")
@@ -89,9 +87,7 @@ def sample_dataset() -> Dataset:
 
 @st.cache_data(show_spinner="Generating synthetic reps and deals...")
 def synthetic_dataset(reps: int, seed: int) -> Dataset:
-    from comp_sim.synth import synthesize
-
-    return synthesize(reps=reps, months=12, seed=seed)
+    return api.synthesize(reps=reps, months=12, seed=seed)
 
 
 @st.cache_data(show_spinner="Loading the data folder...")
@@ -198,11 +194,9 @@ def sidebar() -> Inputs | None:
 def prepare_trials() -> None:
     """Monte-Carlo trials run a compiled kernel, which the first run on a machine compiles (numba
     then caches it on disk): show why the page waits rather than stall."""
-    from comp_sim.synth.trials import kernel_ready, prepare_kernel
-
-    if not kernel_ready():
+    if not api.kernel_ready():
         with st.spinner(KERNEL_SPINNER):
-            prepare_kernel()
+            api.prepare_kernel()
 
 
 def _plan_picker() -> tuple[PlanText, ...]:

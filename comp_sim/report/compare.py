@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from comp_sim.report.results import PlanResult
+from comp_sim.engine.results import PlanResult
 from comp_sim.report.tables import plan_summary
 
 SAME = 0.005  # a difference under half a cent is no difference

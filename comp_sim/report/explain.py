@@ -9,17 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from comp_sim.engine.results import PlanResult
 from comp_sim.engine.run import ComponentRun, ModifierEffect, PlanRun
 from comp_sim.errors import Issue, UsageError
 from comp_sim.output import to_json
-from comp_sim.plan.models import GateModifier, TargetComponent
-from comp_sim.report.results import PlanResult
-
-LINE_COLUMNS = [
-    "period", "pay_month", "component", "label", "weight", "metric", "value", "curve_fraction", "gates",
-    "fraction", "ti", "money", "multipliers", "multiplier", "earned", "paid_before", "payment",
-    "capped", "amount",
-]
+from comp_sim.report.lines import LINE_COLUMNS, money, quiet_lines
+from comp_sim.report.printable import statement_html
 
 
 @dataclass
@@ -50,8 +45,6 @@ class Statement:
 
     def html(self) -> str:
         """A printable one-page HTML statement, self-contained, to send to the rep."""
-        from comp_sim.report.printable import statement_html
-
         return statement_html(self)
 
     def text(self) -> str:
@@ -81,16 +74,6 @@ class Statement:
         if h["capped"] > 0.005:
             out.append(f"  (the plan cap cut {money(h['capped'])} {cur})")
         return "\n".join(out) + "\n"
-
-
-def quiet_lines(lines: pd.DataFrame) -> pd.Series:
-    """Commission or SPIFF periods with nothing measured and nothing paid: statements skip them."""
-    return lines["fraction"].isna() & (lines["value"] == 0) & (lines["amount"] == 0)
-
-
-def money(value: float) -> str:
-    return f"{value:,.2f}"
-
 
 
 def _line_text(line: pd.Series, currency: str) -> list[str]:
@@ -155,14 +138,12 @@ def _detail_run(result: PlanResult, trial: int) -> tuple[PlanRun, int]:
 
 
 def _component_lines(run: PlanRun, c: ComponentRun, t: int, rep: int) -> pd.DataFrame:
+    """The engine's own lines of one component for one rep, period by period."""
     component = c.component
     windows = len(c.windows)
-    metric = _metric_name(c)
-    payment = c.payment[t, rep]
-    paid_before = np.cumsum(payment) - payment if component.cumulative else np.full(windows, np.nan)
     gates = [_gate_text(c.gates, t, rep, w) for w in range(windows)]
     multipliers = [
-        "; ".join(f"{m.modifier.id}: {m.modifier.multiplier.metric} {m.value[t, rep, w]:.4f} -> {m.effect[t, rep, w]:.4f}"
+        "; ".join(f"{m.modifier.id}: {m.modifier.metric} {m.value[t, rep, w]:.4f} -> {m.effect[t, rep, w]:.4f}"
                   for m in c.multipliers)
         for w in range(windows)
     ]
@@ -170,39 +151,31 @@ def _component_lines(run: PlanRun, c: ComponentRun, t: int, rep: int) -> pd.Data
         "period": [w.label for w in c.windows],
         "pay_month": [str(run.start + w.last) for w in c.windows],
         "pay_month_index": [w.last for w in c.windows],
-        "order": run.plan.components.index(component),
+        "order": c.compiled.order,
         "component": component.id,
         "label": component.name,
-        "weight": getattr(component, "weight", np.nan),
-        "metric": metric + (" (year to date)" if component.cumulative else ""),
+        "weight": component.weight if component.in_ti else np.nan,
+        "metric": component.paid_on + (" (year to date)" if component.cumulative else ""),
         "value": c.value[t, rep],
         "curve_fraction": c.curve_fraction[t, rep],
         "gates": gates,
         "fraction": c.fraction[t, rep],
-        "ti": c.ti[rep] if isinstance(component, TargetComponent) else np.full(windows, np.nan),
+        "ti": c.ti[rep] if component.in_ti else np.full(windows, np.nan),
         "money": c.money[t, rep],
         "multipliers": multipliers,
         "multiplier": c.multiplier[t, rep],
         "earned": c.earned[t, rep],
-        "paid_before": paid_before,
-        "payment": payment,
+        "paid_before": c.paid_before[t, rep],
+        "payment": c.payment[t, rep],
         "capped": c.capped[t, rep],
         "amount": c.amount[t, rep],
     })
 
 
-def _metric_name(c: ComponentRun) -> str:
-    component = c.component
-    if isinstance(component, TargetComponent):
-        return component.metric
-    rule = getattr(component, "commission", None)
-    return rule.basis if rule is not None else component.spiff.metric
-
-
 def _gate_text(gates: list[ModifierEffect], t: int, rep: int, w: int) -> str:
     parts = []
     for gate in gates:
-        modifier: GateModifier = gate.modifier
+        modifier = gate.modifier
         value = gate.value[t, rep, w]
         if gate.effect[t, rep, w] > 0:
             parts.append(f"{modifier.id} open ({modifier.gate.metric} {value:,.4g} >= {modifier.gate.min:g})")

@@ -15,7 +15,8 @@ from comp_sim.errors import Issue, UsageError
 from comp_sim.output import FORMATS, Format, escape_frame, write_folder_atomic
 
 if TYPE_CHECKING:
-    from comp_sim.api import Comparison, Simulation
+    from comp_sim.report.compare import Comparison
+    from comp_sim.report.simulation import Simulation
 
 XLSX_MAX_ROWS = 1_048_575  # a sheet's rows, less the header
 WORKBOOK = "comp_sim_results.xlsx"

@@ -8,10 +8,14 @@ as text.
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from comp_sim.report.explain import Statement, money, quiet_lines
+from comp_sim.report.lines import money, quiet_lines
+
+if TYPE_CHECKING:
+    from comp_sim.report.explain import Statement
 
 CSS = """
 @page { size: A4 portrait; margin: 10mm; }

@@ -119,6 +119,12 @@ class Team:
         second = np.where(rows > 0, second_factor, 1.0) * size_second
         return self.own_rate + self.incoming_rate, mean, second
 
+    def credit_share(self) -> np.ndarray:
+        """(reps, 2, 2): the [revenue, overlay] share of each rep's credited [amount, rows]."""
+        share = np.zeros((len(self.reps), 2, 2))
+        share[:, :, 0] = 1.0
+        return share
+
     def expected_bookings(self) -> np.ndarray:
         """Expected credited bookings, (reps, months)."""
         rate, mean, _ = self.credit_moments()

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 import streamlit as st
 from apphelpers import assert_clean, fresh_app
 
+from comp_sim import api
 from comp_sim.app import inputs
-from comp_sim.synth import trials
 
 
 def spinner_recorder(monkeypatch) -> list[str]:
@@ -25,7 +25,7 @@ def spinner_recorder(monkeypatch) -> list[str]:
 
 def test_the_first_monte_carlo_run_shows_a_spinner_while_the_kernel_compiles(monkeypatch):
     shown = spinner_recorder(monkeypatch)
-    monkeypatch.setattr(trials, "kernel_ready", lambda: False)  # as in a fresh process
+    monkeypatch.setattr(api, "kernel_ready", lambda: False)  # as in a fresh process
     at = fresh_app()  # the default run draws Monte-Carlo trials
     assert_clean(at)
     assert shown.count(inputs.KERNEL_SPINNER) == 1
@@ -33,12 +33,12 @@ def test_the_first_monte_carlo_run_shows_a_spinner_while_the_kernel_compiles(mon
 
 
 def test_no_kernel_spinner_once_it_is_ready_or_when_replaying_history(monkeypatch):
-    trials.prepare_kernel()
-    assert trials.kernel_ready()
+    api.prepare_kernel()
+    assert api.kernel_ready()
     shown = spinner_recorder(monkeypatch)
     at = fresh_app()
     assert_clean(at)
-    monkeypatch.setattr(trials, "kernel_ready", lambda: False)
+    monkeypatch.setattr(api, "kernel_ready", lambda: False)
     at.sidebar.number_input(key="trials").set_value(1)
     at.run()
     assert_clean(at)

@@ -19,19 +19,17 @@ import pandas as pd
 from comp_sim.data.dataset import Dataset
 from comp_sim.errors import DataError, Issue
 from comp_sim.periods import Month, Period, plan_windows
-from comp_sim.plan.models import (
+from comp_sim.plan.components import (
     CommissionComponent,
-    CountMetric,
-    Curve,
     CurveComponent,
     GateModifier,
     MultiplierModifier,
-    Plan,
-    RatioMetric,
     SpiffComponent,
-    SumMetric,
     TargetComponent,
 )
+from comp_sim.plan.metrics import CountMetric, RatioMetric, SumMetric
+from comp_sim.plan.models import Plan
+from comp_sim.plan.rules import Curve
 
 
 @dataclass
@@ -39,7 +37,7 @@ class Line:
     """One (rep, component, window) of the reference: the metric, what was due and what was paid."""
 
     value: float
-    payment: float  # due after the true-up, before the cap
+    payment: float  # money earned (to date, for a cumulative line); then due after the true-up
     amount: float = 0.0  # paid after the cap
     capped: float = 0.0
 
@@ -77,6 +75,14 @@ def period_share(start: Month, label: str, first: int, last: int) -> float:
 def period_months_inside(start: Month, label: str, first: int, last: int) -> int:
     period = Period.parse(label)
     return sum(1 for m in period.months if first <= m - start <= last)
+
+
+# The built-in metrics and component kinds this loop has a formula of its own for; a test holds
+# them equal to the registries (comp_sim.plan.metrics, comp_sim.plan.components), so a new metric
+# or kind cannot be added without a second, independent reading of its rule here.
+REFERENCE_METRICS = ("bookings", "quota", "attainment", "deals", "new_logos", "new_logo_bookings", "forecast",
+                     "forecast_accuracy", "avg_discount", "mbo")
+REFERENCE_KINDS = ("curve", "tiers", "commission", "spiff", "multiplier", "gate")
 
 
 class RepMetrics:
@@ -220,7 +226,7 @@ def employed_days(rep: dict, month: Month) -> int:
 
 def reference_payouts(plan: Plan, dataset: Dataset) -> dict[tuple[str, str, str], Line]:
     """Every rep the plan covers, component by component, window by window, then the cap."""
-    start = plan.start_month
+    start = plan.start
     months = [start + i for i in range(12)]
     lines: dict[tuple[str, str, str], Line] = {}
     for rep in rep_rows(dataset):
@@ -234,19 +240,15 @@ def reference_payouts(plan: Plan, dataset: Dataset) -> dict[tuple[str, str, str]
         payments = []  # (pay month, component order, key)
         for order, component in enumerate(plan.components):
             windows = plan_windows(start, component.measure)
-            earned_to_date = []
             for index, window in enumerate(windows):
                 first = 0 if component.cumulative else window.first
                 ti = window_ti_to_date(rep, annual_ti, months, windows, index, component.cumulative)
                 periods = index + 1 if component.cumulative else 1
                 value, money = component_money(plan, component, metrics, first, window.last, ti, periods)
-                earned_to_date.append(money)
-                lines[(rep_id, component.id, window.label)] = Line(value, 0.0)
+                # a cumulative line's money is earned to date; the true-up is worked out as it is paid
+                lines[(rep_id, component.id, window.label)] = Line(value, money)
                 payments.append((window.last, order, (rep_id, component.id, window.label)))
-            due = true_up(earned_to_date, plan.negative_true_up) if component.cumulative else earned_to_date
-            for window, payment in zip(windows, due):
-                lines[(rep_id, component.id, window.label)].payment = payment
-        apply_cap(plan, rep, annual_ti, months, sorted(payments), lines)
+        pay_in_order(plan, rep, annual_ti, months, sorted(payments), lines)
     return lines
 
 
@@ -305,34 +307,31 @@ def component_money(plan: Plan, component, metrics: RepMetrics, first: int, last
     return value, money
 
 
-def true_up(earned_to_date: list[float], negative: str) -> list[float]:
-    """Each period pays earned-to-date minus paid-to-date; ``hold`` pays nothing when negative."""
-    paid_to_date, payments = 0.0, []
-    for earned in earned_to_date:
-        payment = earned - paid_to_date
-        if negative == "hold" and payment < 0:
-            payment = 0.0
-        payments.append(payment)
-        paid_to_date += payment
-    return payments
-
-
-def apply_cap(plan: Plan, rep: dict, annual_ti: float, months: list[Month], payments: list,
-              lines: dict) -> None:
-    """Pay in date order (plan order within a month) until the cap; negatives free room."""
+def pay_in_order(plan: Plan, rep: dict, annual_ti: float, months: list[Month], payments: list,
+                 lines: dict) -> None:
+    """Pay in date order (plan order within a month). A cumulative line pays earned-to-date
+    minus what its component actually paid before (``hold``: nothing when negative); then the
+    cap: a positive payment is cut to the room left, negatives free room."""
     room = math.inf
     if plan.cap is not None:
         year_days = sum(m.days for m in months)
         employed = sum(employed_days(rep, m) for m in months)
         room = plan.cap.multiple_of_ti * annual_ti * employed / year_days
-    for _, _, key in payments:
+    paid_to_date: dict[str, float] = {}
+    for _, order, key in payments:
+        component = plan.components[order]
         line = lines[key]
+        if component.cumulative:
+            line.payment = line.payment - paid_to_date.get(component.id, 0.0)
+            if plan.negative_true_up == "hold" and line.payment < 0:
+                line.payment = 0.0
         if line.payment > 0:
             line.amount = min(line.payment, max(room, 0.0))
         else:
             line.amount = line.payment
         line.capped = line.payment - line.amount
         room -= line.amount
+        paid_to_date[component.id] = paid_to_date.get(component.id, 0.0) + line.amount
 
 
 # --------------------------------------------------------------------------- rows

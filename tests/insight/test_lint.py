@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from comp_sim import api
 from comp_sim.api import simulate
 from comp_sim.data.dataset import Dataset
-from comp_sim.insight.lint import PlanWarning, lint_plan, render_warnings
+from comp_sim.insight.lint import PlanWarning, render_warnings
 
 TI = 10_000
 BASE = {"plan": "Test", "id": "test", "start": "2027-01", "roles": {"AE": {"target_incentive": TI}}}
@@ -26,7 +26,7 @@ def plan(*components, **extra):
 
 
 def lint(source, population=False):
-    return lint_plan(source, population=population)
+    return api.lint(source, population=population)
 
 
 def only(warnings, warning_id):
@@ -43,7 +43,7 @@ def ids(warnings):
 
 
 def test_current_plan_is_flagged_for_cliffs_uncapped_exposure_and_discounting():
-    assert {"retro-cliff", "uncapped", "discount-incentive", "period-edge"} <= ids(lint_plan("plans/current-2026.yaml"))
+    assert {"retro-cliff", "uncapped", "discount-incentive", "period-edge"} <= ids(api.lint("plans/current-2026.yaml"))
     # the figures for the plan's largest role TI (the population's median would differ by data)
     warnings = lint("plans/current-2026.yaml")
     cliff = only(warnings, "retro-cliff")
@@ -61,8 +61,8 @@ def test_current_plan_is_flagged_for_cliffs_uncapped_exposure_and_discounting():
 
 
 def test_balanced_plan_gets_much_less():
-    current = lint_plan("plans/current-2026.yaml")
-    balanced = lint_plan("plans/balanced-2027.yaml")
+    current = api.lint("plans/current-2026.yaml")
+    balanced = api.lint("plans/balanced-2027.yaml")
     assert not {"uncapped", "period-edge"} & ids(balanced)
     assert sum(w.severity == "high" for w in balanced) == 0
     assert sum(w.severity == "high" for w in current) >= 4
@@ -215,7 +215,7 @@ def test_without_a_population_lint_runs_the_plan_over_the_bundled_sample(monkeyp
     monkeypatch.setattr(api, "load_data", lambda source=None, mapping=None: population_data())
     misset = plan({**LINEAR_YEAR, "curve": {"points": [[0.5, 0.25], [1.0, 1.0], [1.55, 2.0]], "beyond": "hold"}},
                   modifiers=[NO_DISCOUNT_TERM])
-    warnings = lint_plan(misset)
+    warnings = api.lint(misset)
     assert only(warnings, "excellence-reach").figures["reps"] == 10
     assert "population-skipped" not in ids(warnings)
     # a plan the sample cannot run (no new-logo targets to divide by) is linted without it
@@ -225,13 +225,13 @@ def test_without_a_population_lint_runs_the_plan_over_the_bundled_sample(monkeyp
     monkeypatch.setattr(api, "load_data", lambda source=None, mapping=None: Dataset.from_frames(
         population_data().reps, deals=population_data().deals.assign(new_logo=True),
         quotas=population_data().quotas))
-    note = only(lint_plan(broken), "population-skipped")
+    note = only(api.lint(broken), "population-skipped")
     assert "cannot run on the bundled sample" in note.message
 
 
 def test_population_checks_skipped_with_a_note_when_no_rep_is_covered():
     nobody = {**plan(LINEAR_YEAR), "roles": {"Nobody": {"target_incentive": TI}}}
-    note = only(lint_plan(nobody), "population-skipped")
+    note = only(api.lint(nobody), "population-skipped")
     assert note.severity == "low" and note.path == "roles"
     run = simulate([nobody], population_data())
     note = only(lint(nobody, population=run), "population-skipped")

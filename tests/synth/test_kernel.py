@@ -11,10 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from comp_sim import api
-from comp_sim.data.cube import (
-    BOOKINGS, DEALS, DISCOUNTED_AMOUNT, FORECAST, MBO_COUNT, MBO_SUM, NEW_LOGO_BOOKINGS, NEW_LOGOS, DealMeasure,
+from comp_sim.measures import (
+    BOOKINGS, DEALS, DISCOUNTED_AMOUNT, FORECAST, MBO_COUNT, MBO_SUM, NEW_LOGO_BOOKINGS, NEW_LOGOS, DealMeasure, Needs,
 )
-from comp_sim.engine.metrics import Needs
 from comp_sim.periods import Month
 from comp_sim.synth import MonteCarloSource
 from comp_sim.synth.kernel import REP_BLOCK, fill_words, stream_state

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from comp_sim.data.cube import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM
+from comp_sim.measures import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM
 from comp_sim.synth.trials import Layout, Tables, _draw_mbo, _forecast
 
 
