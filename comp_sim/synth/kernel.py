@@ -6,20 +6,20 @@ order, are (source months, cells, reps) for the deal cells, then the MBO bytes. 
 ``counts`` (LEVELS entries a row). The measures come out float64 (measures, months, trials,
 reps): each (trials, reps) slice of a month is one contiguous block, the layout the engine walks.
 
-Each output value is summed in a register over the cells of its measure, in cell order, and
-written once: a measure is the float64 sum, left to right over its cells, of the float32
+Each output value is summed over the cells of its measure, in cell order, in a small buffer
+that stays in the core's own cache (a block of reps at a time), and written once: a measure is the float64 sum, left to right over its cells, of the float32
 amounts (or uint8 counts, or amount x the rep's mean discount, multiplied in float64), the
 same additions in the same order as adding whole cell arrays with numpy, so the numbers are
 the same to the bit (no fused multiply-add: numba compiles without fast-math).
 
-Where the time goes: a call reads each table row it needs from memory once (a row is 1.25 kB,
-one per rep, cell and month, about) and then draws from it for every trial of the call, so the
-tables stream through the cache once a chunk. Reps are walked in blocks of REP_BLOCK, whose
-rows of one month fit in a core's own cache; the rows are asked for ahead (prefetched) before
-the draws, which would otherwise wait for them one miss at a time.
+Where the time goes: for each block of REP_BLOCK reps and month, the pass reads the block's
+table rows (1.25 kB a rep and cell) from memory once and draws from them for every trial of the
+call, so the tables stream through the cache about once a chunk; the rows are asked for ahead
+(prefetched) before the draws, which would otherwise wait for them one miss at a time. A chunk
+of few trials (many reps) pays more per draw for its rows than one of many.
 
 The words come from numpy's PCG64 (XSL-RR 128/64), stepped here rather than called through
-numpy (about half the time a word); the state to start from is numpy's own, advanced to the
+numpy (faster than numpy's own ``random_raw``, and with no buffer to fill first); the state to start from is numpy's own, advanced to the
 first trial (``stream_state``), so the words are numpy's ``random_raw`` to the bit (a test holds
 them equal).
 
