@@ -19,9 +19,9 @@ call, so the tables stream through the cache about once a chunk; the rows are as
 of few trials (many reps) pays more per draw for its rows than one of many.
 
 The words come from numpy's PCG64 (XSL-RR 128/64), stepped here rather than called through
-numpy (faster than numpy's own ``random_raw``, and with no buffer to fill first); the state to start from is numpy's own, advanced to the
-first trial (``stream_state``), so the words are numpy's ``random_raw`` to the bit (a test holds
-them equal).
+numpy (faster than numpy's own ``random_raw`` call); the state to start from is numpy's own,
+advanced to the first trial (``stream_state``), so the words are numpy's ``random_raw`` to the
+bit (a test holds them equal).
 
 The kernels compile on first use and are cached on disk (``cache=True``), so a machine pays the
 compile once. They hold no Python objects and release the GIL, so chunks run on several
