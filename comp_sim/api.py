@@ -21,16 +21,20 @@ from comp_sim.data.write import write_dataset
 from comp_sim.engine.results import PlanResult
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
 from comp_sim.errors import CompSimError, DataError, Issue, PlanError, UsageError
+from comp_sim.insight.calibrate import LEVERS, Calibration, cost_target
+from comp_sim.insight.calibrate import calibrate as _calibrate
 from comp_sim.insight.gaming import gaming_report
 from comp_sim.insight.lint import PlanWarning, lint_plan, render_warnings
 from comp_sim.insight.sensitivity import DEFAULT_SHIFTS, DIMENSIONS, elasticity
 from comp_sim.insight.sensitivity import sensitivity as _sensitivity
-from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_text_atomic
+from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_folder_atomic, write_text_atomic
 from comp_sim.periods import PLAN_YEAR_MONTHS, month_ordinals
 from comp_sim.plan.loader import PlanSource, load_plan
 from comp_sim.plan.models import Plan
 from comp_sim.plan.reference import schema_text
-from comp_sim.report.compare import Comparison, compare_results
+from comp_sim.plan.program import Program, ProgramSource, load_program, load_unit
+from comp_sim.report.compare import Comparison, compare_units
+from comp_sim.report.programs import ProgramResult, program_results
 from comp_sim.report.curves import pay_curve_points
 from comp_sim.report.explain import Statement, statement
 from comp_sim.report.export import WORKBOOK, write_results
@@ -53,19 +57,38 @@ def bundled_plan_paths() -> list[Path]:
 
 def load_plans(sources: Sequence[PlanSource]) -> list[Plan]:
     """Plans from files, text or dicts; ids must be unique among them."""
-    plans = [load_plan(source) for source in sources]
-    seen: dict[str, int] = {}
+    return [unit.plans[0] for unit in load_units(sources, programs=False)]
+
+
+def load_units(sources: Sequence[PlanSource | ProgramSource], *, programs: bool = True) -> list[Program]:
+    """What is compared: plans and program files (a plan alone is a one-plan program). Ids are
+    unique among them; a plan may be in several programs, but two different plans may not share
+    an id."""
+    units = [load_unit(source) if programs else Program.of_plan(load_plan(source)) for source in sources]
     issues = []
-    for index, plan in enumerate(plans):
-        if plan.id in seen:
-            issues.append(Issue(f"plan id '{plan.id}' is loaded twice (plans {seen[plan.id] + 1} "
+    seen: dict[str, int] = {}
+    for index, unit in enumerate(units):
+        if unit.id in seen:
+            issues.append(Issue(f"plan id '{unit.id}' is loaded twice (plans {seen[unit.id] + 1} "
                                 f"and {index + 1}); ids must be unique", path="id"))
-        seen[plan.id] = index
+        seen[unit.id] = index
+    plans: dict[str, Plan] = {}
+    for unit in units:
+        for plan in unit.plans:
+            if plan.id in plans and plans[plan.id] != plan:
+                issues.append(Issue(f"two different plans have the id '{plan.id}' ({plans[plan.id].source} and "
+                                    f"{plan.source}); ids must be unique", path="id"))
+            plans.setdefault(plan.id, plan)
     if issues:
         raise UsageError(issues)
-    if not plans:
+    if not units:
         raise UsageError("give at least one plan")
-    return plans
+    return units
+
+
+def plans_of(units: Sequence[Program]) -> list[Plan]:
+    """Every plan of the units, once, in the order they first appear."""
+    return list({plan.id: plan for unit in units for plan in unit.plans}.values())
 
 
 def load_data(source: DataSource | None = None, mapping: Any = None, pairs: Sequence[str] = ()) -> Dataset:
@@ -86,14 +109,16 @@ def simulate(
     detail_trials: int | None = None,
     progress: Progress | None = None,
 ) -> Simulation:
-    """Run plans over data and return the SPEC tables.
+    """Run plans (and programs: plan sets paying a whole team) over data and return the SPEC
+    tables; ``plans`` may name program files beside plan files.
 
     ``data`` (a Dataset, a folder or a dict of tables; None means the bundled sample) with
     ``trials`` None or 1 replays history. ``trials`` > 1 draws Monte-Carlo trials around the
     data's reps. ``synthetic=N`` draws ``trials`` (default 1000) trials of N synthetic reps
     over the plan year of the latest plan start, so earlier plans replay on it.
     """
-    loaded = load_plans(plans)
+    units = load_units(plans)
+    loaded = plans_of(units)
     if trials is not None and trials <= 0:
         raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
     if synthetic is not None and data is not None:
@@ -110,26 +135,42 @@ def simulate(
         else:
             source = MonteCarloSource.from_dataset(dataset, trials, seed)
     results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
-    return Simulation(results, source.trials, seed, source.label, _notes(results, dataset))
+    programs = program_results(units, results, source.reps)
+    return Simulation(results, source.trials, seed, source.label, _notes(results, programs, dataset), programs)
 
 
 def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:
-    """Plans side by side against ``baseline`` (default: the first plan): cost, cost of sales,
-    payout % of TI, and per rep the winners and losers."""
-    baseline = baseline or simulation.results[0].plan.id
-    simulation.result(baseline)  # raises a UsageError naming the plans when unknown
-    return compare_results(simulation.results, baseline)
+    """Plans or programs side by side against ``baseline`` (default: the first): cost, its
+    change over the reps both cover, cost of sales, payout % of TI, and per rep the winners and
+    losers."""
+    baseline = baseline or simulation.units[0].id
+    simulation.unit(baseline)  # raises a UsageError naming the plans and programs when unknown
+    return compare_units(simulation.units, baseline)
 
 
-def explain(plan: PlanSource, data: DataSource | None = None, rep_id: str = "", *,
+def explain(plan: PlanSource | ProgramSource, data: DataSource | None = None, rep_id: str = "", *,
             simulation: Simulation | None = None, trial: int = 0) -> Statement:
-    """A rep's statement under a plan, line by line (metric -> curve -> gate -> multiplier ->
-    true-up -> cap -> paid). Pass ``simulation`` to read it from a run already made."""
-    if simulation is None:
-        simulation = simulate([plan], data)
-        return statement(simulation.results[0], rep_id, trial)
+    """A rep's statement under a plan (or under the plan of a program that pays the rep), line by
+    line (metric -> curve -> gate -> multiplier -> true-up -> cap -> paid). Pass ``simulation``
+    to read it from a run already made."""
     by_id = isinstance(plan, str) and "\n" not in plan and not plan.endswith((".yaml", ".yml"))
-    return statement(simulation.result(plan if by_id else load_plan(plan).id), rep_id, trial)
+    unit = None if by_id else load_unit(plan)
+    if simulation is None:
+        simulation = simulate([unit], data)
+    if unit is None or unit.single:
+        return statement(simulation.result(unit.id if unit is not None else str(plan)), rep_id, trial)
+    payer = {p.id: p for p in unit.plans}
+    reps = simulation.unit(unit.id).reps if unit.id in {u.id for u in simulation.units} else None
+    if reps is None:
+        results = [simulation.result(plan_id) for plan_id in payer]
+        reps = pd.concat([r.reps.assign(plan=r.plan.id) for r in results], ignore_index=True)
+    mine = reps[reps["rep_id"] == rep_id]
+    if mine.empty:
+        ids = reps["rep_id"].tolist()
+        hint = ", ".join(ids[:8]) + (" ..." if len(ids) > 8 else "")
+        raise UsageError(Issue(f"no rep '{rep_id}' is paid by a plan of program {unit.id} "
+                               f"(its reps: {hint or 'none'})", path="rep"))
+    return statement(simulation.result(mine["plan"].iloc[0]), rep_id, trial)
 
 
 def lint(plan: PlanSource, population: Simulation | None | Literal[False] = None,
@@ -166,16 +207,68 @@ def _population(plan: Plan, data: DataSource | None) -> tuple[Simulation | None,
         return None, f"the plan cannot run on {where} ({str(exc).splitlines()[0]})"
 
 
-def gaming(plan: PlanSource, data: DataSource | None = None, seed: int = 0) -> pd.DataFrame:
-    """Per gaming strategy (pull, push, sandbag, discount, split): who gains, how much, at what cost."""
-    return gaming_report(load_plan(plan), load_data(data), seed)
+def gaming(plan: PlanSource | ProgramSource, data: DataSource | None = None, seed: int = 0) -> pd.DataFrame:
+    """Per gaming strategy (pull, push, sandbag, discount, split): who gains, how much, at what
+    cost; for a program, per plan of it (a ``plan`` column says which)."""
+    unit, dataset = load_unit(plan), load_data(data)
+    return pd.concat([gaming_report(p, dataset, seed) for p in unit.plans], ignore_index=True)
 
 
 def sensitivity(plans: Sequence[PlanSource], data: DataSource | TrialSource | None = None,
                 shifts: Sequence[float] = DEFAULT_SHIFTS, **options: Any) -> pd.DataFrame:
     """Cost and payout % of TI as team attainment, product mix or new logos shift."""
     source = data if hasattr(data, "chunk_sizes") else load_data(data)  # type: ignore[arg-type]
-    return _sensitivity(load_plans(plans), source, shifts, **options)
+    return _sensitivity(load_units(plans), source, shifts, **options)
+
+
+def calibrate(plan: PlanSource | ProgramSource, *, lever: str = "rates", cost_neutral_to: Any = None,
+              budget: float | None = None, pay_at_quota: float | None = None, data: DataSource | None = None,
+              trials: int | None = None, seed: int = 0, texts: dict[str, str] | None = None,
+              on_step: Any = None) -> Calibration:
+    """Solve one scale on a lever (``ti``, ``rates``, ``upside``) of a plan or of every plan of a
+    program so that its mean cost over the data (or ``trials`` Monte-Carlo trials around it)
+    meets a target within 0.1%: the cost of the plan or program ``cost_neutral_to``, a
+    ``budget``, or a ``pay_at_quota`` (payout % of TI of reps within 5% of quota). Returns the
+    scale, the figure reached, the calibrated plans and their YAML (comments and key order kept;
+    ``texts`` gives plan texts by id when the plans were not read from files) and the guard
+    figures before and after."""
+    unit = load_unit(plan)
+    dataset = load_data(data)
+    if trials is not None and trials <= 0:
+        raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
+    source: TrialSource = (HistoricalSource(dataset) if trials is None or trials == 1
+                           else MonteCarloSource.from_dataset(dataset, trials, seed))
+    baseline = None
+    if cost_neutral_to is not None:
+        reference = load_unit(cost_neutral_to)
+        baseline = program_results([reference], run_plans(list(reference.plans), source), source.reps)[0]
+    target = cost_target(baseline, budget, pay_at_quota, unit.currency)
+    return _calibrate(unit, target, lever, source, baseline, texts, on_step)
+
+
+def write_calibrated(calibration: Calibration, out: Path | str, *, force: bool = False) -> list[Path]:
+    """Write a calibration: the plan file, or for a program a folder of its calibrated plans and
+    a program file naming them; returns what was written."""
+    out = Path(out)
+    unit = calibration.unit
+    if len(unit.plans) == 1 and unit.single:
+        check_output_file(out, force)
+        write_text_atomic(out, calibration.yaml[unit.plans[0].id])
+        return [out]
+    names = {plan.id: f"{plan.id}.yaml" for plan in unit.plans}
+
+    def fill(folder: Path) -> None:
+        for plan_id, text in calibration.yaml.items():
+            (folder / names[plan_id]).write_text(text, encoding="utf-8")
+        header = calibration.yaml[unit.plans[0].id].splitlines()[0] + "\n"  # what was solved
+        plans = "".join(f"  - {names[plan.id]}\n" for plan in unit.plans)
+        (folder / f"{unit.id}.yaml").write_text(
+            f"{header}program: {unit.name}\nid: {unit.id}\n"
+            + (f"description: {unit.description}\n" if unit.description else "") + f"plans:\n{plans}",
+            encoding="utf-8")
+
+    write_folder_atomic(out, force, fill)
+    return sorted(out.iterdir())
 
 
 def statement_html(statement: Statement) -> str:
@@ -191,7 +284,7 @@ def _deals_outside(dataset: Dataset, result: PlanResult) -> int:
     return int((covered & ((offset < 0) | (offset >= PLAN_YEAR_MONTHS))).sum())
 
 
-def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
+def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Dataset | None) -> list[str]:
     notes = []
     for result in results:
         if result.replayed:
@@ -203,17 +296,22 @@ def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
         if dataset is not None and (outside := _deals_outside(dataset, result)):
             notes.append(f"{result.plan.id}: {outside:,} deal row(s) of its reps close outside its plan "
                          f"year {result.start}..{result.start + 11} and are not counted")
+    for program in programs:
+        if not program.program.single and len(program.uncovered):
+            roles = ", ".join(sorted(program.uncovered["role"].astype(str).unique()))
+            notes.append(f"{program.id}: {len(program.uncovered):,} rep(s) of the data are paid by none of its "
+                         f"plans (roles: {roles})")
     if dataset is not None:
         notes += list(dataset.warnings)
     return notes
 
 
 __all__ = [
-    "load_plan", "load_plans", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
+    "load_plan", "load_plans", "load_program", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
     "kernel_ready", "prepare_kernel",
-    "simulate", "compare", "explain", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
+    "simulate", "compare", "explain", "calibrate", "write_calibrated", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
     "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
     "check_output_file", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",
-    "PlanWarning", "Plan", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR",
-    "SAMPLE_DATA_DIR", "CompSimError", "PlanError", "DataError", "UsageError", "Issue",
+    "PlanWarning", "Plan", "Program", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR",
+    "SAMPLE_DATA_DIR", "LEVERS", "Calibration", "CompSimError", "PlanError", "DataError", "UsageError", "Issue",
 ]

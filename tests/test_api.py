@@ -26,7 +26,8 @@ def test_insight_through_the_api_gives_the_insight_modules_figures():
                                   gaming_report(load_plan("plans/balanced-2027.yaml"), api.load_data()))
     shifts = (0.0, 0.1)
     pd.testing.assert_frame_equal(api.sensitivity(["plans/balanced-2027.yaml"], shifts=shifts),
-                                  sensitivity([load_plan("plans/balanced-2027.yaml")], api.load_data(), shifts))
+                                  sensitivity([api.Program.of_plan(load_plan("plans/balanced-2027.yaml"))],
+                                              api.load_data(), shifts))
 
 
 def test_synthesize_through_the_api_repeats_with_its_seed():

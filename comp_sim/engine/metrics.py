@@ -35,7 +35,7 @@ class PlanYear:
     monthly: dict[str, np.ndarray]
     rep_ids: Sequence[str]
     population: PlanYear | None = None  # every rep of the data, for team metrics
-    teams: Mapping[bool, Teams] = field(default_factory=dict)  # direct -> the teams of ``rep_ids``
+    teams: Mapping[tuple[bool, bool], Teams] = field(default_factory=dict)  # (direct, include_self) -> teams
     _sums: dict[tuple[str, str, bool], np.ndarray] = field(default_factory=dict)
 
     def window_sums(self, key: str, grain: str, cumulative: bool) -> np.ndarray:
@@ -91,12 +91,12 @@ class MetricContext:
             self._cache[name] = definition.evaluate(self, name)
         return self._cache[name]
 
-    def team(self, name: str, direct: bool) -> np.ndarray:
+    def team(self, name: str, direct: bool, include_self: bool) -> np.ndarray:
         """The metric ``name`` of every rep of the data, summed over each rep's team."""
         population = self.year.population
         assert population is not None, "a plan reading team metrics runs with its population"
         members = MetricContext(population, self.grain, self.cumulative).value(name)
-        return self.year.teams[direct].sum(members)
+        return self.year.teams[(direct, include_self)].sum(members)
 
     def relative_to_quota(self, basis: str) -> np.ndarray:
         """basis / quota, what a ``relative_to: quota`` commission compares with its band edges;

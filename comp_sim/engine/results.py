@@ -74,18 +74,27 @@ class PlanResult:
     @property
     def attainment(self) -> np.ndarray:
         """(trials, reps) plan-year bookings / quota (NaN without a quota)."""
-        return _divide_where_positive(self.bookings, self.quota)
+        return divide_where_positive(self.bookings, self.quota)
+
+    @property
+    def cap_basis_ti(self) -> np.ndarray:
+        """(reps,) prorated plan-year TI of each covered rep."""
+        return self.roster.cap_basis_ti
+
+    @property
+    def annual_ti(self) -> np.ndarray:
+        return self.roster.annual_ti
 
     @property
     def payout_pct_ti(self) -> np.ndarray:
         """(trials, reps) payout as a share of the rep's prorated plan-year TI (NaN without TI)."""
-        return _divide_where_positive(self.paid, np.broadcast_to(self.roster.cap_basis_ti, self.paid.shape))
+        return divide_where_positive(self.paid, np.broadcast_to(self.roster.cap_basis_ti, self.paid.shape))
 
 
-def _divide_where_positive(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+def divide_where_positive(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     """top / bottom, NaN where bottom is not above 0 (one pass over the result when none is).
 
-    >>> _divide_where_positive(np.array([3.0, 1.0, 0.0]), np.array([2.0, 0.0, -1.0])).tolist()
+    >>> divide_where_positive(np.array([3.0, 1.0, 0.0]), np.array([2.0, 0.0, -1.0])).tolist()
     [1.5, nan, nan]
     """
     positive = bottom > 0

@@ -40,7 +40,7 @@ class Roster:
     days_employed: np.ndarray  # (reps, months) of the plan year
     month_days: np.ndarray  # (months,)
     population_tenure: np.ndarray  # (cube reps, months) tenure month of every rep of the data
-    teams: dict[bool, Teams] = field(default_factory=dict)  # direct -> Teams, when the plan reads teams
+    teams: dict[tuple[bool, bool], Teams] = field(default_factory=dict)  # (direct, include_self) -> Teams
 
     @property
     def tenure(self) -> np.ndarray:
@@ -82,7 +82,8 @@ def build_roster(plan: Plan, reps: pd.DataFrame, start: Month) -> Roster:
         days_employed=days_employed(start, PLAN_YEAR_MONTHS, hire, end),
         month_days=month_days(start, PLAN_YEAR_MONTHS),
         population_tenure=tenure_months(_dates(reps, "hire_date"), start, PLAN_YEAR_MONTHS),
-        teams={direct: build_teams(reps, positions, direct) for direct in (False, True)} if reads_teams else {},
+        teams={(direct, own): build_teams(reps, positions, direct, own) for direct in (False, True)
+               for own in (False, True)} if reads_teams else {},
     )
 
 

@@ -15,6 +15,8 @@ reps, teams belong to the reps a plan covers (its roster). A team sum is one gat
 [15.0, 7.0, 5.0]
 >>> build_teams(reps, np.array([0]), direct=True).sum(values)[0, :, 0].tolist()
 [3.0]
+>>> build_teams(reps, np.array([1, 3]), direct=False, include_self=True).sum(values)[0, :, 0].tolist()
+[8.0, 3.0]
 """
 
 from __future__ import annotations
@@ -57,8 +59,9 @@ def manager_positions(reps: pd.DataFrame) -> np.ndarray:
     return pd.Index(reps["rep_id"].astype(str)).get_indexer(manager.where(manager.notna(), None).astype(object))
 
 
-def build_teams(reps: pd.DataFrame, roster: np.ndarray, direct: bool) -> Teams:
-    """The teams of the roster's reps (``roster``: their positions in ``reps``)."""
+def build_teams(reps: pd.DataFrame, roster: np.ndarray, direct: bool, include_self: bool = False) -> Teams:
+    """The teams of the roster's reps (``roster``: their positions in ``reps``); with
+    ``include_self`` each rep is a member of their own team too (a roll-up)."""
     parent = manager_positions(reps)
     member_of: list[np.ndarray] = []  # per level: (member, ancestor) pairs, ancestor -1 when none
     ancestor = parent.copy()
@@ -72,6 +75,8 @@ def build_teams(reps: pd.DataFrame, roster: np.ndarray, direct: bool) -> Teams:
     else:
         raise DataError(Issue("managers form a cycle: a rep's chain of managers comes back to them",
                               source="reps", path="manager_id"))
+    if include_self:
+        member_of.insert(0, np.arange(len(reps)))
     owner_index = np.full(len(reps), -1)
     owner_index[roster] = np.arange(len(roster))
     members = np.concatenate([np.flatnonzero(level >= 0) for level in member_of]) if member_of else np.zeros(0, int)

@@ -29,7 +29,7 @@ from comp_sim.plan.models import Plan
 SANDBAG_FACTOR = 0.7  # the forecast a sandbagger submits, as a share of the honest one
 CLOSING_DISCOUNT = 0.10  # the discount given to close a deal a period earlier
 GAIN_TOLERANCE = 0.005  # money below half a cent is no gain
-COLUMNS = ["strategy", "description", "reps", "share_of_reps_gaining", "mean_gain_per_rep",
+COLUMNS = ["plan", "strategy", "description", "reps", "share_of_reps_gaining", "mean_gain_per_rep",
            "max_gain", "added_plan_cost", "added_cost_pct", "currency"]
 
 
@@ -115,6 +115,7 @@ def gaming_report(plan: Plan, dataset: Dataset, seed: int = 0) -> pd.DataFrame:
         added = float(gains[paying].sum())
         gaining_reps = int(group_size[paying].sum())
         rows.append({
+            "plan": loaded.id,
             "strategy": name,
             "description": describe(year),
             "reps": reps,

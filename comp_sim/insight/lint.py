@@ -196,14 +196,15 @@ def pays_on_bookings(plan: Plan, component: Any) -> bool:
 def annual_pay(plan: Plan, component: Any, attainment: np.ndarray, reference: Reference) -> np.ndarray | None:
     """Plan-year pay of a bookings-driven component for a rep at the same attainment in every
     window, gates open and multipliers at 1; None when it is not driven by attainment alone
-    (its metric's declaration has no ``at_attainment``) or needs a quota that is not known.
+    (its metric's declaration does not say how it follows attainment) or needs a quota that is not
+    known.
 
     With the same attainment in every window a component pays fraction x weight x annual TI
     whatever its grain (a cumulative one ends the year at that attainment too).
     """
     attainment = np.asarray(attainment, dtype="float64")
-    scale = getattr(plan.metric(component.paid_on), "at_attainment", None)
-    if scale is None:
+    scale = plan.metric(component.paid_on).scale(plan)
+    if scale not in ("ratio", "money"):
         return None
     windows = PLAN_YEAR_MONTHS // MONTHS_PER[component.grain]
     months = PLAN_YEAR_MONTHS if component.cumulative else MONTHS_PER[component.grain]

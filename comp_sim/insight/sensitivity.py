@@ -31,7 +31,9 @@ from comp_sim.measures import Needs
 from comp_sim.periods import Month
 from comp_sim.plan.metrics import DealMetric
 from comp_sim.plan.models import Plan
-from comp_sim.report.tables import plan_summary
+from comp_sim.plan.program import Program
+from comp_sim.report.programs import program_results
+from comp_sim.report.tables import program_summary
 from comp_sim.synth import MonteCarloSource
 
 Dimension = Literal["attainment", "mix", "new_logos"]
@@ -79,7 +81,7 @@ class ScaledSource:
 
 
 def sensitivity(
-    plans: Sequence[Plan],
+    units: Sequence[Program],
     data: Dataset | TrialSource,
     shifts: Sequence[float] = DEFAULT_SHIFTS,
     *,
@@ -88,13 +90,18 @@ def sensitivity(
     dimension: Dimension = "attainment",
     strategic: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per plan and shift: cost, bookings, cost of sales, mean payout % of TI, share of
-    reps at or above quota. ``data`` is a Dataset or a ``TrialSource``; ``trials`` > 1 draws
+    """One row per plan or program (``units``) and shift: cost, bookings, cost of sales, mean
+    payout % of TI, share of reps at or above quota. ``data`` is a Dataset or a ``TrialSource``; ``trials`` > 1 draws
     that many Monte-Carlo trials around the data's reps (seeded by ``seed``). Over trials
     (attainment only) the figures are means over trials."""
     if dimension not in DIMENSIONS:
         raise UsageError(Issue(f"dimension is one of {', '.join(DIMENSIONS)}", path="dimension", value=dimension))
-    loaded = list(plans)
+    loaded = list({plan.id: plan for unit in units for plan in unit.plans}.values())
+
+    def rows_of(results, shift: float) -> list[dict]:
+        return [_row(unit, dimension, shift) for unit in program_results(list(units), results, data_reps)]
+
+    data_reps = data.reps
     rows = []
     if trials is not None and trials > 1 and not _is_source(data):
         data = MonteCarloSource.from_dataset(data, trials, seed)
@@ -103,15 +110,14 @@ def sensitivity(
             raise UsageError(Issue(f"a {dimension} shift changes deals, so it needs deal-level data, not "
                                    "Monte-Carlo trials", path="dimension", value=dimension))
         for shift in shifts:
-            results = run_plans(loaded, ScaledSource(data, 1.0 + shift))
-            rows += [_row(r, dimension, shift) for r in results]
+            rows += rows_of(run_plans(loaded, ScaledSource(data, 1.0 + shift)), shift)
         return pd.DataFrame(rows, columns=COLUMNS)
     dataset = data
     draws = np.random.default_rng(seed).random(len(dataset.deals))  # (deals,)
     products = _strategic_products(loaded, dataset, strategic) if dimension == "mix" else ()
     for shift in shifts:
         shifted = shift_dataset(dataset, dimension, shift, draws, products)
-        rows += [_row(r, dimension, shift) for r in run_plans(loaded, HistoricalSource(shifted))]
+        rows += rows_of(run_plans(loaded, HistoricalSource(shifted)), shift)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -119,12 +125,12 @@ def _is_source(data: object) -> bool:
     return hasattr(data, "chunk") and hasattr(data, "chunk_sizes")
 
 
-def _row(result, dimension: str, shift: float) -> dict:
-    summary = plan_summary(result)
-    return {"plan": result.plan.id, "dimension": dimension, "shift": float(shift),
+def _row(unit, dimension: str, shift: float) -> dict:
+    summary = program_summary(unit)
+    return {"plan": unit.id, "dimension": dimension, "shift": float(shift),
             "cost": summary["total_payout"], "bookings": summary["total_bookings"],
             "cost_of_sales": summary["cost_of_sales"], "payout_pct_ti_mean": summary["payout_pct_ti_mean"],
-            "share_at_quota": summary["share_at_or_above_quota"], "currency": result.plan.currency}
+            "share_at_quota": summary["share_at_or_above_quota"], "currency": unit.currency}
 
 
 def shift_dataset(dataset: Dataset, dimension: Dimension, shift: float, draws: np.ndarray,

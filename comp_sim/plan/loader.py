@@ -72,18 +72,19 @@ def parse_plan(text: str, source: str) -> Plan:
 
     >>> plan = parse_plan(open("plans/current-2026.yaml").read(), "plans/current-2026.yaml")
     >>> plan.source, plan.position(("components", 0, "tiers"), at_key=True)
-    ('plans/current-2026.yaml', (23, 5))
+    ('plans/current-2026.yaml', (31, 5))
     """
-    tree = _safe_yaml(text, source)
+    tree = safe_yaml(text, source)
     if not isinstance(tree, CommentedMap):
         raise PlanError(Issue("a plan file is a YAML mapping of keys (plan, id, start, ...)", source=source, line=1, column=1))
-    return _validate(_plain(tree), tree, source).located(source, tree)
+    return _validate(plain(tree), tree, source).located(source, tree)
 
 
-def _safe_yaml(text: str, source: str) -> Any:
-    """Parse YAML to ruamel's round-trip tree, refusing tags, aliases and extra documents."""
+def safe_yaml(text: str, source: str, what: str = "plan") -> Any:
+    """Parse YAML to ruamel's round-trip tree, refusing tags, aliases and extra documents
+    (``what`` names the kind of file in errors: plan, program)."""
     if len(text.encode("utf-8")) > MAX_PLAN_BYTES:
-        raise PlanError(Issue(f"a plan file is at most {MAX_PLAN_BYTES:,} bytes", source=source))
+        raise PlanError(Issue(f"a {what} file is at most {MAX_PLAN_BYTES:,} bytes", source=source))
     yaml = YAML(typ="rt")
     issues: list[Issue] = []
     documents = 0
@@ -94,13 +95,15 @@ def _safe_yaml(text: str, source: str) -> Any:
             if isinstance(event, DocumentStartEvent):
                 documents += 1
                 if documents == 2:
-                    issues.append(Issue("a plan file holds one YAML document (found a second '---')", **where))
+                    issues.append(Issue(f"a {what} file holds one YAML document (found a second '---')", **where))
             elif isinstance(event, AliasEvent):
-                issues.append(Issue("anchors and aliases (&name / *name) are not allowed in plan files", value=f"*{event.anchor}", **where))
+                issues.append(Issue(f"anchors and aliases (&name / *name) are not allowed in {what} files",
+                                    value=f"*{event.anchor}", **where))
             elif isinstance(event, NodeEvent) and getattr(event, "tag", None):
                 tag = str(event.tag)
                 if tag not in _PLAIN_TAGS:
-                    issues.append(Issue("YAML tags are not allowed in plan files: a plan is plain data", value=tag, **where))
+                    issues.append(Issue(f"YAML tags are not allowed in {what} files: a {what} is plain data",
+                                        value=tag, **where))
     except MarkedYAMLError as exc:
         raise PlanError(_yaml_issue(exc, source)) from None
     except YAMLError as exc:
@@ -126,12 +129,12 @@ def _yaml_issue(exc: MarkedYAMLError, source: str) -> Issue:
     return Issue(f"not valid YAML: {problem}", source=source, line=line, column=column)
 
 
-def _plain(node: Any) -> Any:
+def plain(node: Any) -> Any:
     """Round-trip YAML nodes as plain dicts, lists and scalars for validation."""
     if isinstance(node, dict):
-        return {str(k) if not isinstance(k, (int, float, bool)) else k: _plain(v) for k, v in node.items()}
+        return {str(k) if not isinstance(k, (int, float, bool)) else k: plain(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_plain(v) for v in node]
+        return [plain(v) for v in node]
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):

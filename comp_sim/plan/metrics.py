@@ -10,9 +10,10 @@ kinds (``sum``, ``count``, ``ratio``, ``team``) and ``target.NAME``, with
 - ``additive``: whether summing it over reps means something (team metrics add it up);
 - ``tags``: how plan insight classifies it: ``bookings`` (it grows with a deal's amount),
   ``new_logos``, ``discount``, ``accuracy`` (it pays for landing on the forecast);
-- ``at_attainment``: for a metric set by bookings against quota alone, what it is for a rep at
-  attainment ``a``: ``ratio`` (``a`` itself) or ``money`` (``a`` x the window's quota); plan
-  insight works out a reference rep's pay with it.
+- ``at_attainment``: for a metric set by bookings against quota alone, what it is for a seller
+  at attainment ``a``: ``ratio`` (``a`` itself), ``money`` (``a`` x the window's quota) or
+  ``quota`` (the quota); plan insight works out a reference rep's pay with it. Plan metrics work
+  theirs out (``scale``): bookings over quota is a ratio, a roll-up is its metric's.
 
 Engine, explain, lint, gaming, trials and the reference loop ask these declarations; a new
 built-in metric is one ``BuiltinMetric`` entry (see CONTRIBUTING.md).
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from comp_sim.plan.models import Plan
 
 Tag = Literal["bookings", "new_logos", "discount", "accuracy"]
+Scale = Literal["ratio", "money", "quota"]
 Scalar = Union[str, bool, int, float]
 WhereValue = Union[Scalar, list[Scalar]]
 
@@ -74,8 +76,9 @@ class Windows(Protocol):
         """top / bottom; 0 / 0 is 0; x / 0 is ``on_zero`` or a data error naming rep and window."""
         ...
 
-    def team(self, name: str, direct: bool) -> np.ndarray:
-        """An additive metric summed over each rep's team (direct reports only with ``direct``)."""
+    def team(self, name: str, direct: bool, include_self: bool) -> np.ndarray:
+        """An additive metric summed over each rep's team (direct reports only with ``direct``;
+        the rep's own value too with ``include_self``)."""
         ...
 
 
@@ -129,7 +132,7 @@ class BuiltinMetric:
     additive: bool = False
     targetable: bool = False  # a ``target.NAME`` row in the quotas file can set its target
     tags: frozenset[Tag] = field(default_factory=frozenset)
-    at_attainment: Literal["ratio", "money"] | None = None
+    at_attainment: Scale | None = None
 
     def definition_kind(self, plan: Plan) -> MetricKind:
         return self.kind
@@ -146,6 +149,9 @@ class BuiltinMetric:
     def references(self) -> list[MetricUse]:
         return []
 
+    def scale(self, plan: Plan) -> Scale | None:
+        return self.at_attainment
+
 
 def _sum(measure: Measure) -> Callable[[Windows], np.ndarray]:
     return lambda w: w.sum_of(measure)
@@ -158,7 +164,7 @@ BUILTIN_METRICS: dict[str, BuiltinMetric] = {
                       _sum(BOOKINGS), additive=True, targetable=True, tags=frozenset({"bookings"}),
                       at_attainment="money"),
         BuiltinMetric("quota", "money", "the target for bookings (same as target.bookings)", (QUOTA,),
-                      _sum(QUOTA), additive=True),
+                      _sum(QUOTA), additive=True, at_attainment="quota"),
         BuiltinMetric("attainment", "ratio", "bookings / quota", (BOOKINGS, QUOTA),
                       lambda w: w.ratio("attainment", w.sum_of(BOOKINGS), w.sum_of(QUOTA), None,
                                         "bookings", "quota", "add a quota covering the period"),
@@ -225,6 +231,9 @@ class DealMetric(StrictModel):
     def references(self) -> list[MetricUse]:
         return []
 
+    def scale(self, plan: Plan) -> Scale | None:
+        return None
+
 
 class SumMetric(DealMetric):
     """Sum of a deal column (credited: value x split) over the deals matching `where`."""
@@ -288,6 +297,11 @@ class RatioMetric(StrictModel):
     def references(self) -> list[MetricUse]:
         return [MetricUse(("ratio", j), operand) for j, operand in enumerate(self.ratio)]
 
+    def scale(self, plan: Plan) -> Scale | None:
+        """Bookings over quota (however rolled up) is attainment."""
+        top, bottom = (plan.metric(operand).scale(plan) for operand in self.ratio)
+        return "ratio" if (top, bottom) == ("money", "quota") else None
+
 
 class TeamMetric(StrictModel):
     """An additive metric summed over the rep's team: every rep whose chain of managers reaches
@@ -295,6 +309,9 @@ class TeamMetric(StrictModel):
 
     team: str = Field(description="Additive metric summed over the team, e.g. bookings, quota or target.new_logos.")
     direct: bool = Field(False, description="Direct reports only (default: direct and indirect).")
+    include_self: bool = Field(False, description="Add the rep's own value: the whole org under the rep, the rep "
+                                                  "included (a roll-up), so one plan can measure a seller on their "
+                                                  "own number and a manager on their org's.")
 
     additive: ClassVar[bool] = False  # a team's team would count reps twice
 
@@ -305,7 +322,7 @@ class TeamMetric(StrictModel):
         return plan.measures_of(self.team)
 
     def evaluate(self, windows: Windows, name: str) -> np.ndarray:
-        return windows.team(self.team, self.direct)
+        return windows.team(self.team, self.direct, self.include_self)
 
     def tags_of(self, plan: Plan) -> frozenset[Tag]:
         return plan.tags_of(self.team)
@@ -315,6 +332,10 @@ class TeamMetric(StrictModel):
                           why="a team metric sums an additive metric (bookings, quota, deals, new_logos, "
                               "new_logo_bookings, forecast, target.NAME, or a plan sum or count); build team "
                               "ratios with ratio, e.g. team_attainment: {ratio: [team_bookings, team_quota]}")]
+
+    def scale(self, plan: Plan) -> Scale | None:
+        """A roll-up is, for a seller without reports, the seller's own metric."""
+        return plan.metric(self.team).scale(plan) if self.include_self else None
 
 
 METRIC_KINDS: dict[str, type[StrictModel]] = {"sum": SumMetric, "count": CountMetric, "ratio": RatioMetric,
@@ -349,6 +370,9 @@ class TargetMetric:
 
     def references(self) -> list[MetricUse]:
         return []
+
+    def scale(self, plan: Plan) -> Scale | None:
+        return "quota" if self.of == "bookings" else None
 
 
 Metric = Union[BuiltinMetric, SumMetric, CountMetric, RatioMetric, TeamMetric, TargetMetric]

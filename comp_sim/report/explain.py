@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from comp_sim.engine.compile import DRAW_LINES
 from comp_sim.engine.results import PlanResult
 from comp_sim.engine.run import ComponentRun, ModifierEffect, PlanRun
 from comp_sim.errors import Issue, UsageError
@@ -65,7 +66,7 @@ class Statement:
             out += _line_text(line, cur)
         quiet = int(quiet.sum())
         if quiet:
-            out.append(f"({quiet} period(s) of commissions or SPIFFs with nothing to pay are not shown)")
+            out.append(f"({quiet} line(s) with nothing to pay (commissions, SPIFFs or draws) are not shown)")
         out.append("")
         out.append("Total by component:")
         for component, amount in self.by_component().items():
@@ -73,11 +74,23 @@ class Statement:
         out.append(f"  {'TOTAL':<24} {money(self.total):>14} {cur}")
         if h["capped"] > 0.005:
             out.append(f"  (the plan cap cut {money(h['capped'])} {cur})")
+        if h["draw_outstanding"] is not None:
+            out.append(f"  (draw balance owed at the end of the plan year: {money(h['draw_outstanding'])} {cur}; "
+                       "it is not paid back within the year)")
         return "\n".join(out) + "\n"
 
 
 def _line_text(line: pd.Series, currency: str) -> list[str]:
     text = [f"{line['period']} (paid {line['pay_month']})  {line['label']}"]
+    if line["component"] in DRAW_LINES:
+        if line["component"] == "draw":
+            step = (f"draw due {money(line['money'])}; the components paid {money(line['value'])} -> "
+                    f"the draw pays {money(line['amount'])}")
+        else:
+            step = (f"the components paid {money(line['value'])} over the draw due {money(line['money'])} -> "
+                    f"recovers {money(-line['amount'])}")
+        balance = f"balance owed {money(line['balance_before'])} -> {money(line['balance_after'])}"
+        return text + ["    " + s for s in (step, balance, f"paid {money(line['amount'])} {currency}")]
     steps = [f"{line['metric']} = {line['value']:,.4f}"]
     if pd.notna(line["fraction"]):
         steps.append(f"curve/tiers -> {line['curve_fraction']:.4f} of target")
@@ -109,7 +122,10 @@ def statement(result: PlanResult, rep_id: str, trial: int = 0) -> Statement:
                                f"(its reps: {hint or 'none'})", path="rep"))
     run, offset = _detail_run(result, trial)
     rep = ids.index(rep_id)
-    lines = pd.concat([_component_lines(run, c, offset, rep) for c in run.components], ignore_index=True)
+    frames = [_component_lines(run, c, offset, rep) for c in run.components]
+    if run.draw is not None:
+        frames += _draw_lines(run, offset, rep)
+    lines = pd.concat(frames, ignore_index=True)
     lines = lines.sort_values(["pay_month_index", "order"], kind="stable").drop(columns=["pay_month_index", "order"])
     info = result.reps.iloc[rep]
     quota = float(result.quota[trial, rep])
@@ -123,7 +139,8 @@ def statement(result: PlanResult, rep_id: str, trial: int = 0) -> Statement:
         "bookings": bookings, "quota": quota,
         "attainment": bookings / quota if quota > 0 else None,
         "capped": float(lines["capped"].sum()), "trial": trial,
-        "components": [c.id for c in result.plan.components],
+        "components": result.line_ids,
+        "draw_outstanding": float(result.outstanding[trial, rep]) if result.outstanding is not None else None,
     }
     return Statement(header, lines.reset_index(drop=True)[LINE_COLUMNS])
 
@@ -169,7 +186,34 @@ def _component_lines(run: PlanRun, c: ComponentRun, t: int, rep: int) -> pd.Data
         "payment": c.payment[t, rep],
         "capped": c.capped[t, rep],
         "amount": c.amount[t, rep],
+        "balance_before": np.nan,
+        "balance_after": np.nan,
     })
+
+
+def _draw_lines(run: PlanRun, t: int, rep: int) -> list[pd.DataFrame]:
+    """The draw's lines for one rep, period by period: P as the value, D as the money, the
+    balance owed before and after."""
+    draw = run.draw
+    labels = run.compiled.line_labels
+    rule = run.plan.draw
+    periods = len(draw.windows)
+    common = {
+        "period": [w.label for w in draw.windows],
+        "pay_month": [str(run.start + w.last) for w in draw.windows],
+        "pay_month_index": [w.last for w in draw.windows],
+        "weight": np.nan, "metric": "paid by the components in the period", "value": draw.paid[t, rep],
+        "curve_fraction": np.nan, "gates": "", "fraction": np.nan, "ti": np.nan, "money": draw.due[rep],
+        "multipliers": "", "multiplier": np.nan, "earned": np.nan, "paid_before": np.nan, "capped": 0.0,
+        "balance_before": draw.lines.balance_before[t, rep], "balance_after": draw.lines.balance_after[t, rep],
+    }
+    frames = []
+    for order, (line, amounts) in enumerate((("draw", draw.lines.draw), ("draw_recovery", draw.lines.recovery))):
+        label = labels[line] + (" (guarantee)" if line == "draw" and not rule.recoverable else "")
+        frames.append(pd.DataFrame({**common, "order": len(run.components) + order, "component": line,
+                                    "label": label, "payment": amounts[t, rep], "amount": amounts[t, rep]},
+                                   index=range(periods)))
+    return frames
 
 
 def _gate_text(gates: list[ModifierEffect], t: int, rep: int, w: int) -> str:

@@ -8,13 +8,17 @@ import pandas as pd
 LINE_COLUMNS = [
     "period", "pay_month", "component", "label", "weight", "metric", "value", "curve_fraction", "gates",
     "fraction", "ti", "money", "multipliers", "multiplier", "earned", "paid_before", "payment",
-    "capped", "amount",
+    "capped", "amount", "balance_before", "balance_after",
 ]
+DRAW_LINE_IDS = ("draw", "draw_recovery")
 
 
 def quiet_lines(lines: pd.DataFrame) -> pd.Series:
-    """Commission or SPIFF periods with nothing measured and nothing paid: statements skip them."""
-    return lines["fraction"].isna() & (lines["value"] == 0) & (lines["amount"] == 0)
+    """Lines that say nothing, which statements skip: commission or SPIFF periods with nothing
+    measured and nothing paid, and draw periods in which the draw paid or recovered nothing."""
+    nothing = lines["amount"] == 0
+    draw = lines["component"].isin(DRAW_LINE_IDS)
+    return nothing & (draw | (lines["fraction"].isna() & (lines["value"] == 0)))
 
 
 def money(value: float) -> str:

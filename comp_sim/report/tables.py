@@ -16,6 +16,7 @@ import pandas as pd
 from comp_sim.engine.results import PlanResult
 from comp_sim.engine.run import PlanRun
 from comp_sim.plan.rules import HALF_STEP
+from comp_sim.report.programs import ProgramResult
 
 PAYOUT_COLUMNS = ["plan", "trial", "rep_id", "period", "component", "value", "fraction",
                   "multiplier", "amount", "capped"]
@@ -120,13 +121,15 @@ def statements_table(results: list[PlanResult]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def plan_summary(result: PlanResult) -> dict[str, Any]:
-    """SPEC's summary figures for one plan; money in the plan currency, unrounded."""
-    cost = result.total_cost
-    bookings = result.company_bookings.sum(axis=1)  # revenue credits: overlay credit is on top
-    overlay = result.bookings.sum(axis=1) - bookings
-    pct = result.payout_pct_ti
-    attainment = result.attainment
+def figures(unit: PlanResult | ProgramResult) -> dict[str, Any]:
+    """The summary figures of a plan or a program, over its reps and trials; money in its
+    currency, unrounded. Bookings are company bookings (revenue credits); overlay credit is
+    given as a share of them."""
+    cost = unit.total_cost
+    bookings = unit.company_bookings.sum(axis=1)  # revenue credits: overlay credit is on top
+    overlay = unit.bookings.sum(axis=1) - bookings
+    pct = unit.payout_pct_ti
+    attainment = unit.attainment
     with np.errstate(divide="ignore", invalid="ignore"):
         cost_of_sales = np.where(bookings > 0, cost / bookings, np.nan)
     finite_pct = np.isfinite(pct)
@@ -135,30 +138,57 @@ def plan_summary(result: PlanResult) -> dict[str, Any]:
     pay_for_performance = _correlation(attainment, pct)
     # pct is this function's own array, read for the last time: partition it in place
     pct_percentiles = dict(zip(PCT_TI_PERCENTILES, _percentiles(valid_pct, PCT_TI_PERCENTILES, overwrite=True)))
-    summary: dict[str, Any] = {
-        "plan": result.plan.id,
-        "name": result.plan.plan,
-        "currency": result.plan.currency,
-        "plan_year": f"{result.start}..{result.start + 11}",
-        "replayed": result.replayed,
-        "trials": result.trials,
-        "reps": len(result.roster.rep_ids),
+    return {
+        "trials": unit.trials,
+        "reps": int(unit.paid.shape[1]),
         "total_payout": float(cost.mean()),
         "total_bookings": float(bookings.mean()),
         "overlay_bookings": float(overlay.mean()),
         "overlay_share": float(overlay.mean() / bookings.mean()) if bookings.mean() > 0 else None,
         "cost_of_sales": _mean(cost_of_sales),
-        "total_ti": float(result.roster.cap_basis_ti.sum()),
-        "capped": float(result.capped.sum(axis=1).mean()),
+        "total_ti": float(unit.cap_basis_ti.sum()),
+        "capped": float(unit.capped.sum(axis=1).mean()),
         "payout_pct_ti_mean": pct_mean,
         **{f"payout_pct_ti_p{q}": pct_percentiles[q] for q in PCT_TI_PERCENTILES},
         "share_at_or_above_quota": _share_at_quota(attainment),
         "pay_for_performance": pay_for_performance,
-        "by_component": {cid: float(v) for cid, v in zip(result.line_ids, result.by_component.mean(axis=0))},
-        "by_month": {label: float(v) for label, v in zip(result.month_labels, result.by_month.mean(axis=0))},
         "cost_distribution": {f"p{q}": v for q, v in zip(COST_PERCENTILES, _percentiles(cost, COST_PERCENTILES))},
     }
-    return summary
+
+
+def plan_summary(result: PlanResult) -> dict[str, Any]:
+    """SPEC's summary figures for one plan; money in the plan currency, unrounded."""
+    shared = figures(result)
+    cost_distribution = shared.pop("cost_distribution")
+    return {
+        "plan": result.plan.id,
+        "name": result.plan.plan,
+        "currency": result.plan.currency,
+        "plan_year": f"{result.start}..{result.start + 11}",
+        "replayed": result.replayed,
+        **shared,
+        "by_component": {cid: float(v) for cid, v in zip(result.line_ids, result.by_component.mean(axis=0))},
+        "by_month": {label: float(v) for label, v in zip(result.month_labels, result.by_month.mean(axis=0))},
+        "cost_distribution": cost_distribution,
+    }
+
+
+def program_summary(program: ProgramResult) -> dict[str, Any]:
+    """The same figures for a program over its whole team, with its cost by plan and the reps
+    of the data none of its plans covers."""
+    shared = figures(program)
+    cost_distribution = shared.pop("cost_distribution")
+    return {
+        "program": program.id,
+        "name": program.name,
+        "currency": program.currency,
+        "plans": [r.plan.id for r in program.results],
+        **shared,
+        "by_plan": program.by_plan(),
+        "by_month": {f"month {index + 1}": float(v) for index, v in enumerate(program.by_month.mean(axis=0))},
+        "uncovered_reps": program.uncovered["rep_id"].astype(str).tolist(),
+        "cost_distribution": cost_distribution,
+    }
 
 
 def summary_table(results: list[PlanResult]) -> pd.DataFrame:

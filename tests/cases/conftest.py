@@ -9,7 +9,11 @@ expected, per rep:
   (``amount``, ``value``, ``fraction``, ``multiplier``, ``capped``);
 - ``capped: total`` or ``capped: {component: total | {period: amount}}`` for what the cap cut;
 - ``statement: {field: figure, ...}`` for the rep's statement row (``payout``, ``bookings``,
-  ``quota``, ``attainment``, ``payout_pct_ti``, ``prorated_ti``, ``capped``, ...).
+  ``quota``, ``attainment``, ``payout_pct_ti``, ``prorated_ti``, ``capped``, ``draw_outstanding``, ...).
+
+A draw's lines are the components ``draw`` and ``draw_recovery``, by draw period. Beside
+``expect``, a case may give ``summary: {field: figure, ...}`` for the plan's summary
+(``total_payout``, ``total_bookings``, ``overlay_bookings``, ``overlay_share``, ``cost_of_sales``, ...).
 
 A case may instead expect ``raises: {error: DataError, match: "text in the message"}``.
 Amounts match to half a cent. A failure reads
@@ -31,7 +35,7 @@ from comp_sim.data.dataset import Dataset
 CENT = 0.005
 DEFAULT_PLAN = {"plan": "Acceptance case", "id": "case", "start": "2027-01",
                 "roles": {"AE": {"target_incentive": 10000}}}
-CASE_KEYS = {"name", "plan", "reps", "quotas", "deals", "forecasts", "mbo", "expect", "raises"}
+CASE_KEYS = {"name", "plan", "reps", "quotas", "deals", "forecasts", "mbo", "expect", "raises", "summary"}
 
 
 def pytest_collect_file(parent, file_path: Path):
@@ -77,6 +81,9 @@ class CaseItem(pytest.Item):
             return
         sim = simulate([plan], data)
         problems = list(mismatches(sim.payouts, case["expect"], sim.statements))
+        summary = sim.summary_dict()["plans"][plan["id"]]
+        for field, figure in case.get("summary", {}).items():
+            problems += list(_compare(f"summary {field}", figure, summary.get(field)))
         if problems:
             raise CaseMismatch("\n".join(f"{self.path.name} / Test '{self.name}' / {p}" for p in problems))
 

@@ -31,7 +31,7 @@ BAD = {
     "same plan twice": ([*RUN, "--plan", CURRENT, "--out", "{tmp}/out"],
                         "plan id 'current-2026' is loaded twice"),
     "unknown baseline": ([*RUN, "--plan", BALANCED, "--baseline", "nope", "--out", "{tmp}/out"],
-                         "--baseline: no plan 'nope' among the --plan files (plan ids: current-2026, balanced-2027)"),
+                         "--baseline: no plan 'nope' among the --plan and --program files (ids: current-2026, balanced-2027)"),
     "zero trials": ([*RUN, "--trials", "0", "--out", "{tmp}/out"], "--trials: must be a whole number above 0 (got 0)"),
     "negative trials": ([*RUN, "--trials", "-5", "--out", "{tmp}/out"], "--trials: must be a whole number above 0 (got -5)"),
     "trials not a number": ([*RUN, "--trials", "many", "--out", "{tmp}/out"], "Invalid value for '--trials'"),

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from comp_sim.api import simulate
 from comp_sim.plan.components import COMPONENT_KINDS, MODIFIER_KINDS
 from comp_sim.plan.loader import load_plan
-from comp_sim.plan.metrics import BUILTIN_METRICS
-from reference import REFERENCE_KINDS, REFERENCE_METRICS, banded_value, curve_value, reference_payouts
+from comp_sim.plan.metrics import BUILTIN_METRICS, METRIC_KINDS
+from reference import (REFERENCE_KINDS, REFERENCE_METRICS, REFERENCE_PLAN_METRICS, banded_value, curve_value,
+                       reference_payouts)
 from plan_strategies import plan_and_data, to_dataset
 
 TOLERANCE = 1e-9
@@ -50,6 +51,7 @@ def test_the_reference_reads_every_declared_metric_and_kind():
     """A metric or kind declared in the registries has a formula of its own in the reference."""
     assert set(REFERENCE_METRICS) == set(BUILTIN_METRICS)
     assert set(REFERENCE_KINDS) == {kind.kind for kind in (*COMPONENT_KINDS, *MODIFIER_KINDS)}
+    assert set(REFERENCE_PLAN_METRICS) == set(METRIC_KINDS)
 
 
 def test_the_reference_itself_follows_spec_examples():

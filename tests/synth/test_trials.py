@@ -94,7 +94,7 @@ def test_any_chunk_size_and_thread_count_give_the_same_trials():
     one = run_plans([plan], MonteCarloSource.synthetic(20, 25, 3, "2027-01", chunk_trials=4), workers=1)[0]
     two = run_plans([plan], MonteCarloSource.synthetic(20, 25, 3, "2027-01", chunk_trials=9), workers=2)[0]
     np.testing.assert_array_equal(one.paid, two.paid)
-    assert one.paid.shape == (25, 12)
+    assert one.paid.shape == (25, 9)  # 20 reps: 2 managers, a director and 17 others, of which 9 AEs
 
 
 @pytest.mark.parametrize("metric, rule", [
