@@ -49,7 +49,7 @@ from comp_sim.report.export import WORKBOOK, write_results
 from comp_sim.report.lines import quiet_lines
 from comp_sim.report.simulation import Simulation
 from comp_sim.synth import MonteCarloSource, synthesize, synthesize_trials
-from comp_sim.synth.trials import IDLE_REPS, IdleReps
+from comp_sim.synth.trials import IDLE_REPS, IdleReps, kernel_ready, prepare_kernel
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS_DIR = ROOT / "plans"
@@ -382,6 +382,7 @@ def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Da
 
 __all__ = [
     "load_plan", "load_plans", "load_program", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
+    "kernel_ready", "prepare_kernel",
     "simulate", "compare", "who_wins", "explain", "calibrate", "write_calibrated", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
     "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
     "check_output_file", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",

@@ -24,6 +24,9 @@ CRM_EXPORT = "CRM export"  # mapped in the page by comp_sim.app.crm
 DEFAULT_TRIALS = 500
 MAX_TRIALS = 5000
 
+KERNEL_SPINNER = ("Preparing the Monte-Carlo trial kernel: the first run on this machine compiles it "
+                  "(some seconds, once), later runs load it from disk...")
+
 PlanText = tuple[str, str]  # (file name, YAML text)
 
 
@@ -185,8 +188,18 @@ def sidebar() -> Inputs | None:
                                 help="Today's plan: what the others are compared with.")
     if data is None:
         return None
+    if trials > 1:
+        prepare_trials()
     dataset, data_key, label = data
     return Inputs(plan_texts, plans, dataset, data_key, label, int(trials), int(seed), baseline)
+
+
+def prepare_trials() -> None:
+    """Monte-Carlo trials run a compiled kernel, which the first run on a machine compiles (numba
+    then caches it on disk): show why the page waits rather than stall."""
+    if not api.kernel_ready():
+        with st.spinner(KERNEL_SPINNER):
+            api.prepare_kernel()
 
 
 def _plan_picker() -> tuple[PlanText, ...]:
