@@ -184,6 +184,7 @@ def run(
         raise UsageError(Issue(f"no plan '{baseline}' among the --plan and --program files (ids: {', '.join(ids)})",
                                path="--baseline"))
     dataset = None if synthetic is not None else _load_data(data, mapping, map_pairs, history_before, notes=False)
+    _prepare_kernel(trials, synthetic)
     with _progress("Simulating") as progress:
         simulation = api.simulate(units, dataset, trials=trials, seed=seed, synthetic=synthetic,
                                   progress=progress, idle_reps=idle_reps)
@@ -439,6 +440,7 @@ def calibrate(
     else:
         api.check_output_file(out_path, force)
     dataset = _load_data(data, mapping, map_pairs)
+    _prepare_kernel(trials, None)
     with _progress("Calibrating", unit="runs") as progress:
         result = api.calibrate(unit, lever=lever, cost_neutral_to=cost_neutral_to, budget=budget,
                                pay_at_quota=pay_at_quota, data=dataset, trials=trials, seed=seed,
@@ -528,6 +530,13 @@ def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] 
         for note in dataset.warnings:
             err.print(f"note: {note}", markup=False, highlight=False)
     return dataset
+
+
+def _prepare_kernel(trials: int | None, synthetic: int | None) -> None:
+    """Say so while Monte-Carlo's trial kernel loads (compiled once per machine, some seconds)."""
+    if (synthetic is not None or (trials or 1) > 1) and not api.kernel_ready():
+        with err.status("Preparing the Monte-Carlo trial kernel (compiled once per machine)..."):
+            api.prepare_kernel()
 
 
 @contextmanager
