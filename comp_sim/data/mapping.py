@@ -25,16 +25,15 @@ from pathlib import Path
 from typing import Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from comp_sim.data.dataset import TABLES
 from comp_sim.errors import NO_VALUE, DataError, Issue, UsageError
+from comp_sim.limits import MAX_MAPPING_BYTES
 from comp_sim.output import read_text_bounded
 from comp_sim.plan.loader import format_path
+from comp_sim.safe_yaml import parse_yaml, plain
 
 Scalar = Union[bool, int, float, str]
-MAX_MAPPING_BYTES = 1_000_000
 
 
 class TableMapping(BaseModel):
@@ -131,15 +130,10 @@ def merge(base: Mapping, over: Mapping) -> Mapping:
 
 
 def _read(path: Path) -> Any:
+    """The mapping file's YAML as plain data, refused with the plan reader's guards (no tags,
+    aliases or deep nesting: ``comp_sim.safe_yaml``)."""
     text = read_text_bounded(path, "mapping file", MAX_MAPPING_BYTES, DataError)
-    try:
-        tree = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DataError(Issue(f"not valid YAML: {problem}", source=str(path),
-                              line=mark.line + 1 if mark else None,
-                              column=mark.column + 1 if mark else None)) from None
+    tree = plain(parse_yaml(text, str(path), "mapping file", DataError, limit=MAX_MAPPING_BYTES))
     if tree is None:
         return {}
     if not isinstance(tree, dict):
