@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from comp_sim.limits import MAX_METRIC_DEPTH, MAX_NUMBER, MAX_PLAN_METRICS, NUMBER_RULE
 from comp_sim.periods import Month
 from comp_sim.plan.metrics import (
     BUILTIN_METRICS,
@@ -40,9 +41,20 @@ Scalar = Union[str, bool, int, float]
 
 
 class StrictModel(BaseModel):
-    """Unknown keys are errors; models are immutable once validated."""
+    """Unknown keys are errors; models are immutable once validated; every number (money,
+    thresholds, rates, curve points) is finite and within ``MAX_NUMBER``, since a NaN gate
+    minimum or a rate of 1e308 would silently change or overflow every payout."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*")
+    @classmethod
+    def _finite(cls, value: Any) -> Any:
+        numbers = value if isinstance(value, list) and all(isinstance(v, tuple) for v in value) else [value]
+        for number in (n for item in numbers for n in (item if isinstance(item, tuple) else (item,))):
+            if isinstance(number, float) and not (math.isfinite(number) and abs(number) <= MAX_NUMBER):
+                raise PydanticCustomError("number_range", NUMBER_RULE + " (got {number})", {"number": number})
+        return value
 
 
 # --------------------------------------------------------------------------- curves and bands
@@ -64,9 +76,6 @@ def _check_points(points: list[tuple[float, float]]) -> list[tuple[float, float]
                 "an x value may repeat once to make a step, not more (got {cur} three times)",
                 {"cur": cur},
             )
-    for x, y in points:
-        if not (math.isfinite(x) and math.isfinite(y)):
-            raise PydanticCustomError("points_finite", "points must be finite numbers", {})
     return points
 
 
@@ -383,7 +392,7 @@ class Plan(StrictModel):
         min_length=1, description="Roles the plan covers, with their default annual TI."
     )
     metrics: dict[str, MetricDef] = Field(
-        default_factory=dict, description="Plan-defined metrics by name."
+        default_factory=dict, max_length=MAX_PLAN_METRICS, description="Plan-defined metrics by name."
     )
     components: list[Component] = Field(min_length=1, description="What the plan pays for.")
     modifiers: list[Modifier] = Field(default_factory=list, description="Gates and multipliers.")
@@ -543,23 +552,38 @@ def _metric_references(plan: Plan) -> list[RuleIssue]:
 
 
 def _metric_cycles(plan: Plan) -> list[RuleIssue]:
-    """Ratio metrics may not refer to themselves, directly or through others."""
-    issues = []
-    for start in plan.metrics:
-        stack = [(start, (start,))]
-        while stack:
-            name, trail = stack.pop()
-            definition = plan.metrics.get(name)
-            if not isinstance(definition, RatioMetric):
-                continue
-            for operand in definition.ratio:
-                if operand == start:
-                    cycle = " -> ".join((*trail, operand))
-                    issues.append((("metrics", start, "ratio"), f"metrics refer to each other in a cycle: {cycle}", None))
-                    stack.clear()
-                    break
-                if operand not in trail:
-                    stack.append((operand, (*trail, operand)))
+    """Ratio metrics may not refer to themselves, directly or through others, nor nest deeper
+    than ``MAX_METRIC_DEPTH`` (each level doubles what a metric reads). One depth-first walk:
+    each metric and each reference is visited once."""
+    operands = {name: [m for m in d.ratio if isinstance(plan.metrics.get(m), RatioMetric)]
+                for name, d in plan.metrics.items() if isinstance(d, RatioMetric)}
+    issues: list[RuleIssue] = []
+    depth: dict[str, int] = {}  # metrics walked: 1 + the depth of their deepest ratio operand
+    on_walk: dict[str, int] = {}  # metrics on the current path -> their place on it
+    in_cycle: set[str] = set()
+    for root in operands:
+        if root in depth:
+            continue
+        walk = [(root, iter(operands[root]))]
+        on_walk[root] = 0
+        while walk:
+            name, rest = walk[-1]
+            operand = next(rest, None)
+            if operand is None:
+                walk.pop()
+                del on_walk[name]
+                depth[name] = 1 + max((depth.get(m, 0) for m in operands[name]), default=0)
+                if depth[name] == MAX_METRIC_DEPTH + 1:
+                    issues.append((("metrics", name, "ratio"), f"ratio metrics nest at most {MAX_METRIC_DEPTH} "
+                                   f"deep (each level doubles what a metric reads); '{name}' nests {depth[name]}",
+                                   None))
+            elif operand in on_walk and operand not in in_cycle:  # each metric's first cycle
+                in_cycle.add(operand)
+                cycle = " -> ".join([n for n, _ in walk[on_walk[operand]:]] + [operand])
+                issues.append((("metrics", operand, "ratio"), f"metrics refer to each other in a cycle: {cycle}", None))
+            elif operand not in depth and operand not in on_walk:
+                on_walk[operand] = len(walk)
+                walk.append((operand, iter(operands[operand])))
     return issues
 
 
