@@ -14,11 +14,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from comp_sim.data.dataset import Dataset
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
-from comp_sim.errors import Issue, UsageError
+from comp_sim.errors import Issue, PlanError, UsageError
 from comp_sim.output import to_json
 from comp_sim.periods import PLAN_YEAR_MONTHS
 from comp_sim.plan.loader import PlanSource, load_plan
@@ -154,7 +155,35 @@ def simulate(
             source = MonteCarloSource.from_dataset(dataset, trials, seed)
             label = source.label
     results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
+    _finite_totals(results, [_source_name(given, plan) for given, plan in zip(plans, loaded)])
     return Simulation(results, source.trials, seed, label, _notes(results, dataset))
+
+
+def _source_name(given: PlanSource, plan: Plan) -> str:
+    """The plan's file, or its id when it was given as text, a dict or a Plan."""
+    if isinstance(given, Path) or (isinstance(given, str) and "\n" not in given and given.endswith((".yaml", ".yml"))):
+        return str(given)
+    return f"<plan {plan.id}>"
+
+
+def _finite_totals(results: list[PlanResult], sources: list[str]) -> None:
+    """Every payout a run reports is a finite number: plan and data numbers are bounded, but
+    rates, multipliers and amounts multiply (thirty multipliers of 1e12 make 1e360, which a
+    64-bit float holds as inf), so such a run fails rather than report inf or NaN."""
+    issues = []
+    for result, source in zip(results, sources):
+        broken = ~np.isfinite(result.paid)
+        if not broken.any():
+            continue
+        trial, rep = (int(i) for i in np.argwhere(broken)[0])
+        components = [c for c, total in zip(result.component_ids, result.rep_component_sum[rep])
+                      if not np.isfinite(total)]
+        where = f"rep {result.roster.rep_ids[rep]}" + (f", trial {trial}" if result.trials > 1 else "")
+        issues.append(Issue(f"payouts are not finite numbers ({result.paid[trial, rep]} for {where}, "
+                            f"component {', '.join(components) or '?'}): the plan's rates, multipliers and "
+                            "amounts multiply past what a 64-bit number holds", source=source))
+    if issues:
+        raise PlanError(issues)
 
 
 def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:

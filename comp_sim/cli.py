@@ -1,18 +1,22 @@
 """The ``comp-sim`` command: parse arguments, call the API, print. Never computes a payout itself.
 
 Bad input exits 1 with the errors on stderr; an internal error exits 2 with a short message and
-a hint to re-run with ``--debug`` (which shows the traceback).
+a hint to re-run with ``--debug`` (which shows the traceback). User text (names, paths, values)
+is printed literally: no rich markup or emoji codes are read in it (``deals.csv:100:`` stays
+that), and its control characters are written out (``comp_sim.output.printable``).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from warnings import filterwarnings
 
 import typer
 from rich.console import Console
@@ -25,9 +29,17 @@ from comp_sim.data.mapping import load_mapping
 from comp_sim.errors import CompSimError, Issue, UsageError
 from comp_sim.insight.lint import render_warnings
 from comp_sim.insight.sensitivity import DIMENSIONS, elasticity
+from comp_sim.limits import DATA_ROOT_VARIABLE, MAX_UPLOAD_MB
 from comp_sim.plan.loader import load_plan
 from comp_sim.plan.reference import schema_text
-from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_text_atomic
+from comp_sim.output import (
+    FORMATS,
+    check_output_apart,
+    check_output_file,
+    check_output_folder,
+    printable,
+    write_text_atomic,
+)
 from comp_sim.report.export import write_results
 
 if TYPE_CHECKING:
@@ -43,8 +55,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 STATE = {"debug": False}
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,17 +71,23 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
             try:
                 return func(*a, **kw)
             except CompSimError as exc:
-                err.print(exc.render(), markup=False)
+                _tell(exc.render())
                 raise typer.Exit(1) from None
             except typer.Exit:
                 raise
             except KeyboardInterrupt:
                 err.print("interrupted")
                 raise typer.Exit(130) from None
+            except MemoryError:  # inputs within every bound may still need more than this machine has
+                files = [str(v) for value in kw.values() for v in (value if isinstance(value, list) else [value])
+                         if isinstance(v, Path)]
+                _tell(f"{', '.join(files) or 'the inputs'}: not enough memory to run on these inputs "
+                      "(README \"Limits\" lists what comp-sim accepts)")
+                raise typer.Exit(1) from None
             except Exception as exc:  # the last line of defence: no traceback for users
                 if STATE["debug"]:
                     raise
-                err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
+                _tell(f"internal error: {type(exc).__name__}: {exc}")
                 err.print("re-run with --debug to see the traceback, and please report it")
                 raise typer.Exit(2) from None
 
@@ -96,7 +114,7 @@ def validate(
             plan = load_plan(path)
         except CompSimError as exc:
             failed.append(exc)
-            err.print(exc.render(), markup=False)
+            _tell(exc.render())
         else:
             _say(f"OK  {path}  ({plan.id}: {len(plan.components)} components)")
     if failed:
@@ -165,6 +183,7 @@ def run(
         raise UsageError(Issue("--mapping and --map rename columns of --data files; "
                                "they do not apply to --synthetic", path="--map"))
     check_output_folder(out_dir, force)
+    check_output_apart(out_dir, [*plan, None if synthetic else data or api.SAMPLE_DATA_DIR, mapping])
     plans = api.load_plans(plan)
     ids = [p.id for p in plans]
     if baseline is not None and baseline not in ids:
@@ -172,12 +191,12 @@ def run(
                                path="--baseline"))
     dataset = None if synthetic is not None else _load_data(data, mapping, map_pairs)
     with _progress("Simulating") as progress:
-        simulation = api.simulate(plans, dataset, trials=trials, seed=seed, synthetic=synthetic,
-                                  progress=progress)
+        simulation = api.simulate(plan, dataset, trials=trials, seed=seed, synthetic=synthetic,
+                                  progress=progress)  # by file, so that errors name it
     comparison = api.compare(simulation, baseline)
     out.print(_comparison_table(comparison, simulation))
     for note in simulation.notes:
-        err.print(f"note: {note}", markup=False, highlight=False)
+        _tell(f"note: {note}")
     _print_lint(plan, simulation)
     files = write_results(simulation, out_dir, fmt=fmt, force=force, comparison=comparison)
     _say(f"wrote {len(files)} files to {out_dir}: {', '.join(f.name for f in files)}")
@@ -202,12 +221,13 @@ def explain(
     fmt = _choice(fmt, EXPLAIN_FORMATS, "--format")
     if out_file is not None:
         check_output_file(out_file, force)
-    loaded = load_plan(plan)
+        check_output_apart(out_file, [plan, data or api.SAMPLE_DATA_DIR, mapping])
+    load_plan(plan)  # a broken plan is reported before the data is read
     dataset = _load_data(data, mapping, map_pairs)
-    statement = api.explain(loaded, dataset, rep)
+    statement = api.explain(plan, dataset, rep)
     text = {"text": statement.text, "json": statement.json, "html": statement.html}[fmt]()
     if out_file is None:
-        sys.stdout.write(text)
+        sys.stdout.write(printable(text))
     else:
         write_text_atomic(out_file, text)
         _say(f"wrote {out_file} (total paid {statement.total:,.2f} {statement.header['currency']})")
@@ -245,7 +265,7 @@ def lint(
             warnings = api.lint(path)
         except CompSimError as exc:
             invalid += 1
-            err.print(exc.render(), markup=False)
+            _tell(exc.render())
             continue
         text = render_warnings(warnings) if warnings else f"{path}: no warnings\n"
         _say(text, end="")
@@ -298,24 +318,37 @@ def sensitivity(
         ("cost_elasticity", "elasticity", "number"), ("payout_pct_ti_per_pct", "payout % of TI per 1%", "pct")]))
 
 
-@command("app", epilog="Example: comp-sim app --port 8502 --headless")
+@command("app", epilog="Example: comp-sim app --port 8502 --headless --data-root ~/exports")
 def app_command(
     port: Annotated[int | None, typer.Option("--port", help="Port to serve on (Streamlit's default: 8501).",
                                              show_default=False)] = None,
     headless: Annotated[bool, typer.Option("--headless", help="Do not open a browser.")] = False,
+    data_root: Annotated[Path | None, typer.Option(
+        "--data-root", help="The folder under which the app's Folder source reads (default: this folder).",
+        show_default=False)] = None,
 ) -> None:
-    """Open the app (Streamlit) on the bundled plans and sample data."""
-    command_line = [sys.executable, "-m", "streamlit", "run", str(api.ROOT / "app.py")]
+    """Open the app (Streamlit) on the bundled plans and sample data; uploads are limited to
+    the app's bound wherever it is started from."""
+    root = (data_root or Path.cwd()).resolve()
+    if not root.is_dir():
+        raise UsageError(Issue("the data root must be a folder", path="--data-root", value=str(data_root)))
+    command_line = [sys.executable, "-m", "streamlit", "run", str(api.ROOT / "app.py"),
+                    "--server.maxUploadSize", str(MAX_UPLOAD_MB)]
     if port is not None:
         command_line += ["--server.port", str(port)]
     if headless:
         command_line += ["--server.headless", "true"]
-    raise typer.Exit(subprocess.call(command_line))
+    raise typer.Exit(subprocess.call(command_line, env={**os.environ, DATA_ROOT_VARIABLE: str(root)}))
 
 
 def _say(text: str, end: str = "\n") -> None:
-    """Plain text on stdout, unwrapped (the terminal wraps) and without rich's markup."""
-    out.print(text, end=end, markup=False, highlight=False, soft_wrap=True)
+    """Plain text on stdout, unwrapped (the terminal wraps), printed literally."""
+    out.print(printable(text), end=end, highlight=False, soft_wrap=True)
+
+
+def _tell(text: str) -> None:
+    """Plain text on stderr (errors, notes, warnings), printed literally."""
+    err.print(printable(text))
 
 
 def _choice(value: str, allowed: Sequence[str], option: str) -> str:
@@ -354,8 +387,8 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 def _comparison_table(comparison: Comparison, simulation: api.Simulation) -> Table:
     """One column per plan, one row per figure finance asks for first."""
     currency = {p.id: p.currency for p in simulation.plans}
-    table = Table(title=f"Plans compared with {comparison.baseline} ({simulation.data_label}, "
-                        f"{simulation.trials} trial{'s' if simulation.trials != 1 else ''})")
+    table = Table(title=printable(f"Plans compared with {comparison.baseline} ({simulation.data_label}, "
+                                  f"{simulation.trials} trial{'s' if simulation.trials != 1 else ''})"))
     table.add_column("")
     for plan_id in comparison.plans["plan"]:
         table.add_column(str(plan_id), justify="right")
@@ -386,10 +419,10 @@ def _frame_table(frame: pd.DataFrame, title: str, columns: list[tuple[str, str, 
     (whole units; the currency goes in the label), pct, shift (a signed percentage) and number."""
     currencies = sorted(set(frame["currency"])) if "currency" in frame and len(frame) else []
     suffix = f" ({currencies[0]})" if len(currencies) == 1 else ""
-    table = Table(title=title)
+    table = Table(title=printable(title))
     for column, label, kind in columns:
         if kind == "text":  # names are never cut short
-            widest = max([len(label), *(len(str(v)) for v in frame[column])])
+            widest = max([len(label), *(len(_format(kind, v)) for v in frame[column])])
             table.add_column(label, min_width=widest, no_wrap=True)
         else:
             table.add_column(label + (suffix if kind == "money" else ""), justify="right")
@@ -400,7 +433,7 @@ def _frame_table(frame: pd.DataFrame, title: str, columns: list[tuple[str, str, 
 
 def _format(kind: str, value: Any) -> str:
     if kind == "text":
-        return str(value)
+        return printable(str(value))
     if value is None or value != value:
         return "n/a"
     if kind == "money":
@@ -431,15 +464,16 @@ def _print_lint(paths: Sequence[Path], simulation: api.Simulation) -> None:
             if warning.severity in ("high", "medium"):
                 shown += 1
                 gist = warning.message.split(": ")[0]
-                err.print(f"warning[{warning.id}, {warning.severity}] {warning.location}: {gist}",
-                          markup=False, highlight=False)
+                _tell(f"warning[{warning.id}, {warning.severity}] {warning.location}: {gist}")
     if shown:
-        err.print("(comp-sim lint PLAN shows the figures and a fix for each warning)", markup=False, highlight=False)
+        _tell("(comp-sim lint PLAN shows the figures and a fix for each warning)")
 
 
 def main(args: Sequence[str] | None = None) -> None:
     """Entry point: usage errors (an unknown option, a missing value) are bad input too, so they
-    exit 1 like every other bad input, keeping 2 for internal errors."""
+    exit 1 like every other bad input, keeping 2 for internal errors. numpy's overflow warnings
+    are not shown: a run whose payouts overflow fails with its own message."""
+    filterwarnings("ignore", message="(overflow|invalid value) encountered", category=RuntimeWarning)
     args = list(sys.argv[1:] if args is None else args) or ["--help"]
     command_group = typer.main.get_command(app)
     try:
