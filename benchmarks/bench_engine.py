@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine")]
 
 from comp_sim.data.dataset import Dataset  # noqa: E402
-from comp_sim.engine.metrics import needs  # noqa: E402
+from comp_sim.engine.compile import compile_plan, needs  # noqa: E402
 from comp_sim.engine.simulate import _in_order, run_plans  # noqa: E402
 from comp_sim.plan.loader import load_plan  # noqa: E402
 from comp_sim.report import tables  # noqa: E402
@@ -53,12 +53,12 @@ def measure(reps: int, trials: int) -> dict:
     """One size in this process: trials alone, then the whole run, then the tables."""
     plan = load_plan(PLAN)
     source = trial_source(reps, trials)
-    needed = needs([plan])
+    needed = needs([compile_plan(plan, plan.start)])
     workers = len(os.sched_getaffinity(0))
     clock = Clock()
-    source.chunk(0, needed, plan.start_month, 12)  # one-off set-up (the source's tables), timed apart
+    source.chunk(0, needed, plan.start, 12)  # one-off set-up (the source's tables), timed apart
     setup = clock.lap()
-    for _ in _in_order(lambda i: source.chunk(i, needed, plan.start_month, 12), len(source.chunk_sizes()), workers):
+    for _ in _in_order(lambda i: source.chunk(i, needed, plan.start, 12), len(source.chunk_sizes()), workers):
         pass
     drawing = clock.lap()
     results = run_plans([plan], source, workers=workers)

@@ -76,13 +76,14 @@ def write_data(folder: Path, deals: int, reps: int, seed: int = 7) -> None:
 def step(name: str, folder: str) -> dict:
     """One timed step in this (fresh) process."""
     from comp_sim.data.loader import load_data
-    from comp_sim.engine.metrics import needs
+    from comp_sim.engine.compile import compile_plan, needs
     from comp_sim.periods import Month
     from comp_sim.plan.loader import load_plan
 
     if name == "cube":
         dataset = load_data(Path(folder) / "parquet")
-        needed = needs([load_plan(PLAN)])
+        plan = load_plan(PLAN)
+        needed = needs([compile_plan(plan, plan.start)])
         start, cpu = time.perf_counter(), _cpu_seconds()
         cube = dataset.cube(needed.deal_measures, needed.target_metrics, Month.parse("2027-01"), 12)
         detail = f"{len(cube.measures)} measures, {len(cube.rep_ids):,} reps x {cube.months} months"

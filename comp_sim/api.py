@@ -1,5 +1,5 @@
 """The Python API: load_plan, load_data, synthesize, simulate, compare, explain, and plan insight
-(lint, gaming, sensitivity).
+(lint, gaming, sensitivity); also importable from ``comp_sim`` itself.
 
 The CLI and the app call these and nothing deeper, so what a user sees is what the tests check.
 For example, ``simulate(["plans/current-2026.yaml", "plans/balanced-2027.yaml"]).summary``
@@ -9,26 +9,47 @@ compares today's plan with a proposal on the bundled sample data.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from comp_sim.data.dataset import Dataset
+from comp_sim.data.dataset import TABLES, Dataset
+from comp_sim.data.loader import load_data as _load_data
+from comp_sim.data.mapping import load_mapping
+from comp_sim.data.write import write_dataset
+from comp_sim.engine.results import PlanResult
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
-from comp_sim.errors import Issue, PlanError, UsageError
-from comp_sim.output import to_json
-from comp_sim.periods import PLAN_YEAR_MONTHS
+from comp_sim.errors import CompSimError, DataError, Issue, PlanError, UsageError
+from comp_sim.insight.calibrate import LEVERS, Calibration, cost_target
+from comp_sim.insight.calibrate import calibrate as _calibrate
+from comp_sim.insight.gaming import gaming_report
+from comp_sim.insight.lint import PlanWarning, lint_plan, render_warnings
+from comp_sim.insight.sensitivity import DEFAULT_SHIFTS, DIMENSIONS, elasticity
+from comp_sim.insight.sensitivity import sensitivity as _sensitivity
+from comp_sim.limits import DATA_ROOT_VARIABLE, MAX_UPLOAD_MB
+from comp_sim.output import (
+    FORMATS,
+    check_output_apart,
+    check_output_file,
+    check_output_folder,
+    printable,
+    write_folder_atomic,
+    write_text_atomic,
+)
+from comp_sim.periods import PLAN_YEAR_MONTHS, month_ordinals
 from comp_sim.plan.loader import PlanSource, load_plan
 from comp_sim.plan.models import Plan
-from comp_sim.report import tables
-from comp_sim.report.compare import Comparison, compare_results
+from comp_sim.plan.reference import schema_text
+from comp_sim.plan.program import Program, ProgramSource, load_program, load_unit
+from comp_sim.report.compare import Comparison, compare_units
+from comp_sim.report.programs import ProgramResult, program_results
+from comp_sim.report.curves import pay_curve_points
 from comp_sim.report.explain import Statement, statement
-from comp_sim.report.results import PlanResult
-from comp_sim.data.write import write_dataset
+from comp_sim.report.export import WORKBOOK, write_results
+from comp_sim.report.lines import quiet_lines
+from comp_sim.report.simulation import Simulation
 from comp_sim.synth import MonteCarloSource, synthesize, synthesize_trials
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,78 +66,46 @@ def bundled_plan_paths() -> list[Path]:
 
 def load_plans(sources: Sequence[PlanSource]) -> list[Plan]:
     """Plans from files, text or dicts; ids must be unique among them."""
-    plans = [load_plan(source) for source in sources]
-    seen: dict[str, int] = {}
+    return [unit.plans[0] for unit in load_units(sources, programs=False)]
+
+
+def load_units(sources: Sequence[PlanSource | ProgramSource], *, programs: bool = True) -> list[Program]:
+    """What is compared: plans and program files (a plan alone is a one-plan program). Ids are
+    unique among them; a plan may be in several programs, but two different plans may not share
+    an id."""
+    units = [load_unit(source) if programs else Program.of_plan(load_plan(source)) for source in sources]
     issues = []
-    for index, plan in enumerate(plans):
-        if plan.id in seen:
-            issues.append(Issue(f"plan id '{plan.id}' is loaded twice (plans {seen[plan.id] + 1} "
+    seen: dict[str, int] = {}
+    for index, unit in enumerate(units):
+        if unit.id in seen:
+            issues.append(Issue(f"plan id '{unit.id}' is loaded twice (plans {seen[unit.id] + 1} "
                                 f"and {index + 1}); ids must be unique", path="id"))
-        seen[plan.id] = index
+        seen[unit.id] = index
+    plans: dict[str, Plan] = {}
+    for unit in units:
+        for plan in unit.plans:
+            if plan.id in plans and plans[plan.id] != plan:
+                issues.append(Issue(f"two different plans have the id '{plan.id}' ({plans[plan.id].source} and "
+                                    f"{plan.source}); ids must be unique", path="id"))
+            plans.setdefault(plan.id, plan)
     if issues:
         raise UsageError(issues)
-    if not plans:
+    if not units:
         raise UsageError("give at least one plan")
-    return plans
+    return units
 
 
-def load_data(source: DataSource | None = None, mapping: Any = None) -> Dataset:
-    """A validated dataset from a folder, files or DataFrames (default: the bundled sample)."""
+def plans_of(units: Sequence[Program]) -> list[Plan]:
+    """Every plan of the units, once, in the order they first appear."""
+    return list({plan.id: plan for unit in units for plan in unit.plans}.values())
+
+
+def load_data(source: DataSource | None = None, mapping: Any = None, pairs: Sequence[str] = ()) -> Dataset:
+    """A validated dataset from a folder, files or DataFrames (default: the bundled sample),
+    renamed by a column mapping (a file, a dict) and ``table.column=Column`` pairs."""
     if isinstance(source, Dataset):
         return source
-    from comp_sim.data.loader import load_data as load
-
-    return load(SAMPLE_DATA_DIR if source is None else source, mapping=mapping)
-
-
-@dataclass
-class Simulation:
-    """The results of running plans over data: SPEC's payouts, statements and summary."""
-
-    results: list[PlanResult]
-    trials: int
-    seed: int | None
-    data_label: str
-    notes: list[str] = field(default_factory=list)
-
-    def result(self, plan_id: str) -> PlanResult:
-        for result in self.results:
-            if result.plan.id == plan_id:
-                return result
-        known = ", ".join(r.plan.id for r in self.results)
-        raise UsageError(Issue(f"no plan '{plan_id}' in this run (plans: {known})", path="plan"))
-
-    @property
-    def plans(self) -> list[Plan]:
-        return [r.plan for r in self.results]
-
-    @cached_property
-    def payouts(self) -> pd.DataFrame:
-        """Long table: plan, trial, rep_id, period, component, value, fraction, multiplier,
-        amount, capped (and pay_month), for the trials kept in detail."""
-        return tables.payouts_table(self.results)
-
-    @cached_property
-    def statements(self) -> pd.DataFrame:
-        """One row per plan and rep: plan-year totals (means over trials)."""
-        return tables.statements_table(self.results)
-
-    @cached_property
-    def summary(self) -> pd.DataFrame:
-        """One row per plan: cost, cost of sales, payout % of TI, share at quota, ..."""
-        return tables.summary_table(self.results)
-
-    def summary_dict(self) -> dict[str, Any]:
-        """Everything ``summary.json`` holds."""
-        return {
-            "run": {"trials": self.trials, "seed": self.seed, "data": self.data_label,
-                    "notes": self.notes},
-            "plans": {r.plan.id: tables.plan_summary(r) for r in self.results},
-        }
-
-    def summary_json(self) -> str:
-        return to_json(self.summary_dict())
-
+    return _load_data(SAMPLE_DATA_DIR if source is None else source, mapping=load_mapping(mapping, pairs))
 
 
 def simulate(
@@ -129,14 +118,16 @@ def simulate(
     detail_trials: int | None = None,
     progress: Progress | None = None,
 ) -> Simulation:
-    """Run plans over data and return the SPEC tables.
+    """Run plans (and programs: plan sets paying a whole team) over data and return the SPEC
+    tables; ``plans`` may name program files beside plan files.
 
     ``data`` (a Dataset, a folder or a dict of tables; None means the bundled sample) with
     ``trials`` None or 1 replays history. ``trials`` > 1 draws Monte-Carlo trials around the
     data's reps. ``synthetic=N`` draws ``trials`` (default 1000) trials of N synthetic reps
     over the plan year of the latest plan start, so earlier plans replay on it.
     """
-    loaded = load_plans(plans)
+    units = load_units(plans)
+    loaded = plans_of(units)
     if trials is not None and trials <= 0:
         raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
     if synthetic is not None and data is not None:
@@ -144,34 +135,26 @@ def simulate(
     dataset = None
     source: TrialSource
     if synthetic is not None:
-        start = max(plan.start_month for plan in loaded)
+        start = max(plan.start for plan in loaded)
         source = MonteCarloSource.synthetic(synthetic, trials or 1000, seed, start)
-        label = source.label
     else:
         dataset = load_data(data)
         if trials is None or trials == 1:
-            source, label = HistoricalSource(dataset), dataset.source
+            source = HistoricalSource(dataset)
         else:
             source = MonteCarloSource.from_dataset(dataset, trials, seed)
-            label = source.label
     results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
-    _finite_totals(results, [_source_name(given, plan) for given, plan in zip(plans, loaded)])
-    return Simulation(results, source.trials, seed, label, _notes(results, dataset))
+    _finite_totals(results)
+    programs = program_results(units, results, source.reps)
+    return Simulation(results, source.trials, seed, source.label, _notes(results, programs, dataset), programs)
 
 
-def _source_name(given: PlanSource, plan: Plan) -> str:
-    """The plan's file, or its id when it was given as text, a dict or a Plan."""
-    if isinstance(given, Path) or (isinstance(given, str) and "\n" not in given and given.endswith((".yaml", ".yml"))):
-        return str(given)
-    return f"<plan {plan.id}>"
-
-
-def _finite_totals(results: list[PlanResult], sources: list[str]) -> None:
+def _finite_totals(results: list[PlanResult]) -> None:
     """Every payout a run reports is a finite number: plan and data numbers are bounded, but
     rates, multipliers and amounts multiply (thirty multipliers of 1e12 make 1e360, which a
     64-bit float holds as inf), so such a run fails rather than report inf or NaN."""
     issues = []
-    for result, source in zip(results, sources):
+    for result in results:
         broken = ~np.isfinite(result.paid)
         if not broken.any():
             continue
@@ -181,63 +164,157 @@ def _finite_totals(results: list[PlanResult], sources: list[str]) -> None:
         where = f"rep {result.roster.rep_ids[rep]}" + (f", trial {trial}" if result.trials > 1 else "")
         issues.append(Issue(f"payouts are not finite numbers ({result.paid[trial, rep]} for {where}, "
                             f"component {', '.join(components) or '?'}): the plan's rates, multipliers and "
-                            "amounts multiply past what a 64-bit number holds", source=source))
+                            "amounts multiply past what a 64-bit number holds", source=result.plan.source))
     if issues:
         raise PlanError(issues)
 
 
 def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:
-    """Plans side by side against ``baseline`` (default: the first plan): cost, cost of sales,
-    payout % of TI, and per rep the winners and losers."""
-    baseline = baseline or simulation.results[0].plan.id
-    simulation.result(baseline)  # raises a UsageError naming the plans when unknown
-    return compare_results(simulation.results, baseline)
+    """Plans or programs side by side against ``baseline`` (default: the first): cost, its
+    change over the reps both cover, cost of sales, payout % of TI, and per rep the winners and
+    losers."""
+    baseline = baseline or simulation.units[0].id
+    simulation.unit(baseline)  # raises a UsageError naming the plans and programs when unknown
+    return compare_units(simulation.units, baseline)
 
 
-def explain(plan: PlanSource, data: DataSource | None = None, rep_id: str = "", *,
+def explain(plan: PlanSource | ProgramSource, data: DataSource | None = None, rep_id: str = "", *,
             simulation: Simulation | None = None, trial: int = 0) -> Statement:
-    """A rep's statement under a plan, line by line (metric -> curve -> gate -> multiplier ->
-    true-up -> cap -> paid). Pass ``simulation`` to read it from a run already made."""
+    """A rep's statement under a plan (or under the plan of a program that pays the rep), line by
+    line (metric -> curve -> gate -> multiplier -> true-up -> cap -> paid). Pass ``simulation``
+    to read it from a run already made."""
+    by_id = isinstance(plan, str) and "\n" not in plan and not plan.endswith((".yaml", ".yml"))
+    unit = None if by_id else load_unit(plan)
     if simulation is None:
-        simulation = simulate([plan], data)
-        result = simulation.results[0]
-    else:
-        result = simulation.result(load_plan(plan).id if not isinstance(plan, str) or plan.endswith((".yaml", ".yml")) else plan)
-    return statement(result, rep_id, trial)
+        simulation = simulate([unit], data)
+    if unit is None or unit.single:
+        return statement(simulation.result(unit.id if unit is not None else str(plan)), rep_id, trial)
+    payer = {p.id: p for p in unit.plans}
+    reps = simulation.unit(unit.id).reps if unit.id in {u.id for u in simulation.units} else None
+    if reps is None:
+        results = [simulation.result(plan_id) for plan_id in payer]
+        reps = pd.concat([r.reps.assign(plan=r.plan.id) for r in results], ignore_index=True)
+    mine = reps[reps["rep_id"] == rep_id]
+    if mine.empty:
+        ids = reps["rep_id"].tolist()
+        hint = ", ".join(ids[:8]) + (" ..." if len(ids) > 8 else "")
+        raise UsageError(Issue(f"no rep '{rep_id}' is paid by a plan of program {unit.id} "
+                               f"(its reps: {hint or 'none'})", path="rep"))
+    return statement(simulation.result(mine["plan"].iloc[0]), rep_id, trial)
 
 
-def lint(plan: PlanSource, population: Simulation | None = None) -> list:
+def lint(plan: PlanSource, population: Simulation | None | Literal[False] = None,
+         data: DataSource | None = None) -> list[PlanWarning]:
     """Warnings on what a plan invites reps to do (cliffs, uncapped exposure, discounting, ...),
-    each with the key path and line, the behaviour, a fix and figures from the engine."""
-    from comp_sim.insight.lint import lint_plan
+    each with the key path and line, the behaviour, a fix and figures from the engine.
 
-    return lint_plan(plan, population)
+    The figures are worked out on ``population`` (a run of the plan), else on a run over
+    ``data`` (the bundled sample by default); ``population=False`` skips the checks that need
+    one."""
+    loaded = load_plan(plan)
+    if population is False:
+        return lint_plan(loaded)
+    skipped = ""
+    if population is None:
+        population, skipped = _population(loaded, data)
+    return lint_plan(loaded, population, skipped)
 
 
-def gaming(plan: PlanSource, data: DataSource | None = None, seed: int = 0) -> pd.DataFrame:
-    """Per gaming strategy (pull, push, sandbag, discount, split): who gains, how much, at what cost."""
-    from comp_sim.insight.gaming import gaming_report
+def _population(plan: Plan, data: DataSource | None) -> tuple[Simulation | None, str]:
+    """A run of the plan over the data, or None and why not."""
+    where = "the bundled sample" if data is None else "the data"
+    try:
+        dataset = load_data(data)
+    except (DataError, UsageError, OSError) as exc:
+        if data is not None:
+            raise
+        return None, f"the bundled sample data could not be loaded ({str(exc).splitlines()[0]})"
+    if not dataset.reps["role"].astype(str).isin(list(plan.roles)).any():
+        return None, f"{where} has no rep of roles {', '.join(plan.roles)}"
+    try:
+        return simulate([plan], dataset), ""
+    except DataError as exc:
+        return None, f"the plan cannot run on {where} ({str(exc).splitlines()[0]})"
 
-    return gaming_report(plan, data, seed)
+
+def gaming(plan: PlanSource | ProgramSource, data: DataSource | None = None, seed: int = 0) -> pd.DataFrame:
+    """Per gaming strategy (pull, push, sandbag, discount, split): who gains, how much, at what
+    cost; for a program, per plan of it (a ``plan`` column says which)."""
+    unit, dataset = load_unit(plan), load_data(data)
+    return pd.concat([gaming_report(p, dataset, seed) for p in unit.plans], ignore_index=True)
 
 
-def sensitivity(plans: Sequence[PlanSource], data: DataSource | None = None, **options: Any) -> pd.DataFrame:
+def sensitivity(plans: Sequence[PlanSource], data: DataSource | TrialSource | None = None,
+                shifts: Sequence[float] = DEFAULT_SHIFTS, **options: Any) -> pd.DataFrame:
     """Cost and payout % of TI as team attainment, product mix or new logos shift."""
-    from comp_sim.insight.sensitivity import sensitivity as shifted_costs
+    source = data if hasattr(data, "chunk_sizes") else load_data(data)  # type: ignore[arg-type]
+    return _sensitivity(load_units(plans), source, shifts, **options)
 
-    return shifted_costs(plans, data, **options)
+
+def calibrate(plan: PlanSource | ProgramSource, *, lever: str = "rates", cost_neutral_to: Any = None,
+              budget: float | None = None, pay_at_quota: float | None = None, data: DataSource | None = None,
+              trials: int | None = None, seed: int = 0, texts: dict[str, str] | None = None,
+              on_step: Any = None) -> Calibration:
+    """Solve one scale on a lever (``ti``, ``rates``, ``upside``) of a plan or of every plan of a
+    program so that its mean cost over the data (or ``trials`` Monte-Carlo trials around it)
+    meets a target within 0.1%: the cost of the plan or program ``cost_neutral_to``, a
+    ``budget``, or a ``pay_at_quota`` (payout % of TI of reps within 5% of quota). Returns the
+    scale, the figure reached, the calibrated plans and their YAML (comments and key order kept;
+    ``texts`` gives plan texts by id when the plans were not read from files) and the guard
+    figures before and after."""
+    unit = load_unit(plan)
+    dataset = load_data(data)
+    if trials is not None and trials <= 0:
+        raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
+    source: TrialSource = (HistoricalSource(dataset) if trials is None or trials == 1
+                           else MonteCarloSource.from_dataset(dataset, trials, seed))
+    baseline = None
+    if cost_neutral_to is not None:
+        reference = load_unit(cost_neutral_to)
+        baseline = program_results([reference], run_plans(list(reference.plans), source), source.reps)[0]
+    target = cost_target(baseline, budget, pay_at_quota, unit.currency)
+    return _calibrate(unit, target, lever, source, baseline, texts, on_step)
+
+
+def write_calibrated(calibration: Calibration, out: Path | str, *, force: bool = False) -> list[Path]:
+    """Write a calibration: the plan file, or for a program a folder of its calibrated plans and
+    a program file naming them; returns what was written."""
+    out = Path(out)
+    unit = calibration.unit
+    if len(unit.plans) == 1 and unit.single:
+        check_output_file(out, force)
+        write_text_atomic(out, calibration.yaml[unit.plans[0].id])
+        return [out]
+    names = {plan.id: f"{plan.id}.yaml" for plan in unit.plans}
+
+    def fill(folder: Path) -> None:
+        for plan_id, text in calibration.yaml.items():
+            (folder / names[plan_id]).write_text(text, encoding="utf-8")
+        header = calibration.yaml[unit.plans[0].id].splitlines()[0] + "\n"  # what was solved
+        plans = "".join(f"  - {names[plan.id]}\n" for plan in unit.plans)
+        (folder / f"{unit.id}.yaml").write_text(
+            f"{header}program: {unit.name}\nid: {unit.id}\n"
+            + (f"description: {unit.description}\n" if unit.description else "") + f"plans:\n{plans}",
+            encoding="utf-8")
+
+    write_folder_atomic(out, force, fill)
+    return sorted(out.iterdir())
+
+
+def statement_html(statement: Statement) -> str:
+    """A printable one-page HTML statement, self-contained, to send to the rep."""
+    return statement.html()
 
 
 def _deals_outside(dataset: Dataset, result: PlanResult) -> int:
     """Deal rows of the plan's reps that close outside the plan year the plan ran on."""
     deals = dataset.deals
-    dates = pd.to_datetime(deals["close_date"])
-    offset = dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1 - result.start.ordinal
+    offset = month_ordinals(deals["close_date"]) - result.start.ordinal
     covered = deals["rep_id"].isin(result.roster.rep_ids).to_numpy()
     return int((covered & ((offset < 0) | (offset >= PLAN_YEAR_MONTHS))).sum())
 
 
-def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
+def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Dataset | None) -> list[str]:
     notes = []
     for result in results:
         if result.replayed:
@@ -249,14 +326,21 @@ def _notes(results: list[PlanResult], dataset: Dataset | None) -> list[str]:
         if dataset is not None and (outside := _deals_outside(dataset, result)):
             notes.append(f"{result.plan.id}: {outside:,} deal row(s) of its reps close outside its plan "
                          f"year {result.start}..{result.start + 11} and are not counted")
+    for program in programs:
+        if not program.program.single and len(program.uncovered):
+            roles = ", ".join(sorted(program.uncovered["role"].astype(str).unique()))
+            notes.append(f"{program.id}: {len(program.uncovered):,} rep(s) of the data are paid by none of its "
+                         f"plans (roles: {roles})")
     if dataset is not None:
         notes += list(dataset.warnings)
     return notes
 
 
 __all__ = [
-    "load_plan", "load_plans", "load_data", "synthesize", "synthesize_trials", "write_dataset",
-    "simulate", "compare", "explain", "lint", "gaming", "sensitivity", "Simulation",
-    "Comparison", "Statement", "bundled_plan_paths",
-    "PLANS_DIR", "SAMPLE_DATA_DIR",
+    "load_plan", "load_plans", "load_program", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
+    "simulate", "compare", "explain", "calibrate", "write_calibrated", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
+    "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
+    "check_output_file", "check_output_apart", "printable", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",
+    "PlanWarning", "Plan", "Program", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR",
+    "SAMPLE_DATA_DIR", "DATA_ROOT_VARIABLE", "MAX_UPLOAD_MB", "LEVERS", "Calibration", "CompSimError", "PlanError", "DataError", "UsageError", "Issue",
 ]

@@ -3,7 +3,7 @@
 Bad input exits 1 with the errors on stderr; an internal error exits 2 with a short message and
 a hint to re-run with ``--debug`` (which shows the traceback). User text (names, paths, values)
 is printed literally: no rich markup or emoji codes are read in it (``deals.csv:100:`` stays
-that), and its control characters are written out (``comp_sim.output.printable``).
+that), and its control characters are written out (``api.printable``).
 """
 
 from __future__ import annotations
@@ -25,28 +25,10 @@ from rich.table import Table
 from typer.rich_utils import rich_format_error
 
 from comp_sim import api
-from comp_sim.data.mapping import load_mapping
-from comp_sim.errors import CompSimError, Issue, UsageError
-from comp_sim.insight.lint import render_warnings
-from comp_sim.insight.sensitivity import DIMENSIONS, elasticity
-from comp_sim.limits import DATA_ROOT_VARIABLE, MAX_UPLOAD_MB
-from comp_sim.plan.loader import load_plan
-from comp_sim.plan.reference import schema_text
-from comp_sim.output import (
-    FORMATS,
-    check_output_apart,
-    check_output_file,
-    check_output_folder,
-    printable,
-    write_text_atomic,
-)
-from comp_sim.report.export import write_results
+from comp_sim.api import DIMENSIONS, FORMATS, CompSimError, Issue, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from comp_sim.data.dataset import Dataset
-    from comp_sim.report.compare import Comparison
 
 app = typer.Typer(
     name="comp-sim",
@@ -111,7 +93,7 @@ def validate(
     failed = []
     for path in plans:
         try:
-            plan = load_plan(path)
+            plan = api.load_plan(path)
         except CompSimError as exc:
             failed.append(exc)
             _tell(exc.render())
@@ -126,16 +108,23 @@ def schema(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Write the JSON Schema of plan files (for editor completion and checks)."""
-    text = schema_text()
+    text = api.schema_text()
     if out_file is None:
         sys.stdout.write(text)
     else:
-        write_text_atomic(out_file, text)
+        api.write_text_atomic(out_file, text)
         _say(f"wrote {out_file}")
 
 
-PlanOption = Annotated[list[Path], typer.Option("--plan", help="A plan file; repeat to compare plans.",
-                                                show_default=False)]
+PlanOption = Annotated[list[Path] | None, typer.Option("--plan", help="A plan file; repeat to compare plans.",
+                                                       show_default=False)]
+ProgramOption = Annotated[list[Path] | None, typer.Option(
+    "--program", help="A program file (a plan per role for the whole team); repeatable, and compared like a plan.",
+    show_default=False)]
+OnePlanOption = Annotated[Path | None, typer.Option("--plan", help="The plan file.", show_default=False)]
+OneProgramOption = Annotated[Path | None, typer.Option(
+    "--program", help="A program file, instead of --plan: each rep by the plan of it that lists their role.",
+    show_default=False)]
 DataOption = Annotated[Path | None, typer.Option(
     "--data", help="A folder of reps, quotas, deals, forecasts, mbo files (CSV, Parquet or XLSX). "
                    "Default: the bundled sample.", show_default=False)]
@@ -150,12 +139,14 @@ EXPLAIN_FORMATS = ("text", "json", "html")
 
 
 @command(epilog="""Examples:\n
+  comp-sim run --program programs/current-2026.yaml --program programs/proposed-2027.yaml --out results\n
   comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --out results\n
   comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --synthetic 200 --trials 500 --seed 7 --format xlsx --out results-mc""")
 def run(
-    plan: PlanOption,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the results to (created whole, or not at all).",
-                                          show_default=False)],
+    plan: PlanOption = None,
+    program: ProgramOption = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder to write the results to (created whole, or not at all).", show_default=False)] = None,
     data: DataOption = None,
     synthetic: Annotated[int | None, typer.Option(
         "--synthetic", help="Simulate this many synthetic reps over Monte-Carlo trials instead of --data.",
@@ -166,15 +157,18 @@ def run(
         show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same numbers.")] = 0,
     baseline: Annotated[str | None, typer.Option(
-        "--baseline", help="Plan id to compare the others with (default: the first --plan).", show_default=False)] = None,
+        "--baseline", help="Plan or program id to compare the others with (default: the first --program, else the "
+                           "first --plan).", show_default=False)] = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
     fmt: Annotated[str, typer.Option("--format", help=f"Table format: {', '.join(FORMATS)}.")] = "csv",
     force: ForceOption = False,
 ) -> None:
-    """Run plans over data and compare them: prints a comparison table and writes payouts,
-    statements, winners and losers, the comparison and summary.json to --out."""
+    """Run plans or programs over data and compare them: prints a comparison table and writes
+    payouts, statements, winners and losers, the comparison and summary.json to --out."""
     fmt = _choice(fmt, FORMATS, "--format")
+    if out_dir is None:
+        raise UsageError(Issue("Missing option '--out': the folder to write the results to", path="--out"))
     if data is not None and synthetic is not None:
         raise UsageError(Issue("give --data or --synthetic, not both", path="--synthetic", value=synthetic))
     _positive(synthetic, "--synthetic")
@@ -182,23 +176,23 @@ def run(
     if synthetic is not None and (mapping is not None or map_pairs):
         raise UsageError(Issue("--mapping and --map rename columns of --data files; "
                                "they do not apply to --synthetic", path="--map"))
-    check_output_folder(out_dir, force)
-    check_output_apart(out_dir, [*plan, None if synthetic else data or api.SAMPLE_DATA_DIR, mapping])
-    plans = api.load_plans(plan)
-    ids = [p.id for p in plans]
+    api.check_output_folder(out_dir, force)
+    units = api.load_units(_sources(plan, program))
+    api.check_output_apart(out_dir, _inputs(units, None if synthetic else data, mapping))
+    ids = [u.id for u in units]
     if baseline is not None and baseline not in ids:
-        raise UsageError(Issue(f"no plan '{baseline}' among the --plan files (plan ids: {', '.join(ids)})",
+        raise UsageError(Issue(f"no plan '{baseline}' among the --plan and --program files (ids: {', '.join(ids)})",
                                path="--baseline"))
     dataset = None if synthetic is not None else _load_data(data, mapping, map_pairs)
     with _progress("Simulating") as progress:
-        simulation = api.simulate(plan, dataset, trials=trials, seed=seed, synthetic=synthetic,
-                                  progress=progress)  # by file, so that errors name it
+        simulation = api.simulate(units, dataset, trials=trials, seed=seed, synthetic=synthetic,
+                                  progress=progress)
     comparison = api.compare(simulation, baseline)
     out.print(_comparison_table(comparison, simulation))
     for note in simulation.notes:
         _tell(f"note: {note}")
-    _print_lint(plan, simulation)
-    files = write_results(simulation, out_dir, fmt=fmt, force=force, comparison=comparison)
+    _print_lint(simulation)
+    files = api.write_results(simulation, out_dir, fmt=fmt, force=force, comparison=comparison)
     _say(f"wrote {len(files)} files to {out_dir}: {', '.join(f.name for f in files)}")
 
 
@@ -206,8 +200,9 @@ def run(
   comp-sim explain --plan plans/balanced-2027.yaml --rep R001\n
   comp-sim explain --plan plans/balanced-2027.yaml --rep R001 --format html --out R001.html""")
 def explain(
-    plan: Annotated[Path, typer.Option("--plan", help="The plan file.", show_default=False)],
     rep: Annotated[str, typer.Option("--rep", help="The rep's rep_id.", show_default=False)],
+    plan: OnePlanOption = None,
+    program: OneProgramOption = None,
     data: DataOption = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
@@ -220,16 +215,17 @@ def explain(
     multiplier -> true-up -> cap -> paid, with totals by component."""
     fmt = _choice(fmt, EXPLAIN_FORMATS, "--format")
     if out_file is not None:
-        check_output_file(out_file, force)
-        check_output_apart(out_file, [plan, data or api.SAMPLE_DATA_DIR, mapping])
-    load_plan(plan)  # a broken plan is reported before the data is read
+        api.check_output_file(out_file, force)
+    loaded = api.load_units([_one(plan, program)])[0]
+    if out_file is not None:
+        api.check_output_apart(out_file, _inputs([loaded], data, mapping))
     dataset = _load_data(data, mapping, map_pairs)
-    statement = api.explain(plan, dataset, rep)
+    statement = api.explain(loaded, dataset, rep)
     text = {"text": statement.text, "json": statement.json, "html": statement.html}[fmt]()
     if out_file is None:
-        sys.stdout.write(printable(text))
+        sys.stdout.write(api.printable(text))
     else:
-        write_text_atomic(out_file, text)
+        api.write_text_atomic(out_file, text)
         _say(f"wrote {out_file} (total paid {statement.total:,.2f} {statement.header['currency']})")
 
 
@@ -247,35 +243,37 @@ def synth(
     fmt = _choice(fmt, FORMATS, "--format")
     _positive(reps, "--reps")
     _positive(months, "--months")
-    check_output_folder(out_dir, force)
+    api.check_output_folder(out_dir, force)
     dataset = api.synthesize(reps, months, seed, start=start)
     api.write_dataset(dataset, out_dir, fmt=fmt, force=force)
     _say(f"wrote {len(dataset.reps)} reps and {len(dataset.deals)} deals to {out_dir}")
 
 
-@command(epilog="Example: comp-sim lint plans/*.yaml")
+@command(epilog="Example: comp-sim lint plans/*.yaml programs/proposed-2027.yaml")
 def lint(
-    plans: Annotated[list[Path], typer.Argument(help="Plan files to check.", show_default=False)],
+    plans: Annotated[list[Path], typer.Argument(help="Plan files (or program files: each of their plans) to check.",
+                                                show_default=False)],
 ) -> None:
     """Warn about what a plan invites reps to do (cliffs, uncapped exposure, discounting, ...).
     Exits 0 when there are only warnings, 1 when a plan is invalid."""
     invalid = 0
     for path in plans:
         try:
-            warnings = api.lint(path)
+            found = [(p, api.lint(p)) for p in api.load_units([path])[0].plans]
         except CompSimError as exc:
             invalid += 1
             _tell(exc.render())
             continue
-        text = render_warnings(warnings) if warnings else f"{path}: no warnings\n"
-        _say(text, end="")
+        for plan, warnings in found:
+            _say(api.render_warnings(warnings) if warnings else f"{plan.source}: no warnings\n", end="")
     if invalid:
         raise typer.Exit(1)
 
 
 @command(epilog="Example: comp-sim gaming --plan plans/current-2026.yaml")
 def gaming(
-    plan: Annotated[Path, typer.Option("--plan", help="The plan file.", show_default=False)],
+    plan: OnePlanOption = None,
+    program: OneProgramOption = None,
     data: DataOption = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
@@ -283,19 +281,20 @@ def gaming(
 ) -> None:
     """What each gaming strategy (pull or push a deal, sandbag, discount, split) gains the reps
     it pays and costs the company, under one plan."""
-    loaded = load_plan(plan)
+    loaded = api.load_units([_one(plan, program)])[0]
     report = api.gaming(loaded, _load_data(data, mapping, map_pairs), seed=seed)
-    out.print(_frame_table(report, f"Gaming {loaded.plan} ({loaded.id})", [
-        ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
+    out.print(_frame_table(report, f"Gaming {loaded.name} ({loaded.id})", [
+        *([("plan", "plan", "text")] if len(loaded.plans) > 1 else []), ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
         ("mean_gain_per_rep", "mean gain", "money"), ("max_gain", "largest gain", "money"),
         ("added_plan_cost", "added cost", "money"), ("added_cost_pct", "added cost %", "pct")]))
-    for record in report.to_dict(orient="records"):
+    for record in report.drop_duplicates("strategy").to_dict(orient="records"):
         _say(f"{record['strategy']}: {record['description']}")
 
 
 @command(epilog="""Example: comp-sim sensitivity --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --dimension attainment""")
 def sensitivity(
-    plan: PlanOption,
+    plan: PlanOption = None,
+    program: ProgramOption = None,
     data: DataOption = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
@@ -305,17 +304,97 @@ def sensitivity(
     """Cost, cost of sales and payout % of TI as team attainment, product mix or new logos shift
     by -30%..+30%, and what 1% more costs per plan."""
     dimension = _choice(dimension, DIMENSIONS, "--dimension")
-    plans = api.load_plans(plan)
-    table = api.sensitivity(plans, _load_data(data, mapping, map_pairs), seed=seed, dimension=dimension)
-    order = {p.id: index for index, p in enumerate(plans)}
+    units = api.load_units(_sources(plan, program))
+    table = api.sensitivity(units, _load_data(data, mapping, map_pairs), seed=seed, dimension=dimension)
+    order = {u.id: index for index, u in enumerate(units)}
     table = table.sort_values("plan", key=lambda ids: ids.map(order), kind="stable")  # plan by plan
     out.print(_frame_table(table, f"Sensitivity to {dimension}", [
         ("plan", "plan", "text"), ("shift", "shift", "shift"), ("cost", "cost", "money"),
         ("bookings", "bookings", "money"), ("cost_of_sales", "cost of sales", "pct"),
         ("payout_pct_ti_mean", "payout % of TI", "pct"), ("share_at_quota", "at quota", "pct")]))
-    out.print(_frame_table(elasticity(table), f"What 1% more {dimension} costs", [
+    out.print(_frame_table(api.elasticity(table), f"What 1% more {dimension} costs", [
         ("plan", "plan", "text"), ("base_cost", "cost", "money"), ("cost_per_pct", "cost per 1%", "money"),
         ("cost_elasticity", "elasticity", "number"), ("payout_pct_ti_per_pct", "payout % of TI per 1%", "pct")]))
+
+
+@command(epilog="""Examples:\n
+  comp-sim calibrate --program programs/proposed-2027.yaml --cost-neutral-to programs/current-2026.yaml --lever rates --out calibrated\n
+  comp-sim calibrate --plan plans/balanced-2027.yaml --budget 2500000 --lever ti --out balanced-budget.yaml\n
+  comp-sim calibrate --plan plans/balanced-2027.yaml --pay-at-quota 1.0 --lever rates --out balanced-at-quota.yaml""")
+def calibrate(
+    plan: OnePlanOption = None,
+    program: OneProgramOption = None,
+    cost_neutral_to: Annotated[Path | None, typer.Option(
+        "--cost-neutral-to", help="A plan or program file: cost as much as it does on the same data and trials.",
+        show_default=False)] = None,
+    budget: Annotated[float | None, typer.Option("--budget", help="Cost this much (mean over trials).",
+                                                 show_default=False)] = None,
+    pay_at_quota: Annotated[float | None, typer.Option(
+        "--pay-at-quota", help="Pay reps who finish within 5%% of quota this share of TI (e.g. 1.0).",
+        show_default=False)] = None,
+    lever: Annotated[str, typer.Option("--lever", help="What scales: ti (target incentives), rates (every curve, "
+                                                       "tier, commission rate and SPIFF), upside (only what is "
+                                                       "paid above target).")] = "rates",
+    out_path: Annotated[Path | None, typer.Option(
+        "--out", help="The calibrated plan file (a folder for a program: its plans and the program file).",
+        show_default=False)] = None,
+    data: DataOption = None,
+    mapping: MappingOption = None,
+    map_pairs: MapOption = None,
+    trials: Annotated[int | None, typer.Option("--trials", help="Monte-Carlo trials around the data (default: "
+                                                                "the data as it happened).", show_default=False)] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the trials.")] = 0,
+    force: ForceOption = False,
+) -> None:
+    """Solve one scale on a lever of a plan (or of every plan of a program) so that its mean cost
+    meets a target within 0.1%: cost-neutral to another plan or program, a budget, or a payout
+    at quota. Prints the scale, the figure reached and the guard figures before and after, and
+    writes the calibrated plan keeping the original's comments and key order."""
+    lever = _choice(lever, api.LEVERS, "--lever")
+    _positive(trials, "--trials")
+    if out_path is None:
+        raise UsageError(Issue("Missing option '--out': where to write the calibrated plan", path="--out"))
+    unit = api.load_units([_one(plan, program)])[0]
+    many = len(unit.plans) > 1 or not unit.single
+    if many:
+        api.check_output_folder(out_path, force)
+    else:
+        api.check_output_file(out_path, force)
+    baseline = api.load_units([cost_neutral_to]) if cost_neutral_to is not None else []
+    api.check_output_apart(out_path, _inputs([unit, *baseline], data, mapping))
+    dataset = _load_data(data, mapping, map_pairs)
+    with _progress("Calibrating", unit="runs") as progress:
+        result = api.calibrate(unit, lever=lever, cost_neutral_to=cost_neutral_to, budget=budget,
+                               pay_at_quota=pay_at_quota, data=dataset, trials=trials, seed=seed,
+                               on_step=lambda step, scale, figure: progress(step, 0))
+    currency = unit.currency
+    _say(f"{unit.id}: {lever} lever x {result.scale:.6g} meets {result.target.label}: "
+         f"{'cost' if result.target.kind == 'cost' else 'payout at quota'} "
+         f"{_money(result.reached, currency) if result.target.kind == 'cost' else _pct(result.reached)} "
+         f"({result.evaluations} runs)")
+    out.print(_guard_table(result, currency))
+    files = api.write_calibrated(result, out_path, force=force)
+    _say(f"wrote {', '.join(str(f) for f in files)}")
+
+
+def _guard_table(result: api.Calibration, currency: str) -> Table:
+    """The guard figures before and after the calibration."""
+    table = Table(title="Guard figures")
+    for label, justify in (("", "left"), ("before", "right"), ("after", "right")):
+        table.add_column(label, justify=justify)
+    rows = [("cost", "cost", lambda v: _money(v, currency)), ("payout % of TI P90", "payout_pct_ti_p90", _pct),
+            ("share at or above quota", "share_at_or_above_quota", _pct), ("cost of sales", "cost_of_sales", _pct),
+            ("payout at quota (% of TI)", "pay_at_quota", _pct)]
+    if "winners" in result.before:
+        rows.append(("winners / losers vs the baseline", "winners",
+                     lambda v: None))
+    for label, key, shown in rows:
+        if key == "winners":
+            cells = [f"{figures['winners']} / {figures['losers']}" for figures in (result.before, result.after)]
+        else:
+            cells = [shown(figures[key]) for figures in (result.before, result.after)]
+        table.add_row(label, *cells)
+    return table
 
 
 @command("app", epilog="Example: comp-sim app --port 8502 --headless --data-root ~/exports")
@@ -333,22 +412,44 @@ def app_command(
     if not root.is_dir():
         raise UsageError(Issue("the data root must be a folder", path="--data-root", value=str(data_root)))
     command_line = [sys.executable, "-m", "streamlit", "run", str(api.ROOT / "app.py"),
-                    "--server.maxUploadSize", str(MAX_UPLOAD_MB)]
+                    "--server.maxUploadSize", str(api.MAX_UPLOAD_MB)]
     if port is not None:
         command_line += ["--server.port", str(port)]
     if headless:
         command_line += ["--server.headless", "true"]
-    raise typer.Exit(subprocess.call(command_line, env={**os.environ, DATA_ROOT_VARIABLE: str(root)}))
+    raise typer.Exit(subprocess.call(command_line, env={**os.environ, api.DATA_ROOT_VARIABLE: str(root)}))
+
+
+def _sources(plans: list[Path] | None, programs: list[Path] | None) -> list[Path]:
+    """What a command compares: the --program files, then the --plan files."""
+    sources = [*(programs or []), *(plans or [])]
+    if not sources:
+        raise UsageError(Issue("give at least one --plan or --program", path="--plan"))
+    return sources
+
+
+def _one(plan: Path | None, program: Path | None) -> Path:
+    """The one --plan or --program a command works on."""
+    if (plan is None) == (program is None):
+        raise UsageError(Issue("give one --plan or one --program", path="--plan" if plan is None else "--program"))
+    return plan if plan is not None else program  # type: ignore[return-value]
+
+
+def _inputs(units: Sequence[api.Program], data: Path | None, mapping: Path | None) -> list[str | Path | None]:
+    """Every file and folder a command reads: plan and program files (and a program's plans),
+    the data folder (the bundled sample without --data) and the mapping file."""
+    files = [u.source for u in units] + [p.source for p in api.plans_of(units)]
+    return [*(f for f in files if not f.startswith("<")), data or api.SAMPLE_DATA_DIR, mapping]
 
 
 def _say(text: str, end: str = "\n") -> None:
     """Plain text on stdout, unwrapped (the terminal wraps), printed literally."""
-    out.print(printable(text), end=end, highlight=False, soft_wrap=True)
+    out.print(api.printable(text), end=end, highlight=False, soft_wrap=True)
 
 
 def _tell(text: str) -> None:
     """Plain text on stderr (errors, notes, warnings), printed literally."""
-    err.print(printable(text))
+    err.print(api.printable(text))
 
 
 def _choice(value: str, allowed: Sequence[str], option: str) -> str:
@@ -362,41 +463,55 @@ def _positive(value: int | None, option: str) -> None:
         raise UsageError(Issue("must be a whole number above 0", path=option, value=value))
 
 
-def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None) -> Dataset:
+def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None) -> api.Dataset:
     """The dataset from --data (the bundled sample without it), renamed by --mapping/--map."""
-    mapping = None
-    if mapping_file is not None or pairs:
-        mapping = load_mapping(mapping_file, pairs or ())
-    return api.load_data(folder, mapping=mapping)
+    return api.load_data(folder, mapping=mapping_file, pairs=pairs or ())
 
 
 @contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar over trial chunks on stderr; yields the ``progress(done, total)`` callback."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("trials"),
+def _progress(label: str, unit: str = "trials") -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (over trial chunks, or runs with no known end when ``total`` is
+    0); yields the ``progress(done, total)`` callback."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total or None)
 
         yield update
 
 
-def _comparison_table(comparison: Comparison, simulation: api.Simulation) -> Table:
-    """One column per plan, one row per figure finance asks for first."""
-    currency = {p.id: p.currency for p in simulation.plans}
-    table = Table(title=printable(f"Plans compared with {comparison.baseline} ({simulation.data_label}, "
-                                  f"{simulation.trials} trial{'s' if simulation.trials != 1 else ''})"))
+def _comparison_table(comparison: api.Comparison, simulation: api.Simulation) -> Table:
+    """One column per plan or program, one row per figure finance asks for first. The change
+    against the baseline is over the reps both cover; reps only one covers are counted."""
+    currency = {u.id: u.currency for u in simulation.units}
+    table = Table(title=api.printable(f"Compared with {comparison.baseline} ({simulation.data_label}, "
+                                      f"{simulation.trials} trial{'s' if simulation.trials != 1 else ''})"))
     table.add_column("")
-    for plan_id in comparison.plans["plan"]:
-        table.add_column(str(plan_id), justify="right")
+    for unit_id in comparison.plans["plan"]:
+        table.add_column(str(unit_id), justify="right")
+    base = comparison.baseline
+
+    def change(r: dict, c: str) -> str:
+        if r["plan"] == base:
+            return "baseline"
+        if not r["common_reps"]:
+            return "no rep in common"
+        return _money(r["delta_vs_baseline"], c, signed=True) + f" ({r['common_reps']:,} reps)"
+
+    def only(r: dict, c: str) -> str:
+        if r["plan"] == base:
+            return "baseline"
+        return f"{r['only_here']:,} / {r['only_in_baseline']:,}"
+
     rows = [
+        ("plans", lambda r, c: f"{r['plans']:,}"),
         ("reps", lambda r, c: f"{r['reps']:,}"),
         ("cost", lambda r, c: _money(r["total_payout"], c)),
-        ("vs baseline", lambda r, c: "baseline" if r["plan"] == comparison.baseline
-         else _money(r["delta_vs_baseline"], c, signed=True)),
+        ("vs baseline, same reps", change),
+        ("reps only here / only in baseline", only),
         ("cost of sales", lambda r, c: _pct(r["cost_of_sales"])),
         ("payout % of TI P10", lambda r, c: _pct(r["payout_pct_ti_p10"])),
         ("payout % of TI P50", lambda r, c: _pct(r["payout_pct_ti_p50"])),
@@ -405,8 +520,7 @@ def _comparison_table(comparison: Comparison, simulation: api.Simulation) -> Tab
         ("cost P50", lambda r, c: _money(r["cost_p50"], c)),
         ("cost P95", lambda r, c: _money(r["cost_p95"], c)),
         ("cost P99", lambda r, c: _money(r["cost_p99"], c)),
-        ("winners / losers", lambda r, c: "baseline" if r["plan"] == comparison.baseline
-         else f"{r['winners']} / {r['losers']}"),
+        ("winners / losers", lambda r, c: "baseline" if r["plan"] == base else f"{r['winners']} / {r['losers']}"),
     ]
     records = comparison.plans.to_dict(orient="records")
     for label, cell in rows:
@@ -419,7 +533,7 @@ def _frame_table(frame: pd.DataFrame, title: str, columns: list[tuple[str, str, 
     (whole units; the currency goes in the label), pct, shift (a signed percentage) and number."""
     currencies = sorted(set(frame["currency"])) if "currency" in frame and len(frame) else []
     suffix = f" ({currencies[0]})" if len(currencies) == 1 else ""
-    table = Table(title=printable(title))
+    table = Table(title=api.printable(title))
     for column, label, kind in columns:
         if kind == "text":  # names are never cut short
             widest = max([len(label), *(len(_format(kind, v)) for v in frame[column])])
@@ -433,7 +547,7 @@ def _frame_table(frame: pd.DataFrame, title: str, columns: list[tuple[str, str, 
 
 def _format(kind: str, value: Any) -> str:
     if kind == "text":
-        return printable(str(value))
+        return api.printable(str(value))
     if value is None or value != value:
         return "n/a"
     if kind == "money":
@@ -455,12 +569,12 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None or value != value else f"{value:.1%}"
 
 
-def _print_lint(paths: Sequence[Path], simulation: api.Simulation) -> None:
+def _print_lint(simulation: api.Simulation) -> None:
     """The plans' high and medium lint warnings, one line each, on stderr (``comp-sim lint``
     shows the figures and the fixes)."""
     shown = 0
-    for path in paths:
-        for warning in api.lint(path, population=simulation):
+    for plan in simulation.plans:
+        for warning in api.lint(plan, population=simulation):
             if warning.severity in ("high", "medium"):
                 shown += 1
                 gist = warning.message.split(": ")[0]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 Measure = Literal["month", "quarter", "half", "year"]
 MONTHS_PER: dict[str, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
@@ -191,6 +192,17 @@ def days_employed(
     lo = np.maximum(month_starts[None, :], hire[:, None])
     hi = np.minimum(month_ends[None, :], end[:, None])
     return np.maximum((hi - lo).astype("int64") + 1, 0).astype("float64")
+
+
+def month_ordinals(dates: object) -> np.ndarray:
+    """The month ordinal (``year * 12 + month - 1``) of each date, int64 (dates,): the one
+    place dates become months. Subtract a ``Month.ordinal`` for offsets in a plan year.
+
+    >>> month_ordinals(pd.Series(pd.to_datetime(["2027-01-31", "2027-12-01"]))) - Month.parse("2027-01").ordinal
+    array([ 0, 11])
+    """
+    values = pd.DatetimeIndex(pd.to_datetime(dates))
+    return values.year.to_numpy(dtype="int64") * 12 + values.month.to_numpy(dtype="int64") - 1
 
 
 def month_days(first: Month, months: int) -> np.ndarray:

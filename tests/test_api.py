@@ -7,6 +7,7 @@ import pandas as pd
 from comp_sim import api
 from comp_sim.insight.gaming import gaming_report
 from comp_sim.insight.sensitivity import sensitivity
+from comp_sim.plan.loader import load_plan
 
 
 def test_spec_api_names_are_exported():
@@ -22,10 +23,11 @@ def test_lint_flags_todays_plan_for_its_cliffs_and_uncapped_exposure():
 
 def test_insight_through_the_api_gives_the_insight_modules_figures():
     pd.testing.assert_frame_equal(api.gaming("plans/balanced-2027.yaml"),
-                                  gaming_report("plans/balanced-2027.yaml"))
+                                  gaming_report(load_plan("plans/balanced-2027.yaml"), api.load_data()))
     shifts = (0.0, 0.1)
     pd.testing.assert_frame_equal(api.sensitivity(["plans/balanced-2027.yaml"], shifts=shifts),
-                                  sensitivity(["plans/balanced-2027.yaml"], shifts=shifts))
+                                  sensitivity([api.Program.of_plan(load_plan("plans/balanced-2027.yaml"))],
+                                              api.load_data(), shifts))
 
 
 def test_synthesize_through_the_api_repeats_with_its_seed():

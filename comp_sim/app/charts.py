@@ -1,7 +1,7 @@
 """Altair charts of the app; every axis names its unit, money axes name the plan currency.
 
-Charts take the API's tables (statements, summaries, comparisons) and never compute a payout;
-pay curves are drawn by evaluating the engine's own curve and tier functions on a grid.
+Charts take the API's tables (statements, summaries, comparisons, pay curve points) and never
+compute a payout.
 """
 
 from __future__ import annotations
@@ -10,43 +10,17 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from comp_sim import api
 from comp_sim.app.format import axis_money
-from comp_sim.engine import primitives
-from comp_sim.plan.models import CurveComponent, Plan, TiersComponent
 
 HEIGHT = 320
 PALETTE = alt.Scale(scheme="tableau10")
 OUTCOME_COLORS = alt.Scale(domain=["winner", "same", "loser"], range=["#2e7d32", "#9e9e9e", "#c62828"])
 
 
-def pay_curve_points(plan: Plan) -> pd.DataFrame:
-    """component, metric, fraction: each curve or tiers component's pay curve on a grid that
-    holds every point and band edge (and a hair below it, so cliffs show as cliffs)."""
-    frames = []
-    for component in plan.components:
-        if isinstance(component, CurveComponent):
-            edges = [x for x, _ in component.curve.points]
-        elif isinstance(component, TiersComponent):
-            edges = [b.to for b in component.tiers.bands if b.to is not None]
-        else:
-            continue
-        top = max(1.5, np.ceil(13 * max(edges, default=1.0)) / 10)  # 30% past the last edge, in tenths
-        steps = np.round(np.arange(0, top + 0.005, 0.01), 9)  # every 1% of the metric
-        grid = np.unique(np.concatenate([steps, edges, np.array(edges) - 1e-6]))
-        grid = grid[grid >= 0]
-        if isinstance(component, CurveComponent):
-            fraction = primitives.curve(grid, component.curve)
-        else:
-            fraction = primitives.tiers(grid, component.tiers)
-        frames.append(pd.DataFrame({"component": component.label or component.id,
-                                    "metric_name": component.metric, "metric": grid, "fraction": fraction}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["component", "metric_name", "metric", "fraction"])
-
-
-def pay_curves(plan: Plan, title: str) -> alt.Chart | None:
+def pay_curves(plan: api.Plan, title: str) -> alt.Chart | None:
     """Fraction of target paid against the component's metric, one line per component."""
-    points = pay_curve_points(plan)
+    points = api.pay_curve_points(plan)
     if points.empty:
         return None
     return alt.Chart(points, title=title).mark_line(interpolate="linear").encode(

@@ -63,6 +63,7 @@ def summary_table(comparison: api.Comparison, currency: str, names: dict[str, st
 
 
 SUMMARY_ROWS = ("Reps covered", "Total payout", "Change vs baseline, same reps", "Cost of sales (payout / bookings)",
+                "Overlay credit (share of company bookings)",
                 "Payout % of TI: P10 / median / P90", "Reps at or above quota",
                 "Pay for performance (correlation)", "Winners / losers vs baseline")
 
@@ -79,7 +80,7 @@ def summary_frame(comparison: api.Comparison, currency: str, names: dict[str, st
         columns[names.get(row["plan"], row["name"])] = [
             f"{row['reps']:,}", money(row["total_payout"], currency),
             "no rep in common" if pd.isna(delta) else money(delta, currency), share(row["cost_of_sales"]),
-            pct, share(row["share_at_or_above_quota"]), "n/a" if pd.isna(fit) else f"{fit:.2f}",
+            "n/a" if pd.isna(row["overlay_share"]) else share(row["overlay_share"]), pct, share(row["share_at_or_above_quota"]), "n/a" if pd.isna(fit) else f"{fit:.2f}",
             "baseline" if row["plan"] == comparison.baseline else f"{row['winners']} / {row['losers']}",
         ]
     labels = [f"{label} ({currency})" if label in ("Total payout", "Change vs baseline, same reps") else label

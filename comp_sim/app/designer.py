@@ -12,8 +12,6 @@ from comp_sim.app.compare import proposals, same_reps_change, summary_table
 from comp_sim.app.format import money
 from comp_sim.app.inputs import Inputs, PlanText, bundled_plan_texts, historical, parse_plan, run, show_errors
 from comp_sim.app.warnings import lint, warnings_list
-from comp_sim.errors import PlanError
-from comp_sim.plan.models import Plan
 
 DRAFT_NAME = "edited-plan.yaml"
 EDITOR_CSS = """<style>
@@ -22,7 +20,7 @@ EDITOR_CSS = """<style>
 </style>"""
 
 
-def draft_plan(text: str, baseline: Plan) -> Plan:
+def draft_plan(text: str, baseline: api.Plan) -> api.Plan:
     """The edited plan; when it keeps the baseline's id it is renamed so both can run side by side."""
     plan = parse_plan(text, DRAFT_NAME)
     if plan.id == baseline.id:
@@ -69,7 +67,7 @@ def page(inputs: Inputs) -> None:
     with preview:
         try:
             plan = parse_plan(text, DRAFT_NAME)
-        except PlanError as exc:
+        except api.PlanError as exc:
             show_errors(f"The plan has {len(exc.issues)} error(s); fix them to see its curves and cost", exc)
             quoted = offending_lines(text, [issue.line for issue in exc.issues])
             if quoted:
@@ -108,7 +106,7 @@ def offending_lines(text: str, lines: list[int | None]) -> str:
 def _file_name(text: str) -> str:
     try:
         return f"{parse_plan(text, DRAFT_NAME).id}.yaml"
-    except PlanError:
+    except api.PlanError:
         return DRAFT_NAME
 
 

@@ -9,9 +9,7 @@ import streamlit as st
 from comp_sim import api
 from comp_sim.app import charts
 from comp_sim.app.format import money, share
-from comp_sim.app.inputs import Inputs, historical, run
-from comp_sim.data.dataset import Dataset
-from comp_sim.report.explain import quiet_lines
+from comp_sim.app.inputs import Inputs, historical, run, show_errors
 
 WHATIF_DEAL_ID = "WHAT-IF"
 
@@ -69,7 +67,7 @@ def statement(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inpu
     plan_id = st.selectbox("Plan", list(mine["plan"]), key="statement_plan", format_func=inputs.names.get)
     explained = api.explain(inputs.plan(plan_id), rep_id=rep_id, simulation=sim)
     cur = explained.header["currency"]
-    lines = explained.lines[~quiet_lines(explained.lines)]
+    lines = explained.lines[~api.quiet_lines(explained.lines)]
     columns = {"period": "Period", "label": "Component", "metric": "Metric", "value": "Value",
                "curve_fraction": "Curve", "gates": "Gates", "fraction": "Fraction", "money": f"Money ({cur})",
                "multiplier": "Multiplier", "earned": f"Earned to date ({cur})",
@@ -81,7 +79,11 @@ def statement(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inpu
         for name, label in columns.items()}
     st.dataframe(shown, hide_index=True, key="statement_lines", column_config=config,
                  height=min(38 + 35 * len(shown), 740))
-    st.metric("Total paid", money(explained.total, cur))
+    left, right = st.columns(2)
+    left.metric("Total paid", money(explained.total, cur))
+    if explained.header["draw_outstanding"] is not None:
+        right.metric("Draw balance owed at year end", money(explained.header["draw_outstanding"], cur),
+                     help="What the draw paid and later pay did not recover; it is not paid back within the year.")
     with st.expander("The statement as text"):
         st.code(explained.text(), language=None)
     left, right = st.columns(2)
@@ -104,22 +106,31 @@ def statement_text(lines: pd.DataFrame, currency: str) -> pd.DataFrame:
     return shown.fillna("")
 
 
-def with_deal(dataset: Dataset, rep_id: str, amount: float, month: str, product: str | None,
-              new_logo: bool) -> Dataset:
+def with_deal(dataset: api.Dataset, rep_id: str, amount: float, month: str, product: str | None,
+              new_logo: bool) -> api.Dataset:
     """The dataset with one more deal closed by the rep on the 15th of ``month``."""
     deal = {"deal_id": WHATIF_DEAL_ID, "rep_id": rep_id, "close_date": pd.Timestamp(f"{month}-15"),
             "amount": float(amount), "product": product, "account_id": "WHAT-IF-ACCOUNT" if new_logo else None,
             "new_logo": new_logo, "discount": 0.0, "split": 1.0}
     deals = pd.concat([dataset.deals, pd.DataFrame([deal])], ignore_index=True)
-    return Dataset.from_frames(dataset.reps, deals=deals, quotas=dataset.quotas, forecasts=dataset.forecasts,
+    return api.Dataset.from_frames(dataset.reps, deals=deals, quotas=dataset.quotas, forecasts=dataset.forecasts,
                                mbo=dataset.mbo, source=dataset.source, files=dataset.files,
                                warnings=dataset.warnings)
+
+
+def employed_months(dataset: api.Dataset, rep_id: str, months: list[str]) -> list[str]:
+    """The months of the plan year the rep is employed in (all of them when none is)."""
+    rep = dataset.reps.set_index("rep_id").loc[rep_id]
+    first = pd.Timestamp(rep["hire_date"]).strftime("%Y-%m") if pd.notna(rep["hire_date"]) else months[0]
+    last = pd.Timestamp(rep["end_date"]).strftime("%Y-%m") if pd.notna(rep["end_date"]) else months[-1]
+    employed = [m for m in months if first <= m <= last]
+    return employed or months
 
 
 def what_if(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs) -> None:
     """Add a deal to the rep's data and re-run every plan through the API; show the change."""
     products = sorted(inputs.dataset.deals["product"].dropna().astype(str).unique())
-    months = sim.result(mine["plan"].iloc[0]).month_labels
+    months = employed_months(inputs.dataset, rep_id, sim.result(mine["plan"].iloc[0]).month_labels)
     a, b, c, d = st.columns([2, 2, 2, 1])
     amount = a.number_input(f"Another deal worth ({inputs.currency})", min_value=0.0, value=50_000.0,
                             step=10_000.0, format="%.0f", key="whatif_amount")
@@ -132,7 +143,11 @@ def what_if(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs
         return
     dataset = with_deal(inputs.dataset, rep_id, amount, month, None if not products else product, new_logo)
     key = (*inputs.data_key, "what-if", rep_id, float(amount), month, product, bool(new_logo))
-    after = run(inputs.plan_texts, key, 1, 0, dataset).statements
+    try:
+        after = run(inputs.plan_texts, key, 1, 0, dataset).statements
+    except api.DataError as exc:
+        show_errors("The plans cannot pay this deal", exc)
+        return
     after = after[after["rep_id"] == rep_id].set_index("plan")["payout"]
     columns = st.columns(max(1, len(mine)))
     for column, (_, row) in zip(columns, mine.iterrows()):

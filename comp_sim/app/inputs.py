@@ -17,11 +17,18 @@ from pathlib import Path
 import streamlit as st
 
 from comp_sim import api
-from comp_sim.data.dataset import TABLES, Dataset
-from comp_sim.errors import CompSimError, DataError, Issue, PlanError
-from comp_sim.limits import DATA_ROOT_VARIABLE, MAX_UPLOAD_MB
-from comp_sim.output import printable
-from comp_sim.plan.models import Plan
+from comp_sim.api import (
+    DATA_ROOT_VARIABLE,
+    MAX_UPLOAD_MB,
+    TABLES,
+    CompSimError,
+    Dataset,
+    DataError,
+    Issue,
+    Plan,
+    PlanError,
+    printable,
+)
 
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20  # Streamlit's server.maxUploadSize: `comp-sim app` passes it
 DATA_FORMATS = ("csv", "parquet", "xlsx")
@@ -90,9 +97,7 @@ def sample_dataset() -> Dataset:
 
 @st.cache_data(show_spinner="Generating synthetic reps and deals...")
 def synthetic_dataset(reps: int, seed: int) -> Dataset:
-    from comp_sim.synth import synthesize
-
-    return synthesize(reps=reps, months=12, seed=seed)
+    return api.synthesize(reps=reps, months=12, seed=seed)
 
 
 @st.cache_data(show_spinner="Loading the data folder...")

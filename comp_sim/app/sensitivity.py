@@ -1,5 +1,5 @@
 """Sensitivity of cost to team attainment (-20% .. +20%), product mix or new logos, from
-``comp_sim.insight.sensitivity``: every plan re-run on shifted copies of the data."""
+``api.sensitivity``: every plan re-run on shifted copies of the data."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import streamlit as st
 from comp_sim.app import charts
 from comp_sim.app.compare import plan_names
 from comp_sim.app.format import money_column, share_column
+from comp_sim import api
 from comp_sim.app.inputs import Inputs, PlanText, parse_plan
-from comp_sim.data.dataset import Dataset
-from comp_sim.insight.sensitivity import elasticity, sensitivity
 
 SHIFTS = (-0.2, -0.1, 0.0, 0.1, 0.2)
 DIMENSIONS = {"attainment": "Team attainment (every deal amount)", "mix": "Strategic product mix",
@@ -20,10 +19,10 @@ DIMENSIONS = {"attainment": "Team attainment (every deal amount)", "mix": "Strat
 
 @st.cache_data(show_spinner="Re-running the plans on shifted data...", max_entries=32)
 def sensitivity_table(plan_texts: tuple[PlanText, ...], data_key: tuple, dimension: str,
-                      _dataset: Dataset) -> pd.DataFrame:
-    """One row per plan and shift: cost, cost of sales, ... (``insight.sensitivity``)."""
+                      _dataset: api.Dataset) -> pd.DataFrame:
+    """One row per plan and shift: cost, cost of sales, ... (``api.sensitivity``)."""
     plans = [parse_plan(text, name) for name, text in plan_texts]
-    return sensitivity(plans, _dataset, SHIFTS, dimension=dimension)
+    return api.sensitivity(plans, _dataset, SHIFTS, dimension=dimension)
 
 
 def sensitivity_section(inputs: Inputs) -> None:
@@ -38,7 +37,7 @@ def sensitivity_section(inputs: Inputs) -> None:
     cur = inputs.currency
     st.altair_chart(charts.sensitivity(table.assign(plan_name=table["plan"].map(names)), cur,
                                        DIMENSIONS[dimension]), key="sensitivity_chart", width="stretch")
-    slopes = elasticity(table).assign(name=lambda f: f["plan"].map(names))
+    slopes = api.elasticity(table).assign(name=lambda f: f["plan"].map(names))
     columns = {
         "name": st.column_config.TextColumn("Plan"),
         "base_cost": money_column("Cost, no shift", cur, help="On the data as it happened (one trial)"),

@@ -1,4 +1,4 @@
-"""Plan warnings (cliffs, uncapped exposure, diluted weights, ...) from ``comp_sim.insight``,
+"""Plan warnings (cliffs, uncapped exposure, diluted weights, ...) from ``api.lint``,
 worked out on the run of the current data so the figures are this population's."""
 
 from __future__ import annotations
@@ -6,20 +6,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from comp_sim.api import Simulation
+from comp_sim import api
 from comp_sim.app.inputs import Inputs, historical
-from comp_sim.insight.lint import lint_plan
-from comp_sim.plan.loader import load_plan_located
 
 SEVERITY_COLORS = {"high": "red", "medium": "orange", "low": "gray"}
 
 
 
 @st.cache_data(show_spinner="Checking the plans...", max_entries=64)
-def lint(text: str, name: str, data_key: tuple, _run: Simulation | None) -> pd.DataFrame:
+def lint(text: str, name: str, data_key: tuple, _run: api.Simulation | None) -> pd.DataFrame:
     """A plan's warnings, most severe first: severity, line, path, message, fix."""
-    located = load_plan_located(text, name=name)
-    warnings = lint_plan(located, population=_run if _run is not None else False)
+    warnings = api.lint(api.load_plan(text, name=name), population=_run if _run is not None else False)
     return pd.DataFrame([{"severity": w.severity, "line": w.line, "path": w.path, "message": w.message,
                           "fix": w.fix} for w in warnings],
                         columns=["severity", "line", "path", "message", "fix"])

@@ -4,76 +4,22 @@ Every array in a cube is float64 shaped (trials, reps, months); historical data 
 Deals are aggregated with ``np.bincount`` over a (rep, month) index, once per measure a set of
 plans needs; targets and forecasts given for a coarser period are spread evenly over its months.
 
-Measure keys are strings: a ``DealMeasure.key`` for sums and counts over deals, ``forecast``,
-``mbo_sum`` / ``mbo_count`` (mean score = sum / count over a window) and ``target.NAME``.
+Measure keys are strings (``comp_sim.measures``): a ``DealMeasure.key`` for sums and counts over
+deals, ``forecast``, ``mbo_sum`` / ``mbo_count`` (mean score = sum / count over a window) and
+``target.NAME``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal, Union
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from comp_sim.errors import DataError, Issue
-from comp_sim.periods import Month, Period
-
-Scalar = Union[str, bool, int, float]
-FORECAST = "forecast"
-MBO_SUM = "mbo_sum"
-MBO_COUNT = "mbo_count"
-TARGET = "target."
-
-
-@dataclass(frozen=True)
-class DealMeasure:
-    """A sum or count over credited deals, optionally filtered by deal columns.
-
-    ``sum``: value x split over the matching deals (``times`` multiplies in another column, as
-    for the discount-weighted amount). ``count``: deals with split > 0.
-
-    >>> DealMeasure("sum", "amount", where=(("product", ("Analytics", "Platform")),)).key
-    'sum:amount[product=Analytics|Platform]'
-    >>> DealMeasure("count", where=(("new_logo", (True,)),)).key
-    'count:deals[new_logo=True]'
-    """
-
-    kind: Literal["sum", "count"]
-    column: str = "amount"
-    where: tuple[tuple[str, tuple[Scalar, ...]], ...] = ()
-    times: str | None = None
-    source: str = field(default="", compare=False)  # the plan metric that asked for it, for errors
-
-    @classmethod
-    def of(cls, kind: Literal["sum", "count"], column: str, where: Mapping[str, object], *,
-           times: str | None = None, source: str = "") -> DealMeasure:
-        """A measure with its filter in canonical order (so equal filters share one array)."""
-        canonical = tuple(
-            sorted(
-                (col, tuple(sorted(set(v if isinstance(v, list) else [v]), key=repr)))
-                for col, v in where.items()
-            )
-        )
-        return cls(kind, column if kind == "sum" else "deals", canonical, times, source)
-
-    @property
-    def key(self) -> str:
-        text = f"{self.kind}:{self.column if self.kind == 'sum' else 'deals'}"
-        if self.times:
-            text += f"*{self.times}"
-        if self.where:
-            text += "[" + ",".join(f"{c}={'|'.join(map(str, v))}" for c, v in self.where) + "]"
-        return text
-
-
-BOOKINGS = DealMeasure("sum", "amount")
-DEALS = DealMeasure("count", "deals")
-NEW_LOGOS = DealMeasure("count", "deals", where=(("new_logo", (True,)),))
-NEW_LOGO_BOOKINGS = DealMeasure("sum", "amount", where=(("new_logo", (True,)),))
-DISCOUNTED_AMOUNT = DealMeasure("sum", "amount", times="discount")
-
+from comp_sim.measures import FORECAST, MBO_COUNT, MBO_SUM, DealMeasure, target_key
+from comp_sim.periods import Month, Period, month_ordinals
 
 @dataclass(frozen=True)
 class Cube:
@@ -126,7 +72,7 @@ def build_cube(
     measures: dict[str, np.ndarray] = {}
 
     rep_pos = position.get_indexer(deals["rep_id"].astype(str))
-    month_pos = _month_offsets(deals["close_date"], first_month)
+    month_pos = month_ordinals(deals["close_date"]) - first_month.ordinal
     inside = (rep_pos >= 0) & (month_pos >= 0) & (month_pos < months)
     cell = np.where(inside, rep_pos * months + month_pos, 0)
     split = deals["split"].to_numpy(dtype="float64")
@@ -147,17 +93,12 @@ def build_cube(
 
     for metric in set(target_metrics):
         rows = quotas[quotas["metric"] == metric]
-        measures[TARGET + metric] = _spread(rows, "target", position, first_month, months)
+        measures[target_key(metric)] = _spread(rows, "target", position, first_month, months)
     measures[FORECAST] = _spread(forecasts, "forecast", position, first_month, months)
     measures[MBO_SUM] = _spread(mbo, "score", position, first_month, months, per_month=True)
     counts = mbo.assign(one=1.0)
     measures[MBO_COUNT] = _spread(counts, "one", position, first_month, months, per_month=True)
     return Cube(first_month, rep_ids, {k: v[None, :, :] for k, v in measures.items()})
-
-
-def _month_offsets(dates: pd.Series, first_month: Month) -> np.ndarray:
-    values = pd.to_datetime(dates)
-    return (values.dt.year.to_numpy() * 12 + values.dt.month.to_numpy() - 1) - first_month.ordinal
 
 
 def _bincount(cells: np.ndarray, weights: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -2,14 +2,15 @@
 
 Normalized columns (what every consumer may rely on):
 
-- ``reps``: rep_id (str), name (str, defaults to rep_id), role (str), team, region (str or NA),
-  hire_date, end_date (datetime64, NaT when open), base_salary, target_incentive (float, NaN
-  when the role default applies).
+- ``reps``: rep_id (str), name (str, defaults to rep_id), role (str), team, region, manager_id
+  (str or NA), hire_date, end_date (datetime64, NaT when open), base_salary, target_incentive
+  (float, NaN when the role default applies).
 - ``quotas``: rep_id, period (canonical text: ``2027-03``, ``2027-Q1``, ``2027-H1``, ``2027``),
   metric (str, default ``bookings``), target (float).
 - ``deals``: deal_id, rep_id, close_date (datetime64), amount (float), product, account_id (str
-  or NA), new_logo (bool), discount (float, default 0), split (float, default 1), plus any other
-  columns of the file as loaded (plan metrics may filter or add them up).
+  or NA), new_logo (bool), discount (float, default 0), split (float, default 1), credit_type
+  (``revenue`` or ``overlay``, default revenue), plus any other columns of the file as loaded
+  (plan metrics may filter or add them up).
 - ``forecasts``: rep_id, period, forecast (float). ``mbo``: rep_id, period, score (float).
 """
 
@@ -22,14 +23,16 @@ import numpy as np
 import pandas as pd
 
 from comp_sim.data.cube import Cube, build_cube
-from comp_sim.periods import Month, Period
+from comp_sim.periods import Month, Period, month_ordinals
 
 TABLES = ("reps", "quotas", "deals", "forecasts", "mbo")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "reps": ("rep_id", "name", "role", "team", "region", "hire_date", "end_date", "base_salary", "target_incentive"),
+    "reps": ("rep_id", "name", "role", "team", "region", "manager_id", "hire_date", "end_date", "base_salary",
+             "target_incentive"),
     "quotas": ("rep_id", "period", "metric", "target"),
-    "deals": ("deal_id", "rep_id", "close_date", "amount", "product", "account_id", "new_logo", "discount", "split"),
+    "deals": ("deal_id", "rep_id", "close_date", "amount", "product", "account_id", "new_logo", "discount", "split",
+              "credit_type"),
     "forecasts": ("rep_id", "period", "forecast"),
     "mbo": ("rep_id", "period", "score"),
 }
@@ -40,10 +43,12 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "forecasts": ("rep_id", "period", "forecast"),
     "mbo": ("rep_id", "period", "score"),
 }
-TEXT = {"rep_id", "name", "role", "team", "region", "deal_id", "product", "account_id", "metric", "period"}
+TEXT = {"rep_id", "name", "role", "team", "region", "manager_id", "deal_id", "product", "account_id", "metric",
+        "period", "credit_type"}
+CREDIT_TYPES = ("revenue", "overlay")  # revenue credits of a deal share it; overlay credits come on top
 DATES = {"hire_date", "end_date", "close_date"}
 NUMBERS = {"base_salary", "target_incentive", "target", "amount", "discount", "split", "forecast", "score"}
-_DEFAULTS = {"metric": "bookings", "discount": 0.0, "split": 1.0}
+_DEFAULTS = {"metric": "bookings", "discount": 0.0, "split": 1.0, "credit_type": "revenue"}
 
 
 @dataclass(frozen=True)
@@ -58,18 +63,21 @@ class Dataset:
     source: str = "<data>"
     files: Mapping[str, str] = field(default_factory=dict)  # table -> file it was read from
     warnings: tuple[str, ...] = ()
+    given: frozenset[str] = frozenset(TABLES)  # the tables the data has (others are empty stand-ins)
 
     @classmethod
     def from_frames(cls, reps: pd.DataFrame, deals: pd.DataFrame | None = None,
                     quotas: pd.DataFrame | None = None, forecasts: pd.DataFrame | None = None,
                     mbo: pd.DataFrame | None = None, *, source: str = "<data>",
                     files: Mapping[str, str] | None = None, warnings: tuple[str, ...] = ()) -> Dataset:
-        """Normalize tables that are already valid (types, defaults, derived new_logo)."""
+        """Normalize tables that are already valid (types, defaults, derived new_logo); a table
+        given as None is one the data does not have (``given`` says which it has)."""
         frames = {"reps": reps, "deals": deals, "quotas": quotas, "forecasts": forecasts, "mbo": mbo}
         tables = {name: normalize(name, frame) for name, frame in frames.items()}
         if "name" in tables["reps"]:
             tables["reps"]["name"] = tables["reps"]["name"].fillna(tables["reps"]["rep_id"])
-        return cls(**tables, source=source, files=dict(files or {}), warnings=warnings)
+        given = frozenset(name for name, frame in frames.items() if frame is not None)
+        return cls(**tables, source=source, files=dict(files or {}), warnings=warnings, given=given)
 
     def table_file(self, table: str) -> str:
         return self.files.get(table, f"{self.source}/{table}")
@@ -78,8 +86,7 @@ class Dataset:
         """Calendar months with a deal closed or a quota period, sorted (empty when neither)."""
         months: set[int] = set()
         if len(self.deals):
-            dates = pd.to_datetime(self.deals["close_date"])
-            months |= set((dates.dt.year * 12 + dates.dt.month - 1).astype(int).tolist())
+            months |= set(month_ordinals(self.deals["close_date"]).tolist())
         for label in self.quotas["period"].astype(str).unique():
             months |= {m.ordinal for m in Period.parse(label).months}
         return [Month(m) for m in sorted(months)]
@@ -115,6 +122,7 @@ def normalize(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:
         frame["period"] = labels.map(canonical).astype("string")
     if table == "deals":
         frame["new_logo"] = _new_logo(frame)
+        frame["credit_type"] = frame["credit_type"].str.lower()
     return frame
 
 

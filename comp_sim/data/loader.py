@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from comp_sim.data.dataset import COLUMNS, DATES, NUMBERS, REQUIRED, TABLES, TEXT, Dataset, text_values
+from comp_sim.data.dataset import CREDIT_TYPES, COLUMNS, DATES, NUMBERS, REQUIRED, TABLES, TEXT, Dataset, text_values
 from comp_sim.data.files import Unreadable as _Unreadable
 from comp_sim.data.files import check_file, check_workbook, csv_line_breaks, read_parquet
 from comp_sim.data.mapping import Mapping, TableMapping, load_mapping
@@ -414,6 +414,8 @@ def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame
         report.rows(tables["reps"], "end_date", late, "is before hire_date {}",
                     details=[tables["reps"].frame["hire_date"]])
     known = pd.Index(reps["rep_id"].dropna().unique())
+    if "manager_id" in reps.columns:
+        _check_managers(tables["reps"], reps, known, report)
     for name in ("quotas", "deals", "forecasts", "mbo"):
         if name in out:
             unknown = out[name]["rep_id"].notna() & ~out[name]["rep_id"].isin(known)
@@ -602,22 +604,87 @@ def _combine(key_codes: list[np.ndarray]) -> np.ndarray:
     return combined
 
 
+def _check_managers(t: _Table, reps: pd.DataFrame, known: pd.Index, report: _Report) -> None:
+    """A manager_id names another rep, and following managers up never comes back to a rep."""
+    manager = reps["manager_id"]
+    given = manager.notna().to_numpy(dtype=bool)
+    parent = pd.Index(reps["rep_id"]).get_indexer(manager.where(manager.notna(), None))
+    report.rows(t, "manager_id", given & (parent < 0), f"is not a rep of {t.label}")
+    report.rows(t, "manager_id", given & (manager == reps["rep_id"]).fillna(False).to_numpy(dtype=bool),
+                "is the rep's own rep_id: a rep cannot manage themself")
+    parent = np.where(parent == np.arange(len(parent)), -1, parent)  # reported just above
+    on_cycle = reps_on_manager_cycles(parent)
+    if on_cycle.any():
+        ids = reps["rep_id"].to_numpy()
+        cycles = [None] * len(parent)
+        for rep in np.flatnonzero(on_cycle):
+            chain, at = [ids[rep]], parent[rep]
+            while at != rep:
+                chain.append(ids[at])
+                at = parent[at]
+            cycles[rep] = " -> ".join([*chain, ids[rep]])
+        report.rows(t, "manager_id", on_cycle, "managers form a cycle: {}", details=[cycles])
+
+
+def reps_on_manager_cycles(parent: np.ndarray) -> np.ndarray:
+    """Which reps lie on a cycle of managers, (reps,) bool; ``parent`` is each rep's manager's
+    position (-1 for none). Pointer doubling finds the reps whose chain never ends (on a cycle
+    or leading into one) in log2(reps) passes; of those, a rep is on the cycle when it is its own
+    ancestor.
+
+    >>> reps_on_manager_cycles(np.array([1, 0, 1, -1, 3])).tolist()
+    [True, True, False, False, False]
+    """
+    jump = parent.copy()
+    for _ in range(max(1, int(np.ceil(np.log2(max(len(parent), 2))))) + 1):
+        jump = np.where(jump >= 0, jump[np.maximum(jump, 0)], -1)
+    endless = jump >= 0
+    on_cycle = np.zeros(len(parent), dtype=bool)
+    if endless.any():
+        # every endless chain reaches a cycle within len(parent) steps: walk the endless reps there
+        at = np.flatnonzero(endless)
+        for _ in range(len(parent)):
+            at = parent[at]
+        # ``at`` now lies on a cycle; mark each cycle once by walking it
+        seen = set()
+        for start in np.unique(at):
+            if start in seen:
+                continue
+            node = start
+            while True:
+                seen.add(int(node))
+                on_cycle[node] = True
+                node = parent[node]
+                if node == start:
+                    break
+    return on_cycle
+
+
 def _check_deals(t: _Table, deals: pd.DataFrame, report: _Report) -> None:
-    """A deal credits a rep once, and its splits sum to at most 1 (reported at its first row)."""
+    """A deal credits a rep once; its revenue splits sum to at most 1 (reported at its first
+    row; overlay credits come on top); a credit is revenue or overlay."""
     deal_codes, _ = pd.factorize(deals["deal_id"], use_na_sentinel=True)
     rep_codes, _ = pd.factorize(deals["rep_id"], use_na_sentinel=True)
     _repeats(t, report, [deal_codes, rep_codes], "deal_id", "repeats the deal and rep of line {}")
+    revenue = np.ones(len(deals), dtype=bool)
+    if "credit_type" in deals:
+        credit = deals["credit_type"].str.lower()
+        report.rows(t, "credit_type", (credit.notna() & ~credit.isin(CREDIT_TYPES)).to_numpy(dtype=bool),
+                    f"must be {' or '.join(CREDIT_TYPES)}")
+        revenue = ~(credit == "overlay").fillna(False).to_numpy(dtype=bool)
     if "split" not in deals:
         return
     has_id = deal_codes >= 0
     split = deals["split"].fillna(1.0).to_numpy(dtype="float64")
     in_range = (split >= 0) & (split <= 1)  # a split out of range is reported by itself
     codes = np.maximum(deal_codes, 0)
-    totals = np.bincount(codes[has_id], weights=split[has_id], minlength=1)
+    counted = has_id & revenue
+    totals = np.bincount(codes[counted], weights=split[counted], minlength=codes.max(initial=0) + 1)
     broken = np.bincount(codes[has_id], weights=~in_range[has_id], minlength=1) > 0
-    first_row = has_id & ~pd.Series(deal_codes).duplicated(keep="first").to_numpy()
+    first_row = counted & ~pd.Series(np.where(counted, deal_codes, -1)).duplicated(keep="first").to_numpy()
     over = first_row & (totals[codes] > 1.0 + SPLIT_TOLERANCE) & ~broken[codes]
-    report.rows(t, "split", over, "the splits of deal '{}' sum to {:g}; a deal's splits sum to at most 1",
+    report.rows(t, "split", over, "the splits of deal '{}' sum to {:g}; a deal's splits sum to at most 1 "
+                "(overlay credits are not counted)",
                 details=[deals["deal_id"], totals[codes]], show_value=False)
 
 

@@ -17,12 +17,15 @@ from typing import Protocol, TypeVar
 import pandas as pd
 
 from comp_sim.data.cube import Cube
-from comp_sim.data.dataset import Dataset
-from comp_sim.engine.metrics import Needs, needs
+from comp_sim.data.dataset import REQUIRED, Dataset
+from comp_sim.engine.compile import CompiledPlan, compile_plan, needs
+from comp_sim.engine.results import PlanAccumulator, PlanResult
 from comp_sim.engine.run import PlanRun, build_roster, run_plan
+from comp_sim.errors import DataError, Issue
+from comp_sim.measures import Needs, table_of
 from comp_sim.periods import MONTHS_PER, PLAN_YEAR_MONTHS, Month
+from comp_sim.plan.loader import format_path
 from comp_sim.plan.models import Plan
-from comp_sim.report.results import PlanAccumulator, PlanResult
 
 Progress = Callable[[int, int], None]  # (trials done, trials in all)
 T = TypeVar("T")
@@ -38,6 +41,12 @@ class TrialSource(Protocol):
 
     reps: pd.DataFrame
     trials: int
+    label: str
+
+    @property
+    def tables(self) -> frozenset[str]:
+        """The data tables behind the trials (a plan reading another is refused)."""
+        ...
 
     def months_covered(self) -> list[Month]: ...
 
@@ -56,6 +65,14 @@ class HistoricalSource:
     @property
     def reps(self) -> pd.DataFrame:
         return self.dataset.reps
+
+    @property
+    def label(self) -> str:
+        return self.dataset.source
+
+    @property
+    def tables(self) -> frozenset[str]:
+        return self.dataset.given
 
     def months_covered(self) -> list[Month]:
         return self.dataset.months_covered()
@@ -79,7 +96,7 @@ def plan_year(plan: Plan, covered: Sequence[Month]) -> Month:
     >>> str(plan_year(plan, [Month.parse("2026-03"), Month.parse("2026-11")]))
     '2026-01'
     """
-    own = plan.start_month
+    own = plan.start
     if not covered or any(0 <= m - own < PLAN_YEAR_MONTHS for m in covered):
         return own
     counts: dict[int, int] = {}
@@ -96,24 +113,21 @@ def run_plans(plans: Sequence[Plan], source: TrialSource, *, detail_trials: int 
     (default: one per core)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     covered = source.months_covered()
-    starts = {plan.id: plan_year(plan, covered) for plan in plans}
-    first = min(starts.values())
-    months = max(starts.values()) - first + PLAN_YEAR_MONTHS
-    rosters = {plan.id: build_roster(plan, source.reps, starts[plan.id]) for plan in plans}
+    compiled = [compile_plan(plan, plan_year(plan, covered)) for plan in plans]
+    first = min(c.start for c in compiled)
+    months = max(c.start for c in compiled) - first + PLAN_YEAR_MONTHS
+    rosters = [build_roster(c.plan, source.reps, c.start) for c in compiled]
+    check_tables([c for c, r in zip(compiled, rosters) if len(r.rep_ids)], source)
     if detail_trials is None:
-        rows = max(1, max(_rows_per_trial(plan, len(rosters[plan.id].rep_ids)) for plan in plans))
+        rows = max(1, max(_rows_per_trial(c.plan, len(r.rep_ids)) for c, r in zip(compiled, rosters)))
         detail_trials = max(1, min(source.trials, DETAIL_ROWS // rows))
-    accumulators = [
-        PlanAccumulator(plan, starts[plan.id], rosters[plan.id],
-                        _covered_reps(source.reps, rosters[plan.id].positions),
-                        source.trials, detail_trials)
-        for plan in plans
-    ]
-    needed = needs(plans)
+    accumulators = [PlanAccumulator(c, r, _covered_reps(source.reps, r.positions), source.trials, detail_trials)
+                    for c, r in zip(compiled, rosters)]
+    needed = needs(compiled)
 
     def run_chunk(index: int) -> list[PlanRun]:
         cube = source.chunk(index, needed, first, months)
-        return [run_plan(plan, cube, rosters[plan.id], starts[plan.id]) for plan in plans]
+        return [run_plan(c, cube, r) for c, r in zip(compiled, rosters)]
 
     done = 0
     for runs in _in_order(run_chunk, len(source.chunk_sizes()), workers):
@@ -123,6 +137,26 @@ def run_plans(plans: Sequence[Plan], source: TrialSource, *, detail_trials: int 
         if progress is not None:
             progress(done, source.trials)
     return [a.result for a in accumulators]
+
+
+def check_tables(compiled: Sequence[CompiledPlan], source: TrialSource) -> None:
+    """What the data cannot answer is said, never guessed: a plan reading a table the data does
+    not have (quotas for attainment, forecasts for forecast_accuracy, ...) is a data error at the
+    plan's line, not a run on zeros."""
+    issues = []
+    for c in compiled:
+        plan = c.plan
+        for use in plan.reads():
+            if use.loc[0] not in ("components", "modifiers"):
+                continue
+            for table in sorted({table_of(m) for m in plan.measures_of(use.name)} - source.tables):
+                line, column = plan.position(use.loc)
+                issues.append(Issue(
+                    f"'{use.name}' is computed from the {table} table, which the data ({source.label}) does not "
+                    f"have: add a {table} file (columns {', '.join(REQUIRED[table])}) or pay on another metric",
+                    source=plan.source, line=line, column=column, path=format_path(use.loc)))
+    if issues:
+        raise DataError(issues)
 
 
 def _in_order(work: Callable[[int], T], count: int, workers: int) -> Iterator[T]:
@@ -147,7 +181,7 @@ def _rows_per_trial(plan: Plan, reps: int) -> int:
 
 
 def _covered_reps(reps: pd.DataFrame, positions) -> pd.DataFrame:
-    columns = ["rep_id", "name", "role", "team", "region"]
+    columns = ["rep_id", "name", "role", "team", "region", "manager_id"]
     frame = reps.iloc[positions].reset_index(drop=True)
     for column in columns:
         if column not in frame:

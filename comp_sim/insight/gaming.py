@@ -19,18 +19,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from comp_sim import api
 from comp_sim.data.dataset import Dataset
-from comp_sim.insight.lint import reads_bookings
-from comp_sim.periods import MONTHS_PER, PLAN_YEAR_MONTHS, Month
-from comp_sim.plan.loader import PlanSource, load_plan
-from comp_sim.plan.models import CommissionComponent, Plan, TargetComponent
-from comp_sim.report.results import PlanResult
+from comp_sim.engine.results import PlanResult
+from comp_sim.engine.simulate import HistoricalSource, run_plans
+from comp_sim.insight.lint import pays_on_bookings
+from comp_sim.periods import MONTHS_PER, PLAN_YEAR_MONTHS, Month, month_ordinals
+from comp_sim.plan.models import Plan
 
 SANDBAG_FACTOR = 0.7  # the forecast a sandbagger submits, as a share of the honest one
 CLOSING_DISCOUNT = 0.10  # the discount given to close a deal a period earlier
 GAIN_TOLERANCE = 0.005  # money below half a cent is no gain
-COLUMNS = ["strategy", "description", "reps", "share_of_reps_gaining", "mean_gain_per_rep",
+COLUMNS = ["plan", "strategy", "description", "reps", "share_of_reps_gaining", "mean_gain_per_rep",
            "max_gain", "added_plan_cost", "added_cost_pct", "currency"]
 
 
@@ -72,8 +71,7 @@ class _Year:
 
     def offsets(self, deals: pd.DataFrame) -> np.ndarray:
         """Month of each deal's close as an offset from the plan start, (deals,)."""
-        dates = pd.to_datetime(deals["close_date"])
-        return (dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1) - self.start.ordinal
+        return month_ordinals(deals["close_date"]) - self.start.ordinal
 
     def movable(self, deals: pd.DataFrame) -> np.ndarray:
         """Deals of covered reps closed inside the plan year, (deals,) bool."""
@@ -84,18 +82,12 @@ class _Year:
 def gaming_grain(plan: Plan) -> str:
     """The period deals are moved across: the shortest measure of a non-cumulative component
     paid on bookings, else a quarter."""
-    grains = [c.measure for c in plan.components
-              if not c.cumulative and c.measure != "year" and _pays_on_bookings(plan, c)]
+    grains = [c.grain for c in plan.components
+              if not c.cumulative and c.grain != "year" and pays_on_bookings(plan, c)]
     return min(grains, key=MONTHS_PER.__getitem__) if grains else "quarter"
 
 
-def _pays_on_bookings(plan: Plan, component) -> bool:
-    if isinstance(component, TargetComponent):
-        return reads_bookings(plan, component.metric)
-    return isinstance(component, CommissionComponent) and reads_bookings(plan, component.commission.basis)
-
-
-def gaming_report(plan: PlanSource, data: api.DataSource | None = None, seed: int = 0) -> pd.DataFrame:
+def gaming_report(plan: Plan, dataset: Dataset, seed: int = 0) -> pd.DataFrame:
     """One row per strategy: share of reps it pays, their mean gain, and the plan's added cost.
 
     ``mean_gain_per_rep`` is the mean over the reps it pays (0 when it pays none; a pair's gain
@@ -103,9 +95,8 @@ def gaming_report(plan: PlanSource, data: api.DataSource | None = None, seed: in
     for splits); ``added_plan_cost`` = share x reps x mean gain; ``added_cost_pct`` is that over
     the plan's cost.
     """
-    loaded = load_plan(plan)
-    dataset = api.load_data(data)
-    base = api.simulate([loaded], dataset).result(loaded.id)
+    loaded = plan
+    base = _replay(loaded, dataset)
     year = _Year.of(loaded, dataset, base)
     base_paid = pd.Series(base.paid[0], index=list(year.rep_ids))
     base_cost = float(base_paid.sum())
@@ -114,7 +105,7 @@ def gaming_report(plan: PlanSource, data: api.DataSource | None = None, seed: in
         variants, groups = play(dataset, year, np.random.default_rng(seed))
         gains = None
         for modified in variants:  # each rep (or pair) plays the variant that pays them most
-            paid = api.simulate([loaded], modified).result(loaded.id).paid[0]
+            paid = _replay(loaded, modified).paid[0]
             change = pd.Series(paid, index=list(year.rep_ids)) - base_paid
             gain = change.groupby(groups.reindex(change.index).to_numpy()).sum()
             gains = gain if gains is None else np.maximum(gains, gain)
@@ -124,6 +115,7 @@ def gaming_report(plan: PlanSource, data: api.DataSource | None = None, seed: in
         added = float(gains[paying].sum())
         gaining_reps = int(group_size[paying].sum())
         rows.append({
+            "plan": loaded.id,
             "strategy": name,
             "description": describe(year),
             "reps": reps,
@@ -135,6 +127,11 @@ def gaming_report(plan: PlanSource, data: api.DataSource | None = None, seed: in
             "currency": loaded.currency,
         })
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _replay(plan: Plan, dataset: Dataset) -> PlanResult:
+    """The plan over the data as it happened (one trial)."""
+    return run_plans([plan], HistoricalSource(dataset))[0]
 
 
 # --------------------------------------------------------------------------- strategies

@@ -1,12 +1,13 @@
 """Plan lint: what a plan invites reps to do, each warning pointing at its key in the plan file.
 
-Figures are computed with the engine's own primitives for a reference rep: the median TI and
+Figures are computed with the plan's own rules (``comp_sim.plan.rules``) for a reference rep: the median TI and
 plan-year quota of the population the plan was run on, or, with no population, the largest TI
 among the plan's roles (and no quota). The population checks (how many reps reach a threshold
 or an excellence point) read the metric values of that run. Arrays here are float64 shaped
 (points,): a handful of attainment values, never reps or deals.
 
->>> warnings = lint_plan("plans/current-2026.yaml", population=False)
+>>> from comp_sim.plan.loader import load_plan
+>>> warnings = lint_plan(load_plan("plans/current-2026.yaml"))
 >>> sorted({w.id for w in warnings})
 ['discount-incentive', 'period-edge', 'retro-cliff', 'uncapped']
 """
@@ -15,31 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from comp_sim.data.cube import DISCOUNTED_AMOUNT, NEW_LOGO_BOOKINGS, NEW_LOGOS, DealMeasure
-from comp_sim.engine import primitives
-from comp_sim.engine.metrics import measures_of
-from comp_sim.errors import DataError, Issue, UsageError
+from comp_sim.errors import Issue
 from comp_sim.periods import MONTHS_PER, PLAN_YEAR_MONTHS
-from comp_sim.plan.loader import LocatedPlan, format_path, load_plan_located
-from comp_sim.plan.models import (
-    CommissionComponent,
-    CurveComponent,
-    MultiplierModifier,
-    Plan,
-    RatioMetric,
-    SpiffComponent,
-    SumMetric,
-    TargetComponent,
-    TiersComponent,
-)
-
-if TYPE_CHECKING:
-    from comp_sim.api import Simulation
+from comp_sim.plan.components import CommissionComponent, SpiffComponent
+from comp_sim.plan.loader import format_path
+from comp_sim.plan.models import Plan
+from comp_sim.plan.rules import at_edges, commission
+from comp_sim.report.simulation import Simulation
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -112,45 +99,34 @@ Check = Callable[["_Context"], Iterable[PlanWarning]]
 
 @dataclass
 class _Context:
-    located: LocatedPlan
+    plan: Plan
     reference: Reference
     population: Population | None
 
-    @property
-    def plan(self) -> Plan:
-        return self.located.plan
-
     def warn(self, id: str, severity: Severity, loc: tuple, message: str, fix: str,
              figures: dict[str, Any]) -> PlanWarning:
-        line, column = self.located.position(loc, at_key=bool(loc) and isinstance(loc[-1], str))
-        return PlanWarning(id, severity, format_path(loc), line, column, self.located.source,
+        line, column = self.plan.position(loc, at_key=bool(loc) and isinstance(loc[-1], str))
+        return PlanWarning(id, severity, format_path(loc), line, column, self.plan.source,
                            message, fix, {**figures, "reference": self.reference.basis})
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def lint_plan(source: str | Path | Plan | LocatedPlan,
-              population: Simulation | None | Literal[False] = None) -> list[PlanWarning]:
-    """Warnings for a plan file (or text, or Plan), most severe first.
+def lint_plan(plan: Plan, population: Simulation | None = None, skipped: str = "") -> list[PlanWarning]:
+    """Warnings for a plan, most severe first.
 
-    ``population`` is a ``comp_sim.api.Simulation`` holding a run of this plan over data; None
-    runs the plan over the bundled sample (the population checks are skipped, with a low note,
-    when the sample cannot be loaded or holds no rep the plan covers); False skips them.
+    ``population`` is a run of this plan over data (``comp_sim.api.lint`` makes one over the
+    user's data or the bundled sample); without one the checks that need a population are
+    skipped, with a low note saying why when ``skipped`` gives the reason.
     """
-    located = source if isinstance(source, LocatedPlan) else load_plan_located(source)
     notes: list[PlanWarning] = []
-    run = None
-    if population is None:
-        run, why = _sample_run(located.plan)
-        if run is None:
-            notes.append(_skipped_note(located, why))
-    elif population is not False:
-        run = population
-    reference, observed = _from_run(located.plan, run)
-    if run is not None and observed is None:
-        notes.append(_skipped_note(located, f"the run covers no rep of roles {', '.join(located.plan.roles)}"))
-    context = _Context(located, reference, observed)
+    if population is None and skipped:
+        notes.append(_skipped_note(plan, skipped))
+    reference, observed = _from_run(plan, population)
+    if population is not None and observed is None:
+        notes.append(_skipped_note(plan, f"the run covers no rep of roles {', '.join(plan.roles)}"))
+    context = _Context(plan, reference, observed)
     warnings = [w for check in CHECKS for w in check(context)] + notes
     return sorted(warnings, key=lambda w: (SEVERITY_ORDER[w.severity], w.line or 0, w.id))
 
@@ -170,27 +146,10 @@ def render_warnings(warnings: list[PlanWarning]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _sample_run(plan: Plan) -> tuple[Any, str]:
-    """A run of the plan over the bundled sample, or None and why not."""
-    from comp_sim import api
-
-    try:
-        dataset = api.load_data()
-    except (DataError, UsageError, ImportError, OSError) as exc:
-        return None, f"the bundled sample data could not be loaded ({str(exc).splitlines()[0]})"
-    covered = dataset.reps["role"].astype(str).isin(list(plan.roles))
-    if not covered.any():
-        return None, f"the bundled sample has no rep of roles {', '.join(plan.roles)}"
-    try:
-        return api.simulate([plan], dataset), ""
-    except DataError as exc:
-        return None, f"the plan cannot run on the bundled sample ({str(exc).splitlines()[0]})"
-
-
-def _skipped_note(located: LocatedPlan, why: str) -> PlanWarning:
-    line, column = located.position(("roles",), at_key=True)
+def _skipped_note(plan: Plan, why: str) -> PlanWarning:
+    line, column = plan.position(("roles",), at_key=True)
     return PlanWarning(
-        "population-skipped", "low", "roles", line, column, located.source,
+        "population-skipped", "low", "roles", line, column, plan.source,
         f"the checks that need a population (how many reps reach a threshold or excellence "
         f"point) were skipped: {why}.",
         "lint with a run of the plan over your data (population=...) or give data with reps of these roles.",
@@ -198,7 +157,7 @@ def _skipped_note(located: LocatedPlan, why: str) -> PlanWarning:
     )
 
 
-def _from_run(plan: Plan, run: Any) -> tuple[Reference, Population | None]:
+def _from_run(plan: Plan, run: Simulation | None) -> tuple[Reference, Population | None]:
     """The reference rep and the metric values of a run (median TI and quota of covered reps)."""
     default = Reference(max(r.target_incentive for r in plan.roles.values()), None,
                         "the plan's largest role TI")
@@ -224,58 +183,49 @@ def _from_run(plan: Plan, run: Any) -> tuple[Reference, Population | None]:
 # --------------------------------------------------------------------------- pay of a reference rep
 
 
-def fraction(component: CurveComponent | TiersComponent, metric: np.ndarray) -> np.ndarray:
-    """Fraction of target the component's curve or tiers pay at ``metric``."""
-    if isinstance(component, CurveComponent):
-        return primitives.curve(metric, component.curve)
-    return primitives.tiers(metric, component.tiers)
-
-
 def reads_bookings(plan: Plan, metric: str) -> bool:
-    """Whether a metric grows with the amount of a deal: bookings, attainment, a sum of amount,
-    or a ratio of such a metric to one that does not move with it (a mix or accuracy does not)."""
-    if metric in ("bookings", "attainment", "new_logo_bookings"):
-        return True
-    definition = plan.metrics.get(metric)
-    if isinstance(definition, SumMetric):
-        return definition.sum == "amount"
-    if isinstance(definition, RatioMetric):
-        top, bottom = definition.ratio
-        return reads_bookings(plan, top) and not reads_bookings(plan, bottom)
-    return False
+    """Whether a metric grows with the amount of a deal (its declaration's ``bookings`` tag)."""
+    return "bookings" in plan.tags_of(metric)
 
 
-def annual_pay(component: Any, attainment: np.ndarray, reference: Reference) -> np.ndarray | None:
+def pays_on_bookings(plan: Plan, component: Any) -> bool:
+    """Whether what a component is paid on grows with the amount of a deal."""
+    return reads_bookings(plan, component.paid_on)
+
+
+def annual_pay(plan: Plan, component: Any, attainment: np.ndarray, reference: Reference) -> np.ndarray | None:
     """Plan-year pay of a bookings-driven component for a rep at the same attainment in every
-    window, gates open and multipliers at 1; None when it is not driven by attainment or needs
-    a quota that is not known.
+    window, gates open and multipliers at 1; None when it is not driven by attainment alone
+    (its metric's declaration does not say how it follows attainment) or needs a quota that is not
+    known.
 
     With the same attainment in every window a component pays fraction x weight x annual TI
     whatever its grain (a cumulative one ends the year at that attainment too).
     """
     attainment = np.asarray(attainment, dtype="float64")
-    if isinstance(component, TargetComponent) and component.metric == "attainment":
-        return fraction(component, attainment) * component.weight * reference.ti
-    windows = PLAN_YEAR_MONTHS // MONTHS_PER[component.measure]
-    months = PLAN_YEAR_MONTHS if component.cumulative else MONTHS_PER[component.measure]
+    scale = plan.metric(component.paid_on).scale(plan)
+    if scale not in ("ratio", "money"):
+        return None
+    windows = PLAN_YEAR_MONTHS // MONTHS_PER[component.grain]
+    months = PLAN_YEAR_MONTHS if component.cumulative else MONTHS_PER[component.grain]
     quota = reference.window_quota(months)
+    if scale == "money" and quota is None:
+        return None
+    value = attainment if scale == "ratio" else attainment * quota
+    if component.in_ti:
+        return component.fraction(value) * component.weight * reference.ti
     if quota is None:
         return None
-    if isinstance(component, TargetComponent) and component.metric == "bookings":
-        return fraction(component, attainment * quota) * component.weight * reference.ti
-    if isinstance(component, CommissionComponent) and component.commission.basis == "bookings":
-        basis = attainment * quota
-        quotas = np.full_like(basis, quota)
-        if component.cumulative:  # the year's money, its cap x the periods of the year
-            return primitives.commission(basis, component.commission, quota=quotas, periods=windows)
-        return primitives.commission(basis, component.commission, quota=quotas) * windows
-    return None
+    quotas = np.full_like(value, quota)
+    if component.cumulative:  # the year's money, its cap x the periods of the year
+        return commission(value, component.commission, quota=quotas, periods=windows)
+    return commission(value, component.commission, quota=quotas) * windows
 
 
 def _bookings_components(plan: Plan, reference: Reference) -> list[tuple[int, Any]]:
     """Components whose pay the reference rep's attainment sets, with their index."""
     return [(i, c) for i, c in enumerate(plan.components)
-            if annual_pay(c, np.array([1.0]), reference) is not None]
+            if annual_pay(plan, c, np.array([1.0]), reference) is not None]
 
 
 def _money(value: float) -> str:
@@ -292,11 +242,11 @@ def _measurements(component: Any) -> str:
     if component.cumulative:
         return "plan-year (year to date) measurements"
     return {"month": "monthly", "quarter": "quarterly", "half": "half-yearly", "year": "annual"}[
-        component.measure] + " measurements"
+        component.grain] + " measurements"
 
 
 def _grain(component: Any) -> str:
-    return "year to date" if component.cumulative else component.measure
+    return "year to date" if component.cumulative else component.grain
 
 
 # --------------------------------------------------------------------------- checks
@@ -306,28 +256,20 @@ def check_cliffs(ctx: _Context) -> Iterable[PlanWarning]:
     """Retroactive tiers and curve steps: one more dollar at an edge re-rates everything."""
     ref = ctx.reference
     for i, component in enumerate(ctx.plan.components):
-        if isinstance(component, TiersComponent) and component.tiers.mode == "retroactive":
-            edges = [b.to for b in component.tiers.bands[:-1]]
-            kind, loc = "retro-cliff", ("components", i, "tiers")
-        elif isinstance(component, CurveComponent):
-            points = component.curve.points
-            edges = [points[k][0] for k in range(1, len(points))
-                     if points[k][0] == points[k - 1][0] and points[k][1] != points[k - 1][1]]
-            kind, loc = "step-cliff", ("components", i, "curve", "points")
-        elif isinstance(component, CommissionComponent) and component.commission.mode == "retroactive":
+        cliffs = component.cliffs()
+        if cliffs is None:
+            continue
+        if not component.in_ti:
             yield from _commission_cliff(ctx, i, component)
             continue
-        else:
-            continue
-        if not edges:
-            continue
-        months = PLAN_YEAR_MONTHS if component.cumulative else MONTHS_PER[component.measure]
+        kind, loc, edges = cliffs.kind, ("components", i, *cliffs.loc), cliffs.edges
+        months = PLAN_YEAR_MONTHS if component.cumulative else MONTHS_PER[component.grain]
         window_ti = ref.window_ti(months)
         at = np.array(edges, dtype="float64")
         # a tier band holds its edge (the next dollar crosses it); a curve step is right-continuous
         # (the dollar that reaches the edge crosses it)
         below = at if kind == "retro-cliff" else at - CLIFF_STEP
-        jumps = (fraction(component, below + CLIFF_STEP) - fraction(component, below)) * component.weight * window_ti
+        jumps = (component.fraction(below + CLIFF_STEP) - component.fraction(below)) * component.weight * window_ti
         kept = [(e, float(j)) for e, j in zip(edges, jumps) if j > 0]
         if not kept:
             continue
@@ -351,14 +293,14 @@ def check_cliffs(ctx: _Context) -> Iterable[PlanWarning]:
 
 def _commission_cliff(ctx: _Context, i: int, component: CommissionComponent) -> Iterable[PlanWarning]:
     rule = component.commission
-    months = PLAN_YEAR_MONTHS if component.cumulative else MONTHS_PER[component.measure]
+    months = PLAN_YEAR_MONTHS if component.cumulative else MONTHS_PER[component.grain]
     quota = ctx.reference.window_quota(months)
     if rule.relative_to == "quota" and quota is None:
         return
     scale = quota if rule.relative_to == "quota" else 1.0
     edges = np.array([b.to for b in rule.bands[:-1]], dtype="float64") * scale
     quotas = np.full_like(edges, quota or 0.0)
-    jumps = primitives.commission(edges + 1.0, rule, quota=quotas) - primitives.commission(edges, rule, quota=quotas)
+    jumps = commission(edges + 1.0, rule, quota=quotas) - commission(edges, rule, quota=quotas)
     kept = [(float(e), float(j)) for e, j in zip(edges, jumps) if j > 1.0 + 1e-9]
     if not kept:
         return
@@ -371,35 +313,19 @@ def _commission_cliff(ctx: _Context, i: int, component: CommissionComponent) -> 
                    {"edges": [{"at": e, "pays": j} for e, j in kept]})
 
 
-def _unbounded(component: Any) -> tuple | None:
-    """The key path of what keeps paying above target with no ceiling, or None."""
-    if isinstance(component, CurveComponent):
-        curve = component.curve
-        last = np.array([curve.points[-1][0], curve.points[-1][0] + 1.0])
-        if curve.cap is None and curve.beyond == "extend" and np.diff(primitives.curve(last, curve))[0] > 0:
-            return ("curve", "beyond")
-    elif isinstance(component, TiersComponent):
-        if component.tiers.cap is None and component.tiers.bands[-1].rate > 0:
-            return ("tiers", "bands", len(component.tiers.bands) - 1)
-    elif isinstance(component, CommissionComponent):
-        if component.commission.cap is None and component.commission.bands[-1].rate > 0:
-            return ("commission", "bands", len(component.commission.bands) - 1)
-    return None
-
-
 def check_uncapped(ctx: _Context) -> Iterable[PlanWarning]:
     """No plan cap and a curve, tier or commission that keeps paying: cost has no bound."""
     if ctx.plan.cap is not None:
         return
     ref = ctx.reference
     for i, component in enumerate(ctx.plan.components):
-        where = _unbounded(component)
+        where = component.open_top()
         if where is None:
             continue
-        pay = annual_pay(component, np.array([2.0, 3.0]), ref)
-        if pay is None and isinstance(component, TargetComponent) and ctx.plan.metric_kind(component.metric) == "ratio":
+        pay = annual_pay(ctx.plan, component, np.array([2.0, 3.0]), ref)
+        if pay is None and component.in_ti and ctx.plan.metric_kind(component.metric) == "ratio":
             # a ratio metric (logo attainment, a mix) is at target at 1.0
-            pay = fraction(component, np.array([2.0, 3.0])) * component.weight * ref.ti
+            pay = component.fraction(np.array([2.0, 3.0])) * component.weight * ref.ti
         figures: dict[str, Any] = {"ti": ref.ti}
         text = ""
         severity: Severity = "medium"
@@ -417,7 +343,7 @@ def check_uncapped(ctx: _Context) -> Iterable[PlanWarning]:
 def check_weights(ctx: _Context) -> Iterable[PlanWarning]:
     """More than four weighted components, or one under 10% of TI, dilutes what a rep aims at."""
     ref = ctx.reference
-    weighted = [(i, c) for i, c in enumerate(ctx.plan.components) if isinstance(c, TargetComponent)]
+    weighted = [(i, c) for i, c in enumerate(ctx.plan.components) if c.in_ti]
     if len(weighted) > MAX_WEIGHTED_COMPONENTS:
         yield ctx.warn(
             "diluted-weights", "medium", ("components",),
@@ -435,24 +361,6 @@ def check_weights(ctx: _Context) -> Iterable[PlanWarning]:
                 {"weight": c.weight, "pay_at_target": c.weight * ref.ti, "ti": ref.ti})
 
 
-def _points_of(component: Any) -> list[tuple[str, float, tuple, bool]]:
-    """(kind, metric value, key path, strictly above) of a component's threshold and excellence."""
-    found = []
-    if isinstance(component, CurveComponent):
-        points = component.curve.points
-        if points[0][0] > 0:
-            found.append(("threshold", points[0][0], ("curve", "points", 0), False))
-        if len(points) > 1 and points[-1][0] > points[0][0]:
-            found.append(("excellence", points[-1][0], ("curve", "points", len(points) - 1), False))
-    elif isinstance(component, TiersComponent):
-        bands = component.tiers.bands
-        if bands[0].rate == 0 and bands[0].to is not None:
-            found.append(("threshold", bands[0].to, ("tiers", "bands", 0, "to"), True))
-        if len(bands) > 1:
-            found.append(("excellence", bands[-2].to, ("tiers", "bands", len(bands) - 2, "to"), True))
-    return found
-
-
 def check_reach(ctx: _Context) -> Iterable[PlanWarning]:
     """A threshold or excellence point that fewer than 10% or more than 90% of reps reach."""
     if ctx.population is None:
@@ -461,9 +369,9 @@ def check_reach(ctx: _Context) -> Iterable[PlanWarning]:
         values = ctx.population.values.get(component.id)
         if values is None or not values.size:
             continue
-        for kind, point, where, above in _points_of(component):
-            rounded = primitives.at_edges(values)
-            reached = rounded > point if above else rounded >= primitives.at_edges(point)
+        for kind, point, where, above in component.reach_points() if component.in_ti else ():
+            rounded = at_edges(values)
+            reached = rounded > point if above else rounded >= at_edges(point)
             share = float(reached.mean())
             if REACH_LOW <= share <= REACH_HIGH:
                 continue
@@ -485,28 +393,9 @@ def check_reach(ctx: _Context) -> Iterable[PlanWarning]:
                             "reps": ctx.population.reps})
 
 
-def _mentions_discount(plan: Plan, name: str) -> bool:
-    for measure in measures_of(plan, name):
-        if measure == DISCOUNTED_AMOUNT or (isinstance(measure, DealMeasure) and any(
-                word in measure.key for word in ("discount", "margin"))):
-            return True
-    return False
-
-
 def _used_metrics(plan: Plan) -> list[tuple[tuple, str]]:
     """(key path, metric name) of every metric a component or modifier reads."""
-    used = []
-    for i, c in enumerate(plan.components):
-        if isinstance(c, TargetComponent):
-            used.append((("components", i, "metric"), c.metric))
-        elif isinstance(c, CommissionComponent):
-            used.append((("components", i, "commission", "basis"), c.commission.basis))
-        elif isinstance(c, SpiffComponent):
-            used.append((("components", i, "spiff", "metric"), c.spiff.metric))
-    for j, m in enumerate(plan.modifiers):
-        body = m.multiplier if isinstance(m, MultiplierModifier) else m.gate
-        used.append((("modifiers", j, type(body).__name__.lower(), "metric"), body.metric))
-    return used
+    return [(use.loc, use.name) for use in plan.reads() if use.loc[0] in ("components", "modifiers")]
 
 
 def check_discounting(ctx: _Context) -> Iterable[PlanWarning]:
@@ -514,10 +403,10 @@ def check_discounting(ctx: _Context) -> Iterable[PlanWarning]:
     plan, ref = ctx.plan, ctx.reference
     paying = [(loc, name) for loc, name in _used_metrics(plan)
               if loc[0] == "components" and reads_bookings(plan, name)]
-    if not paying or any(_mentions_discount(plan, name) for _, name in _used_metrics(plan)):
+    if not paying or any("discount" in plan.tags_of(name) for _, name in _used_metrics(plan)):
         return
     at = np.array([1.0, 1.0 - DISCOUNT])
-    pays = [annual_pay(c, at, ref) for _, c in _bookings_components(plan, ref)]
+    pays = [annual_pay(plan, c, at, ref) for _, c in _bookings_components(plan, ref)]
     pays = [p for p in pays if p is not None]
     figures: dict[str, Any] = {"ti": ref.ti, "discount": DISCOUNT}
     text = ""
@@ -545,14 +434,14 @@ def check_sandbagging(ctx: _Context) -> Iterable[PlanWarning]:
     """Forecast accuracy worth enough that holding back bookings to land on the forecast pays."""
     plan, ref = ctx.plan, ctx.reference
     honest_a, sandbag_a = 1.0 + SANDBAG_AHEAD, 1.0
-    bookings = [annual_pay(c, np.array([honest_a, sandbag_a]), ref) for _, c in _bookings_components(plan, ref)]
+    bookings = [annual_pay(plan, c, np.array([honest_a, sandbag_a]), ref) for _, c in _bookings_components(plan, ref)]
     bookings_loss = float(sum(p[0] - p[1] for p in bookings if p is not None))
     honest_bookings = float(sum(p[0] for p in bookings if p is not None))
     for i, c in enumerate(plan.components):
-        if not (isinstance(c, TargetComponent) and c.metric == "forecast_accuracy"):
+        if not (c.in_ti and "accuracy" in plan.tags_of(c.metric)):
             continue
         # forecast = the window's quota: honest lands 30% ahead (accuracy 0.7), the sandbagger on it
-        accuracy = fraction(c, np.array([max(0.0, 1.0 - SANDBAG_AHEAD), 1.0])) * c.weight * ref.ti
+        accuracy = c.fraction(np.array([max(0.0, 1.0 - SANDBAG_AHEAD), 1.0])) * c.weight * ref.ti
         gain = float(accuracy[1] - accuracy[0])
         if gain <= 0:
             continue
@@ -574,23 +463,14 @@ def check_sandbagging(ctx: _Context) -> Iterable[PlanWarning]:
                         "accuracy_gain": gain, "bookings_loss": bookings_loss, "net_gain": net})
 
 
-def _reads_new_logos(plan: Plan, name: str) -> bool:
-    for measure in measures_of(plan, name):
-        if measure in (NEW_LOGOS, NEW_LOGO_BOOKINGS, "target.new_logos", "target.new_logo_bookings"):
-            return True
-        if isinstance(measure, DealMeasure) and any(col == "new_logo" for col, _ in measure.where):
-            return True
-    return False
-
-
 def check_new_logos(ctx: _Context) -> Iterable[PlanWarning]:
     """New-logo terms too light to change behaviour: no gate, no multiplier and under 15% of TI."""
     plan, ref = ctx.plan, ctx.reference
-    used = [(loc, name) for loc, name in _used_metrics(plan) if _reads_new_logos(plan, name)]
+    used = [(loc, name) for loc, name in _used_metrics(plan) if "new_logos" in plan.tags_of(name)]
     if not used or any(loc[0] == "modifiers" for loc, _ in used):
         return
     components = [plan.components[loc[1]] for loc, _ in used]
-    weight = sum(c.weight for c in components if isinstance(c, TargetComponent))
+    weight = sum(c.weight for c in components if c.in_ti)
     if weight >= MIN_NEW_LOGO_WEIGHT - 1e-12:
         return
     spiffs = {c.id: c.spiff.amount for c in components if isinstance(c, SpiffComponent)}
@@ -608,11 +488,11 @@ def check_period_edges(ctx: _Context) -> Iterable[PlanWarning]:
     """Non-cumulative bookings measured per month, quarter or half: moving deals across an edge pays."""
     ref = ctx.reference
     for i, c in _bookings_components(ctx.plan, ref):
-        if c.cumulative or c.measure == "year":
+        if c.cumulative or c.grain == "year":
             continue
         # two windows at quota; move a share s of a quota's worth from one into the other
-        pay = annual_pay(c, np.concatenate([1.0 + EDGE_SHIFTS, 1.0 - EDGE_SHIFTS]), ref)
-        windows = PLAN_YEAR_MONTHS // MONTHS_PER[c.measure]
+        pay = annual_pay(ctx.plan, c, np.concatenate([1.0 + EDGE_SHIFTS, 1.0 - EDGE_SHIFTS]), ref)
+        windows = PLAN_YEAR_MONTHS // MONTHS_PER[c.grain]
         per_window = pay / windows  # (2 x shifts,) pay of one window at that attainment
         gains = per_window[: EDGE_SHIFTS.size] + per_window[EDGE_SHIFTS.size:] - 2 * per_window[0]
         best = int(np.argmax(gains))
@@ -620,10 +500,10 @@ def check_period_edges(ctx: _Context) -> Iterable[PlanWarning]:
         if gain < PERIOD_EDGE_MIN_GAIN * ref.ti:
             continue
         shift = float(EDGE_SHIFTS[best])
-        message = (f"'{c.id}' is measured per {c.measure} on its own: a rep at quota in two {c.measure}s "
+        message = (f"'{c.id}' is measured per {c.grain} on its own: a rep at quota in two {c.grain}s "
                    f"who moves {shift:.0%} of a quota's worth of deals from one into the other earns "
                    f"{_money(gain)} more for the same bookings, so deals are pulled in or pushed out "
-                   f"across {c.measure} ends.")
+                   f"across {c.grain} ends.")
         fix = "measure it year to date (cumulative: true) and pay each period as a true-up."
         yield ctx.warn("period-edge", _severity(gain, ref.ti), ("components", i, "measure"), message, fix,
                        {"ti": ref.ti, "shift": shift, "gain": gain,
@@ -635,4 +515,5 @@ CHECKS: list[Check] = [
     check_sandbagging, check_new_logos, check_period_edges,
 ]
 
-__all__ = ["PlanWarning", "Reference", "lint_plan", "render_warnings", "annual_pay", "fraction", "CHECKS"]
+__all__ = ["PlanWarning", "Reference", "lint_plan", "render_warnings", "annual_pay", "reads_bookings",
+           "pays_on_bookings", "CHECKS"]

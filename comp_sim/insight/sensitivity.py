@@ -23,16 +23,17 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from comp_sim import api
 from comp_sim.data.cube import Cube
 from comp_sim.data.dataset import Dataset
-from comp_sim.engine.metrics import Needs
-from comp_sim.engine.simulate import TrialSource, run_plans
+from comp_sim.engine.simulate import HistoricalSource, TrialSource, run_plans
 from comp_sim.errors import Issue, UsageError
+from comp_sim.measures import Needs
 from comp_sim.periods import Month
-from comp_sim.plan.loader import PlanSource
-from comp_sim.plan.models import CountMetric, Plan, SumMetric
-from comp_sim.report.tables import plan_summary
+from comp_sim.plan.metrics import DealMetric
+from comp_sim.plan.models import Plan
+from comp_sim.plan.program import Program
+from comp_sim.report.programs import program_results
+from comp_sim.report.tables import program_summary
 from comp_sim.synth import MonteCarloSource
 
 Dimension = Literal["attainment", "mix", "new_logos"]
@@ -58,6 +59,14 @@ class ScaledSource:
     def trials(self) -> int:
         return self.source.trials
 
+    @property
+    def label(self) -> str:
+        return self.source.label
+
+    @property
+    def tables(self) -> frozenset[str]:
+        return self.source.tables
+
     def months_covered(self) -> list[Month]:
         return self.source.months_covered()
 
@@ -72,8 +81,8 @@ class ScaledSource:
 
 
 def sensitivity(
-    plans: Sequence[PlanSource],
-    data: api.DataSource | TrialSource | None = None,
+    units: Sequence[Program],
+    data: Dataset | TrialSource,
     shifts: Sequence[float] = DEFAULT_SHIFTS,
     *,
     trials: int | None = None,
@@ -81,31 +90,34 @@ def sensitivity(
     dimension: Dimension = "attainment",
     strategic: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per plan and shift: cost, bookings, cost of sales, mean payout % of TI, share of
-    reps at or above quota. ``data`` is a Dataset, folder or dict (None: the bundled sample), or
-    a ``TrialSource``; ``trials`` > 1 draws that many Monte-Carlo trials around the data's reps
-    (seeded by ``seed``). Over trials (attainment only) the figures are means over trials."""
+    """One row per plan or program (``units``) and shift: cost, bookings, cost of sales, mean
+    payout % of TI, share of reps at or above quota. ``data`` is a Dataset or a ``TrialSource``; ``trials`` > 1 draws
+    that many Monte-Carlo trials around the data's reps (seeded by ``seed``). Over trials
+    (attainment only) the figures are means over trials."""
     if dimension not in DIMENSIONS:
         raise UsageError(Issue(f"dimension is one of {', '.join(DIMENSIONS)}", path="dimension", value=dimension))
-    loaded = api.load_plans(plans)
+    loaded = list({plan.id: plan for unit in units for plan in unit.plans}.values())
+
+    def rows_of(results, shift: float) -> list[dict]:
+        return [_row(unit, dimension, shift) for unit in program_results(list(units), results, data_reps)]
+
+    data_reps = data.reps
     rows = []
     if trials is not None and trials > 1 and not _is_source(data):
-        data = MonteCarloSource.from_dataset(api.load_data(data), trials, seed)
+        data = MonteCarloSource.from_dataset(data, trials, seed)
     if _is_source(data):
         if dimension != "attainment":
             raise UsageError(Issue(f"a {dimension} shift changes deals, so it needs deal-level data, not "
                                    "Monte-Carlo trials", path="dimension", value=dimension))
         for shift in shifts:
-            results = run_plans(loaded, ScaledSource(data, 1.0 + shift))
-            rows += [_row(r, dimension, shift) for r in results]
+            rows += rows_of(run_plans(loaded, ScaledSource(data, 1.0 + shift)), shift)
         return pd.DataFrame(rows, columns=COLUMNS)
-    dataset = api.load_data(data)
+    dataset = data
     draws = np.random.default_rng(seed).random(len(dataset.deals))  # (deals,)
     products = _strategic_products(loaded, dataset, strategic) if dimension == "mix" else ()
     for shift in shifts:
         shifted = shift_dataset(dataset, dimension, shift, draws, products)
-        simulation = api.simulate(loaded, shifted)
-        rows += [_row(r, dimension, shift) for r in simulation.results]
+        rows += rows_of(run_plans(loaded, HistoricalSource(shifted)), shift)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -113,12 +125,12 @@ def _is_source(data: object) -> bool:
     return hasattr(data, "chunk") and hasattr(data, "chunk_sizes")
 
 
-def _row(result, dimension: str, shift: float) -> dict:
-    summary = plan_summary(result)
-    return {"plan": result.plan.id, "dimension": dimension, "shift": float(shift),
+def _row(unit, dimension: str, shift: float) -> dict:
+    summary = program_summary(unit)
+    return {"plan": unit.id, "dimension": dimension, "shift": float(shift),
             "cost": summary["total_payout"], "bookings": summary["total_bookings"],
             "cost_of_sales": summary["cost_of_sales"], "payout_pct_ti_mean": summary["payout_pct_ti_mean"],
-            "share_at_quota": summary["share_at_or_above_quota"], "currency": result.plan.currency}
+            "share_at_quota": summary["share_at_or_above_quota"], "currency": unit.currency}
 
 
 def shift_dataset(dataset: Dataset, dimension: Dimension, shift: float, draws: np.ndarray,
@@ -167,7 +179,7 @@ def _strategic_products(plans: Sequence[Plan], dataset: Dataset, given: Sequence
         names: set[str] = set()
         for plan in plans:
             for definition in plan.metrics.values():
-                if isinstance(definition, (SumMetric, CountMetric)) and "product" in definition.where:
+                if isinstance(definition, DealMetric) and "product" in definition.where:
                     value = definition.where["product"]
                     names.update(str(v) for v in (value if isinstance(value, list) else [value]))
         found = tuple(sorted(names))

@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import difflib
 import typing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 
 from comp_sim.errors import NO_VALUE, Issue, PlanError
 from comp_sim.limits import MAX_PLAN_BYTES
 from comp_sim.output import read_text_bounded
-from comp_sim.plan.models import TAG_PREFIX, Plan
+from comp_sim.plan.models import TAG_PREFIX, Plan, position
 from comp_sim.safe_yaml import parse_yaml, plain
 
 PlanSource = typing.Union[str, Path, dict, Plan]
@@ -45,7 +44,7 @@ def load_plan(source: PlanSource, *, name: str | None = None) -> Plan:
     if isinstance(source, Plan):
         return source
     if isinstance(source, dict):
-        return _validate(source, None, name or "<plan>")
+        return _validate(source, None, name or "<plan>").located(name or "<plan>", None)
     if _is_path(source):
         path = Path(source)
         return load_plan(_read(path), name=name or str(path))
@@ -58,54 +57,29 @@ def _is_path(source: object) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class LocatedPlan:
-    """A validated plan with the file name and YAML tree it came from, so that any key path of
-    it can be pointed at by line and column (None for plans given as dicts or ``Plan``s)."""
-
-    plan: Plan
-    source: str
-    tree: CommentedMap | None = None
-
-    def position(self, loc: tuple, at_key: bool = False) -> tuple[int | None, int | None]:
-        """1-based line and column of the deepest node of ``loc`` in the file (None, None
-        without a file)."""
-        if self.tree is None:
-            return None, None
-        return _position(self.tree, loc, at_key)
-
-
-def load_plan_located(source: PlanSource, *, name: str | None = None) -> LocatedPlan:
-    """Like ``load_plan``, keeping where the plan came from for messages about its keys.
-
-    >>> located = load_plan_located("plans/current-2026.yaml")
-    >>> located.source, located.position(("components", 0, "tiers"), at_key=True)
-    ('plans/current-2026.yaml', (23, 5))
-    """
-    if isinstance(source, Plan):
-        return LocatedPlan(source, name or f"<plan {source.id}>")
-    if isinstance(source, dict):
-        return LocatedPlan(load_plan(source, name=name), name or "<plan>")
-    if _is_path(source):
-        path = Path(source)
-        return load_plan_located(_read(path), name=name or str(path))
-    return _parse_located(source, name or "<plan>")
-
-
 def _read(path: Path) -> str:
     return read_text_bounded(path, "plan file", MAX_PLAN_BYTES, PlanError)
 
 
 def parse_plan(text: str, source: str) -> Plan:
-    """Validate YAML text as a plan; ``source`` names it in errors."""
-    return _parse_located(text, source).plan
+    """Validate YAML text as a plan; ``source`` names it in errors and the plan remembers it
+    with the YAML tree, so that messages about the plan can point at its lines.
 
-
-def _parse_located(text: str, source: str) -> LocatedPlan:
-    tree = parse_yaml(text, source, "plan file", PlanError, limit=MAX_PLAN_BYTES)
+    >>> plan = parse_plan(open("plans/current-2026.yaml").read(), "plans/current-2026.yaml")
+    >>> plan.source, plan.position(("components", 0, "tiers"), at_key=True)
+    ('plans/current-2026.yaml', (31, 5))
+    """
+    tree = safe_yaml(text, source)
     if not isinstance(tree, CommentedMap):
         raise PlanError(Issue("a plan file is a YAML mapping of keys (plan, id, start, ...)", source=source, line=1, column=1))
-    return LocatedPlan(_validate(plain(tree), tree, source), source, tree)
+    return _validate(plain(tree), tree, source).located(source, tree)
+
+
+def safe_yaml(text: str, source: str, what: str = "plan") -> Any:
+    """Parse YAML to ruamel's round-trip tree with the guards of ``comp_sim.safe_yaml`` (no
+    tags, aliases, second document or deep nesting); ``what`` names the kind of file in errors:
+    plan, program."""
+    return parse_yaml(text, source, f"{what} file", PlanError, limit=MAX_PLAN_BYTES)
 
 
 # --------------------------------------------------------------------------- error mapping
@@ -161,7 +135,7 @@ _OWN_RULES = {"points_order", "bands_open", "bands_order", "month", "number_rang
 
 
 def _issue(tree: Any, source: str, loc: tuple, message: str, value: Any = NO_VALUE, at_key: bool = False) -> Issue:
-    line, column = _position(tree, loc, at_key)
+    line, column = position(tree, loc, at_key)
     return Issue(message, source=source, line=line, column=column, path=format_path(loc) or None, value=value)
 
 
@@ -174,26 +148,6 @@ def format_path(loc: tuple) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
-
-
-def _position(tree: Any, loc: tuple, at_key: bool) -> tuple[int | None, int | None]:
-    """1-based line and column of the deepest node of ``loc`` that exists in the YAML tree."""
-    if tree is None:
-        return None, None
-    node = tree
-    position = (1, 1)
-    for depth, part in enumerate(loc):
-        last = depth == len(loc) - 1
-        if isinstance(node, CommentedMap) and part in node:
-            line, col = node.lc.key(part) if (last and at_key) else node.lc.value(part)
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line, col = node.lc.item(part)
-            node = node[part]
-        else:
-            break
-        position = (line + 1, col + 1)
-    return position
 
 
 def _fields_at(loc: tuple) -> list[str] | None:

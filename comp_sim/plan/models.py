@@ -1,8 +1,11 @@
-"""The plan language as pydantic models: the single source of validation, defaults, docs and schema.
+"""The plan: the single source of validation, defaults, docs and schema.
 
-Field rules (a curve's x values increase, bands ascend) live on their model; rules that span
-the plan (weights sum to 1, every metric resolves, ``applies_to`` names a component) live in
-``Plan._plan_rules`` and report each broken rule at its own key path.
+A plan combines the kinds declared in ``comp_sim.plan.components`` (components and modifiers)
+and ``comp_sim.plan.metrics`` (metrics); its discriminated unions are built from those
+declarations, so a new kind is added there, once. Field rules (a curve's x values increase,
+bands ascend) live on their model; rules that span the plan (weights sum to 1, every metric
+resolves, ``applies_to`` names a component) live in ``plan_rule_issues`` and report each broken
+rule at its own key path.
 """
 
 from __future__ import annotations
@@ -13,222 +16,47 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
+    BeforeValidator,
     Discriminator,
     Field,
+    PlainSerializer,
+    PrivateAttr,
     Tag,
-    field_validator,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from comp_sim.limits import MAX_METRIC_DEPTH, MAX_NUMBER, MAX_PLAN_METRICS, NUMBER_RULE
+from comp_sim.limits import MAX_METRIC_DEPTH, MAX_PLAN_METRICS
+from comp_sim.measures import Measure, split_target
 from comp_sim.periods import Month
+from comp_sim.plan.components import (
+    COMPONENT_KINDS,
+    MODIFIER_KINDS,
+    ComponentBase,
+    GateModifier,
+    MetricUse,
+    ModifierBase,
+    MultiplierModifier,
+    TargetComponent,
+)
 from comp_sim.plan.metrics import (
     BUILTIN_METRICS,
-    TARGETABLE_BUILTINS,
+    METRIC_KINDS,
+    Metric,
     MetricKind,
-    split_target,
+    RatioMetric,
+    Tag as MetricTag,
+    TargetMetric,
+    targetable,
 )
+from comp_sim.plan.rules import Draw, Ramp, StrictModel
 
-SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 METRIC_NAME = r"^[a-z][a-z0-9_]*$"
 WEIGHT_TOLERANCE = 1e-9
 # Union tags appear in pydantic's error locations; they start with this so loaders can drop them.
 TAG_PREFIX = "kind:"
-
-Scalar = Union[str, bool, int, float]
-
-
-class StrictModel(BaseModel):
-    """Unknown keys are errors; models are immutable once validated; every number (money,
-    thresholds, rates, curve points) is finite and within ``MAX_NUMBER``, since a NaN gate
-    minimum or a rate of 1e308 would silently change or overflow every payout."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @field_validator("*")
-    @classmethod
-    def _finite(cls, value: Any) -> Any:
-        numbers = value if isinstance(value, list) and all(isinstance(v, tuple) for v in value) else [value]
-        for number in (n for item in numbers for n in (item if isinstance(item, tuple) else (item,))):
-            if isinstance(number, float) and not (math.isfinite(number) and abs(number) <= MAX_NUMBER):
-                raise PydanticCustomError("number_range", NUMBER_RULE + " (got {number})", {"number": number})
-        return value
-
-
-# --------------------------------------------------------------------------- curves and bands
-
-
-def _check_points(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """x values must increase; one repeat of an x makes a step (right-continuous)."""
-    for i in range(1, len(points)):
-        prev, cur = points[i - 1][0], points[i][0]
-        if cur < prev:
-            raise PydanticCustomError(
-                "points_order",
-                "x values must increase (got {cur} after {prev})",
-                {"cur": cur, "prev": prev},
-            )
-        if cur == prev and i >= 2 and points[i - 2][0] == cur:
-            raise PydanticCustomError(
-                "points_order",
-                "an x value may repeat once to make a step, not more (got {cur} three times)",
-                {"cur": cur},
-            )
-    return points
-
-
-Points = Annotated[
-    list[tuple[float, float]],
-    Field(
-        min_length=1,
-        description="(metric, value) pairs with x increasing; repeat an x once for a step.",
-    ),
-]
-
-
-class Curve(StrictModel):
-    """Piecewise-linear payout curve: metric -> fraction of target."""
-
-    points: Points
-    below: float = Field(0.0, description="Fraction paid below the first point (a threshold).")
-    beyond: Literal["extend", "hold"] = Field(
-        "extend",
-        description="After the last point: `extend` continues the last slope, `hold` keeps the last value.",
-    )
-    cap: float | None = Field(None, ge=0, description="Ceiling on the fraction (none by default).")
-
-    _points_order = field_validator("points")(_check_points)
-
-
-class Band(StrictModel):
-    """One band of a tier or commission table, covering (previous `to`, `to`]."""
-
-    to: float | None = Field(
-        None, gt=0, description="Upper edge of the band, included; omitted on the last band only."
-    )
-    rate: float = Field(ge=0, description="Rate applied inside the band.")
-
-
-def _check_bands(bands: list[Band]) -> list[Band]:
-    """Edges ascend and only the last band is open-ended."""
-    for i, band in enumerate(bands):
-        last = i == len(bands) - 1
-        if last and band.to is not None:
-            raise PydanticCustomError(
-                "bands_open",
-                "the last band must have no `to`: it holds everything above the previous edge "
-                "(got to: {to})",
-                {"to": band.to},
-            )
-        if not last and band.to is None:
-            raise PydanticCustomError(
-                "bands_open",
-                "only the last band may omit `to` (band {index} has none)",
-                {"index": i + 1},
-            )
-        if i and band.to is not None and band.to <= bands[i - 1].to:
-            raise PydanticCustomError(
-                "bands_order",
-                "band edges must increase (got {to} after {prev})",
-                {"to": band.to, "prev": bands[i - 1].to},
-            )
-    return bands
-
-
-Bands = Annotated[list[Band], Field(min_length=1, description="Bands in ascending order.")]
-
-
-class Tiers(StrictModel):
-    """Rate bands over the metric; rates are multiples of the base commission rate."""
-
-    mode: Literal["marginal", "retroactive"] = Field(
-        "marginal",
-        description="`marginal`: each band's rate on the part of the metric inside it; "
-        "`retroactive`: the rate of the band the metric ends in applies to all of it.",
-    )
-    bands: Bands
-    cap: float | None = Field(None, ge=0, description="Ceiling on the fraction (none by default).")
-
-    _bands_order = field_validator("bands")(_check_bands)
-
-
-class Commission(StrictModel):
-    """Money bands over a money metric; rates are fractions of the basis."""
-
-    basis: str = Field("bookings", description="Money metric the commission is paid on.")
-    mode: Literal["marginal", "retroactive"] = Field(
-        "marginal", description="How band rates apply, as for tiers."
-    )
-    bands: Bands
-    relative_to: Literal["quota"] | None = Field(
-        None, description="`quota`: band edges are multiples of the rep's quota, not money."
-    )
-    cap: float | None = Field(None, ge=0, description="Most money paid per period (none by default).")
-
-    _bands_order = field_validator("bands")(_check_bands)
-
-
-class Spiff(StrictModel):
-    """Fixed money per unit of a count metric."""
-
-    metric: str = Field(description="Count metric paid per unit, e.g. new_logos.")
-    amount: float = Field(gt=0, description="Money per unit.")
-    cap: float | None = Field(None, ge=0, description="Most money paid per period (none by default).")
-
-
-# --------------------------------------------------------------------------- components
-
-Measure = Literal["month", "quarter", "half", "year"]
-
-
-class ComponentBase(StrictModel):
-    id: str = Field(pattern=SLUG, description="Unique id of the component, e.g. revenue.")
-    label: str | None = Field(None, description="Display name (defaults to the id).")
-    measure: Measure = Field(
-        "month", description="Period the component is measured and paid on: month | quarter | half | year."
-    )
-    cumulative: bool = Field(
-        False,
-        description="Measure year-to-date and pay a true-up each period (earned-to-date minus paid-to-date).",
-    )
-
-    @property
-    def name(self) -> str:
-        return self.label or self.id
-
-
-class TargetComponent(ComponentBase):
-    weight: float = Field(gt=0, le=1, description="Share of the target incentive paid at target.")
-    metric: str = Field(description="Metric the curve or tiers read, e.g. attainment.")
-
-
-class CurveComponent(TargetComponent):
-    """Paid as curve(metric) x weight x period TI."""
-
-    curve: Curve
-
-
-class TiersComponent(TargetComponent):
-    """Paid as tiers(metric) x weight x period TI."""
-
-    tiers: Tiers
-
-
-class CommissionComponent(ComponentBase):
-    """Outside TI: a rate on money, by bands."""
-
-    commission: Commission
-
-
-class SpiffComponent(ComponentBase):
-    """Outside TI: fixed money per unit of a count."""
-
-    spiff: Spiff
-
-
-COMPONENT_KINDS = ("curve", "tiers", "commission", "spiff")
 
 
 def _kind_of(value: Any, kinds: tuple[str, ...]) -> str | None:
@@ -241,131 +69,43 @@ def _kind_of(value: Any, kinds: tuple[str, ...]) -> str | None:
     return TAG_PREFIX + found[0] if len(found) == 1 else None
 
 
-Component = Annotated[
-    Union[
-        Annotated[CurveComponent, Tag(TAG_PREFIX + "curve")],
-        Annotated[TiersComponent, Tag(TAG_PREFIX + "tiers")],
-        Annotated[CommissionComponent, Tag(TAG_PREFIX + "commission")],
-        Annotated[SpiffComponent, Tag(TAG_PREFIX + "spiff")],
-    ],
-    Discriminator(
-        lambda v: _kind_of(v, COMPONENT_KINDS),
-        custom_error_type="component_kind",
-        custom_error_message="a component needs exactly one of curve, tiers, commission or spiff",
-    ),
+def _one_of(kinds: list[str]) -> str:
+    return ", ".join(kinds[:-1]) + " or " + kinds[-1] if len(kinds) > 1 else kinds[0]
+
+
+def tagged_union(kinds: dict[str, type[BaseModel]], what: str, error_type: str) -> Any:
+    """A discriminated union of models told apart by which of their keys a mapping has."""
+    keys = tuple(kinds)
+    members = tuple(Annotated[model, Tag(TAG_PREFIX + key)] for key, model in kinds.items())
+    return Annotated[
+        Union[members],  # type: ignore[valid-type]
+        Discriminator(lambda v: _kind_of(v, keys), custom_error_type=error_type,
+                      custom_error_message=f"{what} needs exactly one of {_one_of(list(keys))}"),
+    ]
+
+
+Component = tagged_union({k.kind: k for k in COMPONENT_KINDS}, "a component", "component_kind")
+Modifier = tagged_union({k.kind: k for k in MODIFIER_KINDS}, "a modifier", "modifier_kind")
+MetricDef = tagged_union(METRIC_KINDS, "a plan metric", "metric_kind")
+
+
+def _month(value: Any) -> Month:
+    if isinstance(value, Month):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("month", "a month is written YYYY-MM in quotes or plain, e.g. 2027-01", {})
+    try:
+        return Month.parse(value)
+    except ValueError as exc:
+        raise PydanticCustomError("month", str(exc), {}) from None
+
+
+PlanMonth = Annotated[
+    Month,
+    BeforeValidator(_month),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}),
 ]
-
-
-# --------------------------------------------------------------------------- modifiers
-
-
-class Multiplier(StrictModel):
-    """A curve whose value multiplies the money of the components it applies to."""
-
-    metric: str = Field(description="Metric the multiplier reads, e.g. strategic_mix.")
-    points: Points
-    below: float | None = Field(None, description="Value below the first point (default: its y).")
-    beyond: Literal["extend", "hold"] = Field(
-        "hold", description="After the last point: `hold` (default) or `extend`."
-    )
-
-    _points_order = field_validator("points")(_check_points)
-
-    def as_curve(self) -> Curve:
-        """The equivalent curve, with ``below`` defaulting to the first point's y."""
-        below = self.points[0][1] if self.below is None else self.below
-        return Curve(points=self.points, below=below, beyond=self.beyond)
-
-
-class Gate(StrictModel):
-    """While the gate metric is under `min`, the fraction is capped at `cap_when_closed`."""
-
-    metric: str = Field(description="Metric the gate reads, e.g. new_logos.")
-    min: float = Field(description="The gate is open when the metric is at least this.")
-    cap_when_closed: float = Field(
-        0.0, ge=0, description="Ceiling on the fraction while closed; 0 means not paid."
-    )
-
-
-class ModifierBase(StrictModel):
-    id: str = Field(pattern=SLUG, description="Unique id of the modifier.")
-    applies_to: list[str] = Field(min_length=1, description="Ids of the components it modifies.")
-
-
-class MultiplierModifier(ModifierBase):
-    multiplier: Multiplier
-
-
-class GateModifier(ModifierBase):
-    gate: Gate
-
-
-MODIFIER_KINDS = ("multiplier", "gate")
-
-Modifier = Annotated[
-    Union[
-        Annotated[MultiplierModifier, Tag(TAG_PREFIX + "multiplier")],
-        Annotated[GateModifier, Tag(TAG_PREFIX + "gate")],
-    ],
-    Discriminator(
-        lambda v: _kind_of(v, MODIFIER_KINDS),
-        custom_error_type="modifier_kind",
-        custom_error_message="a modifier needs exactly one of multiplier or gate",
-    ),
-]
-
-
-# --------------------------------------------------------------------------- plan metrics
-
-WhereValue = Union[Scalar, list[Scalar]]
-
-
-class SumMetric(StrictModel):
-    """Sum of a deal column (credited: value x split) over the deals matching `where`."""
-
-    sum: str = Field(description="Deal column to add up, e.g. amount.")
-    where: dict[str, WhereValue] = Field(
-        default_factory=dict, description="Deal column -> value or list of values to keep."
-    )
-
-
-class CountMetric(StrictModel):
-    """Number of credited deals (split > 0) matching `where`."""
-
-    count: Literal["deals", "new_logos"] = Field(description="What to count: deals | new_logos.")
-    where: dict[str, WhereValue] = Field(
-        default_factory=dict, description="Deal column -> value or list of values to keep."
-    )
-
-
-class RatioMetric(StrictModel):
-    """One metric divided by another over the same window; 0 / 0 is 0."""
-
-    ratio: tuple[str, str] = Field(description="[numerator, denominator] metric names.")
-    on_zero: float | None = Field(
-        None,
-        description="Value when the denominator is 0 and the numerator is not "
-        "(default: a data error).",
-    )
-
-
-METRIC_KINDS = ("sum", "count", "ratio")
-
-MetricDef = Annotated[
-    Union[
-        Annotated[SumMetric, Tag(TAG_PREFIX + "sum")],
-        Annotated[CountMetric, Tag(TAG_PREFIX + "count")],
-        Annotated[RatioMetric, Tag(TAG_PREFIX + "ratio")],
-    ],
-    Discriminator(
-        lambda v: _kind_of(v, METRIC_KINDS),
-        custom_error_type="metric_kind",
-        custom_error_message="a plan metric needs exactly one of sum, count or ratio",
-    ),
-]
-
-
-# --------------------------------------------------------------------------- plan
 
 
 class Role(StrictModel):
@@ -384,8 +124,8 @@ class Plan(StrictModel):
     """A compensation plan: weighted components, modifiers and a cap over one plan year."""
 
     plan: str = Field(min_length=1, description="Display name.")
-    id: str = Field(pattern=SLUG, description="Slug, unique among loaded plans.")
-    start: str = Field(description="First month of the plan year, YYYY-MM.")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Slug, unique among loaded plans.")
+    start: PlanMonth = Field(description="First month of the plan year, YYYY-MM.")
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$", description="ISO currency code.")
     description: str = Field("", description="What the plan is meant to reward.")
     roles: dict[str, Role] = Field(
@@ -397,50 +137,94 @@ class Plan(StrictModel):
     components: list[Component] = Field(min_length=1, description="What the plan pays for.")
     modifiers: list[Modifier] = Field(default_factory=list, description="Gates and multipliers.")
     cap: PlanCap | None = Field(None, description="Annual cap on a rep's total payout.")
+    ramp: Ramp | None = Field(None, description="New hires' targets ramped by tenure month.")
+    draw: Draw | None = Field(None, description="A draw against pay, recoverable or a guarantee; the cap "
+                                                "neither cuts nor counts it.")
     negative_true_up: Literal["hold", "claw_back"] = Field(
         "hold",
         description="A negative cumulative true-up is held (recovered from later earnings) "
         "or clawed back (paid as a negative amount).",
     )
 
-    @field_validator("start", mode="before")
-    @classmethod
-    def _start_is_month(cls, value: Any) -> str:
-        if not isinstance(value, str):
-            raise PydanticCustomError(
-                "month", "a month is written YYYY-MM in quotes or plain, e.g. 2027-01", {}
-            )
-        try:
-            return str(Month.parse(value))
-        except ValueError as exc:
-            raise PydanticCustomError("month", str(exc), {}) from None
+    # Where the plan came from (set by the loader), for messages that point at its lines.
+    _source: str = PrivateAttr("<plan>")
+    _tree: Any = PrivateAttr(None)
+
+    def __eq__(self, other: object) -> bool:
+        """Plans are equal when their keys are, wherever they were read from."""
+        return isinstance(other, Plan) and self.__dict__ == other.__dict__
+
+    __hash__ = StrictModel.__hash__
 
     @property
-    def start_month(self) -> Month:
-        return Month.parse(self.start)
+    def source(self) -> str:
+        """The plan file (or ``<plan>``) that messages about the plan name."""
+        return self._source
+
+    def position(self, loc: tuple, at_key: bool = False) -> tuple[int | None, int | None]:
+        """1-based line and column of the deepest node of ``loc`` in the plan file (None, None
+        for a plan not read from YAML)."""
+        return position(self._tree, loc, at_key)
+
+    def located(self, source: str, tree: Any) -> Plan:
+        """This plan, remembering the file and YAML tree it was read from."""
+        self._source, self._tree = source, tree
+        return self
 
     def component(self, component_id: str) -> ComponentBase:
         return next(c for c in self.components if c.id == component_id)
 
-    def metric_kind(self, name: str) -> MetricKind | None:
-        """Kind of a metric name, or None when it does not resolve."""
+    def modifiers_of(self, component_id: str) -> tuple[list[GateModifier], list[MultiplierModifier]]:
+        """The gates and multipliers that apply to a component, in plan order."""
+        mine = [m for m in self.modifiers if component_id in m.applies_to]
+        return ([m for m in mine if isinstance(m, GateModifier)],
+                [m for m in mine if isinstance(m, MultiplierModifier)])
+
+    # ------------------------------------------------------------------- metrics
+
+    def metric(self, name: str) -> Metric | None:
+        """The definition of a metric name, or None when it does not resolve."""
         target_of = split_target(name)
         if target_of is not None:
-            base = self.metric_kind(target_of)
-            targetable = target_of in TARGETABLE_BUILTINS or isinstance(
-                self.metrics.get(target_of), (SumMetric, CountMetric)
-            )
-            return base if targetable else None
+            base = self.metric(target_of)
+            if base is None or not targetable(target_of, base):
+                return None
+            return TargetMetric(target_of, base.definition_kind(self), base.tags_of(self))
         if name in BUILTIN_METRICS:
-            return BUILTIN_METRICS[name].kind
-        definition = self.metrics.get(name)
-        if isinstance(definition, SumMetric):
-            return "money"
-        if isinstance(definition, CountMetric):
-            return "count"
-        if isinstance(definition, RatioMetric):
-            return "ratio"
-        return None
+            return BUILTIN_METRICS[name]
+        return self.metrics.get(name)
+
+    def metric_kind(self, name: str) -> MetricKind | None:
+        """Kind of a metric name, or None when it does not resolve."""
+        definition = self.metric(name)
+        return None if definition is None else definition.definition_kind(self)
+
+    def measures_of(self, name: str) -> tuple[Measure, ...]:
+        """The monthly measures a metric is computed from."""
+        return self._resolved(name).measures_of(self, name)
+
+    def tags_of(self, name: str) -> frozenset[MetricTag]:
+        """How insight classifies a metric (grows with bookings, reads new logos, ...)."""
+        return self._resolved(name).tags_of(self)
+
+    def _resolved(self, name: str) -> Metric:
+        definition = self.metric(name)
+        if definition is None:
+            raise KeyError(f"plan {self.id} has no metric '{name}'")
+        return definition
+
+    def reads(self) -> list[MetricUse]:
+        """Every metric the plan reads, with its full key path: components (the one each is
+        paid on first), modifiers, and the operands of ratio metrics."""
+        uses: list[MetricUse] = []
+        for i, c in enumerate(self.components):
+            uses += [MetricUse(("components", i, *u.loc), u.name, u.kinds, u.why) for u in c.reads()]
+        for i, m in enumerate(self.modifiers):
+            uses += [MetricUse(("modifiers", i, *u.loc), u.name, u.kinds, u.why) for u in m.reads()]
+        for name, definition in self.metrics.items():
+            uses += [MetricUse(("metrics", name, *u.loc), u.name, u.kinds, u.why, u.additive)
+                     for u in definition.references()]
+        return uses
 
     @model_validator(mode="after")
     def _plan_rules(self) -> Plan:
@@ -451,6 +235,27 @@ class Plan(StrictModel):
                 "plan_rules", "{details}", {"details": details, "issues": issues}
             )
         return self
+
+
+def position(tree: Any, loc: tuple, at_key: bool = False) -> tuple[int | None, int | None]:
+    """1-based line and column of the deepest node of ``loc`` that exists in a YAML tree (the
+    key itself with ``at_key``); (None, None) without a tree."""
+    if tree is None:
+        return None, None
+    node = tree
+    found = (1, 1)
+    for depth, part in enumerate(loc):
+        last = depth == len(loc) - 1
+        if isinstance(node, CommentedMap) and part in node:
+            line, col = node.lc.key(part) if (last and at_key) else node.lc.value(part)
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line, col = node.lc.item(part)
+            node = node[part]
+        else:
+            break
+        found = (line + 1, col + 1)
+    return found
 
 
 # --------------------------------------------------------------------------- plan-wide rules
@@ -465,6 +270,7 @@ def plan_rule_issues(plan: Plan) -> list[RuleIssue]:
     issues += _weights_sum_to_one(plan)
     issues += _metric_references(plan)
     issues += _metric_cycles(plan)
+    issues += _metric_depth(plan)
     issues += _modifier_targets(plan)
     return issues
 
@@ -504,86 +310,90 @@ def _weights_sum_to_one(plan: Plan) -> list[RuleIssue]:
     return [(("components",), f"weights of weighted components sum to {total:g}, not 1 ({terms})", total)]
 
 
-def _metric_uses(plan: Plan) -> list[tuple[tuple[Any, ...], str, tuple[MetricKind, ...] | None, str]]:
-    """Every metric reference: (key path, name, kinds allowed or None for any, why)."""
-    uses: list[tuple[tuple[Any, ...], str, tuple[MetricKind, ...] | None, str]] = []
-    for i, c in enumerate(plan.components):
-        if isinstance(c, TargetComponent):
-            uses.append((("components", i, "metric"), c.metric, None, ""))
-        elif isinstance(c, CommissionComponent):
-            uses.append(
-                (("components", i, "commission", "basis"), c.commission.basis, ("money",),
-                 "a commission is paid on a money metric such as bookings")
-            )
-        elif isinstance(c, SpiffComponent):
-            uses.append(
-                (("components", i, "spiff", "metric"), c.spiff.metric, ("count",),
-                 "a SPIFF pays per unit of a count metric such as new_logos")
-            )
-    for i, m in enumerate(plan.modifiers):
-        body = m.multiplier if isinstance(m, MultiplierModifier) else m.gate
-        kind = "multiplier" if isinstance(m, MultiplierModifier) else "gate"
-        uses.append((("modifiers", i, kind, "metric"), body.metric, None, ""))
-    for name, definition in plan.metrics.items():
-        if isinstance(definition, RatioMetric):
-            for j, operand in enumerate(definition.ratio):
-                uses.append((("metrics", name, "ratio", j), operand, None, ""))
-    return uses
-
-
 def _metric_references(plan: Plan) -> list[RuleIssue]:
     issues = []
     known = sorted(set(BUILTIN_METRICS) | set(plan.metrics))
-    for loc, name, kinds, why in _metric_uses(plan):
-        kind = plan.metric_kind(name)
+    targets = [name for name, m in {**BUILTIN_METRICS, **plan.metrics}.items() if targetable(name, m)]
+    for use in plan.reads():
+        kind = plan.metric_kind(use.name)
         if kind is None:
-            target_of = split_target(name)
-            if target_of is not None:
-                rule = (
-                    f"'{name}' does not resolve: targets exist for additive metrics "
-                    f"({', '.join(TARGETABLE_BUILTINS)} and plan sum/count metrics)"
-                )
+            if split_target(use.name) is not None:
+                builtins = [t for t in targets if t in BUILTIN_METRICS]
+                rule = (f"'{use.name}' does not resolve: targets exist for additive metrics "
+                        f"({', '.join(builtins)} and plan sum/count metrics)")
             else:
-                rule = f"unknown metric '{name}' (known: {', '.join(known)}, target.NAME)"
-            issues.append((loc, rule, name))
-        elif kinds is not None and kind not in kinds:
-            issues.append((loc, f"{why}; '{name}' is a {kind} metric", name))
+                rule = f"unknown metric '{use.name}' (known: {', '.join(known)}, target.NAME)"
+            issues.append((use.loc, rule, use.name))
+        elif use.kinds is not None and kind not in use.kinds:
+            issues.append((use.loc, f"{use.why}; '{use.name}' is a {kind} metric", use.name))
+        elif use.additive and not plan.metric(use.name).additive:
+            issues.append((use.loc, f"{use.why}; '{use.name}' does not add up over reps", use.name))
     return issues
 
 
 def _metric_cycles(plan: Plan) -> list[RuleIssue]:
-    """Ratio metrics may not refer to themselves, directly or through others, nor nest deeper
-    than ``MAX_METRIC_DEPTH`` (each level doubles what a metric reads). One depth-first walk:
-    each metric and each reference is visited once."""
-    operands = {name: [m for m in d.ratio if isinstance(plan.metrics.get(m), RatioMetric)]
-                for name, d in plan.metrics.items() if isinstance(d, RatioMetric)}
+    """Plan metrics may not refer to themselves, directly or through others. One depth-first
+    walk over the metric graph visits each metric and reference once; each metric on a cycle is
+    reported once, at its own key path, with the cycle read from it."""
     issues: list[RuleIssue] = []
-    depth: dict[str, int] = {}  # metrics walked: 1 + the depth of their deepest ratio operand
-    on_walk: dict[str, int] = {}  # metrics on the current path -> their place on it
-    in_cycle: set[str] = set()
-    for root in operands:
+    done: set[str] = set()
+    reported: set[str] = set()
+    for start in plan.metrics:
+        if start in done:
+            continue
+        trail, on_trail = [start], {start}
+        stack = [iter(u.name for u in plan.metrics[start].references())]
+        while stack:
+            operand = next(stack[-1], None)
+            if operand is None:
+                stack.pop()
+                finished = trail.pop()
+                on_trail.discard(finished)
+                done.add(finished)
+            elif operand in on_trail:
+                cycle = trail[trail.index(operand):]
+                for turn, name in enumerate(cycle):
+                    if name not in reported:
+                        reported.add(name)
+                        path = " -> ".join([*cycle[turn:], *cycle[:turn], name])
+                        key = plan.metrics[name].references()[0].loc[0]  # ratio or team
+                        issues.append((("metrics", name, key), f"metrics refer to each other in a cycle: {path}",
+                                       None))
+            elif operand in plan.metrics and operand not in done:
+                trail.append(operand)
+                on_trail.add(operand)
+                stack.append(iter(u.name for u in plan.metrics[operand].references()))
+    return sorted(issues, key=lambda issue: list(plan.metrics).index(issue[0][1]))
+
+
+def _metric_depth(plan: Plan) -> list[RuleIssue]:
+    """Plan metrics nest at most ``MAX_METRIC_DEPTH`` deep: each level of a ratio of ratios
+    doubles what a metric reads (40 chained ratios read 2^40 measures). One depth-first walk
+    gives each metric its depth once; cycles are ``_metric_cycles``' to report."""
+    reads = {name: [u.name for u in metric.references() if u.name in plan.metrics]
+             for name, metric in plan.metrics.items()}
+    issues: list[RuleIssue] = []
+    depth: dict[str, int] = {}  # 1 + the depth of the deepest plan metric a metric reads; 0 for none
+    walking: set[str] = set()
+    for root in reads:
         if root in depth:
             continue
-        walk = [(root, iter(operands[root]))]
-        on_walk[root] = 0
+        walk = [(root, iter(reads[root]))]
+        walking.add(root)
         while walk:
             name, rest = walk[-1]
             operand = next(rest, None)
             if operand is None:
                 walk.pop()
-                del on_walk[name]
-                depth[name] = 1 + max((depth.get(m, 0) for m in operands[name]), default=0)
+                walking.discard(name)
+                depth[name] = max((depth.get(m, 0) + 1 for m in reads[name]), default=0)
                 if depth[name] == MAX_METRIC_DEPTH + 1:
-                    issues.append((("metrics", name, "ratio"), f"ratio metrics nest at most {MAX_METRIC_DEPTH} "
-                                   f"deep (each level doubles what a metric reads); '{name}' nests {depth[name]}",
-                                   None))
-            elif operand in on_walk and operand not in in_cycle:  # each metric's first cycle
-                in_cycle.add(operand)
-                cycle = " -> ".join([n for n, _ in walk[on_walk[operand]:]] + [operand])
-                issues.append((("metrics", operand, "ratio"), f"metrics refer to each other in a cycle: {cycle}", None))
-            elif operand not in depth and operand not in on_walk:
-                on_walk[operand] = len(walk)
-                walk.append((operand, iter(operands[operand])))
+                    key = plan.metrics[name].references()[0].loc[0]  # ratio or team
+                    issues.append((("metrics", name, key), f"metrics nest at most {MAX_METRIC_DEPTH} deep (each "
+                                   f"level doubles what a metric reads); '{name}' nests {depth[name]}", None))
+            elif operand not in depth and operand not in walking:
+                walking.add(operand)
+                walk.append((operand, iter(reads[operand])))
     return issues
 
 
@@ -601,7 +411,7 @@ def _modifier_targets(plan: Plan) -> list[RuleIssue]:
             elif (
                 isinstance(modifier, GateModifier)
                 and modifier.gate.cap_when_closed > 0
-                and not isinstance(component, TargetComponent)
+                and not component.in_ti
             ):
                 issues.append(
                     (("modifiers", i, "gate", "cap_when_closed"),
@@ -609,3 +419,7 @@ def _modifier_targets(plan: Plan) -> list[RuleIssue]:
                      "close it (cap_when_closed: 0)", modifier.gate.cap_when_closed)
                 )
     return issues
+
+
+__all__ = ["Plan", "Role", "PlanCap", "Component", "Modifier", "MetricDef", "ModifierBase", "plan_rule_issues",
+           "TAG_PREFIX"]

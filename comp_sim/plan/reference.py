@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from comp_sim.plan import models
+from comp_sim.plan import components, metrics, models, rules
 from comp_sim.plan.metrics import BUILTIN_METRICS
 
 SCHEMA_ID = "https://comp-sim.dev/schema/plan.schema.json"
@@ -23,20 +23,28 @@ SCHEMA_ID = "https://comp-sim.dev/schema/plan.schema.json"
 SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("Plan (top level)", models.Plan, "A plan file is one YAML mapping with these keys."),
     ("roles.ROLE", models.Role, "One entry per role the plan covers."),
-    ("Components: common keys", models.ComponentBase, "Every component has these keys and exactly one of `curve`, `tiers`, `commission`, `spiff`."),
-    ("Target components (`curve` or `tiers`)", models.TargetComponent, "Paid as fraction x weight x period TI."),
-    ("curve", models.Curve, "Piecewise-linear through `points`; below the first x pays `below`."),
-    ("tiers", models.Tiers, "Rate bands over the metric, in units of the metric; rates are multiples of the base commission rate (weight x TI / quota)."),
-    ("bands[]", models.Band, "A band covers (previous `to`, `to`]; the first starts at 0."),
-    ("commission (outside TI)", models.Commission, "Rates are fractions of the basis; band edges are money unless `relative_to: quota`."),
-    ("spiff (outside TI)", models.Spiff, "Money = amount x metric."),
-    ("Modifiers: common keys", models.ModifierBase, "Every modifier has these keys and exactly one of `multiplier`, `gate`."),
-    ("multiplier", models.Multiplier, "The product of a component's multipliers scales its money."),
-    ("gate", models.Gate, "Gates apply to the fraction, before money."),
-    ("metrics.NAME: sum", models.SumMetric, "A plan metric adding up a deal column."),
-    ("metrics.NAME: count", models.CountMetric, "A plan metric counting deals."),
-    ("metrics.NAME: ratio", models.RatioMetric, "A plan metric dividing two metrics over the same window."),
+    ("Components: common keys", components.ComponentBase, "Every component has these keys and exactly one of `curve`, `tiers`, `commission`, `spiff`."),
+    ("Target components (`curve` or `tiers`)", components.TargetComponent, "Paid as fraction x weight x period TI."),
+    ("curve", rules.Curve, "Piecewise-linear through `points`; below the first x pays `below`."),
+    ("tiers", rules.Tiers, "Rate bands over the metric, in units of the metric; rates are multiples of the base commission rate (weight x TI / quota)."),
+    ("bands[]", rules.Band, "A band covers (previous `to`, `to`]; the first starts at 0."),
+    ("commission (outside TI)", rules.Commission, "Rates are fractions of the basis; band edges are money unless `relative_to: quota`."),
+    ("spiff (outside TI)", rules.Spiff, "Money = amount x metric."),
+    ("Modifiers: common keys", components.ModifierBase, "Every modifier has these keys and exactly one of `multiplier`, `gate`."),
+    ("multiplier", rules.Multiplier, "The product of a component's multipliers scales its money."),
+    ("gate", rules.Gate, "Gates apply to the fraction, before money."),
+    ("metrics.NAME: sum", metrics.SumMetric, "A plan metric adding up a deal column."),
+    ("metrics.NAME: count", metrics.CountMetric, "A plan metric counting deals."),
+    ("metrics.NAME: ratio", metrics.RatioMetric, "A plan metric dividing two metrics over the same window."),
+    ("metrics.NAME: team", metrics.TeamMetric, "A plan metric summing an additive metric over the rep's team "
+     "(reps whose chain of managers, `reps.manager_id`, reaches the rep), for managers and directors."),
     ("cap", models.PlanCap, "The plan-wide annual cap."),
+    ("ramp", rules.Ramp, "Tenure month 1 is the month holding the rep's hire date; a rep without one is past "
+     "every ramp. Every target the plan reads is ramped, so team targets sum ramped targets."),
+    ("draw", rules.Draw, "Per draw period, D = fraction_of_ti x the period's TI and P = what the components "
+     "paid in it (after true-ups and the cap): where P < D a `draw` line pays D - P; where P > D a "
+     "`draw_recovery` line recovers what the draw paid before (recoverable draws only). The balance left "
+     "at the end of the year is `draw_outstanding`."),
 ]
 
 
@@ -61,7 +69,8 @@ def _type_name(annotation: Any) -> str:
     if isinstance(annotation, type):
         if issubclass(annotation, BaseModel):
             return "mapping"
-        return {"str": "text", "float": "number", "int": "integer", "bool": "true/false"}.get(annotation.__name__, annotation.__name__)
+        return {"str": "text", "float": "number", "int": "integer", "bool": "true/false", "Month": "text"}.get(
+            annotation.__name__, annotation.__name__)
     return str(annotation)
 
 
@@ -80,10 +89,11 @@ def _default(field: Any) -> str:
 def model_table(model: type[BaseModel], *, own_only: bool = True) -> list[str]:
     """Markdown table rows of a model's keys: key, type, default, meaning."""
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
-    parents = [b for b in model.__mro__[1:] if isinstance(b, type) and issubclass(b, BaseModel)]
-    inherited = {name for base in parents for name in getattr(base, "model_fields", {})} if own_only else set()
+    documented = {section[1] for section in SECTIONS}
+    parents = [b for b in model.__mro__[1:] if b in documented]  # their keys have a table of their own
+    inherited = {name for base in parents for name in base.model_fields} if own_only else set()
     for name, field in model.model_fields.items():
-        if name in inherited and model not in (models.ComponentBase, models.ModifierBase):
+        if name in inherited:
             continue
         meaning = (field.description or "").replace("|", "\\|")
         type_text = _type_name(field.annotation).replace("|", "\\|")

@@ -9,17 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from comp_sim.engine.compile import DRAW_LINES
+from comp_sim.engine.results import PlanResult
 from comp_sim.engine.run import ComponentRun, ModifierEffect, PlanRun
 from comp_sim.errors import Issue, UsageError
 from comp_sim.output import to_json
-from comp_sim.plan.models import GateModifier, TargetComponent
-from comp_sim.report.results import PlanResult
-
-LINE_COLUMNS = [
-    "period", "pay_month", "component", "label", "weight", "metric", "value", "curve_fraction", "gates",
-    "fraction", "ti", "money", "multipliers", "multiplier", "earned", "paid_before", "payment",
-    "capped", "amount",
-]
+from comp_sim.report.lines import LINE_COLUMNS, money, quiet_lines
+from comp_sim.report.printable import statement_html
 
 
 @dataclass
@@ -50,8 +46,6 @@ class Statement:
 
     def html(self) -> str:
         """A printable one-page HTML statement, self-contained, to send to the rep."""
-        from comp_sim.report.printable import statement_html
-
         return statement_html(self)
 
     def text(self) -> str:
@@ -72,7 +66,7 @@ class Statement:
             out += _line_text(line, cur)
         quiet = int(quiet.sum())
         if quiet:
-            out.append(f"({quiet} period(s) of commissions or SPIFFs with nothing to pay are not shown)")
+            out.append(f"({quiet} line(s) with nothing to pay (commissions, SPIFFs or draws) are not shown)")
         out.append("")
         out.append("Total by component:")
         for component, amount in self.by_component().items():
@@ -80,21 +74,23 @@ class Statement:
         out.append(f"  {'TOTAL':<24} {money(self.total):>14} {cur}")
         if h["capped"] > 0.005:
             out.append(f"  (the plan cap cut {money(h['capped'])} {cur})")
+        if h["draw_outstanding"] is not None:
+            out.append(f"  (draw balance owed at the end of the plan year: {money(h['draw_outstanding'])} {cur}; "
+                       "it is not paid back within the year)")
         return "\n".join(out) + "\n"
-
-
-def quiet_lines(lines: pd.DataFrame) -> pd.Series:
-    """Commission or SPIFF periods with nothing measured and nothing paid: statements skip them."""
-    return lines["fraction"].isna() & (lines["value"] == 0) & (lines["amount"] == 0)
-
-
-def money(value: float) -> str:
-    return f"{value:,.2f}"
-
 
 
 def _line_text(line: pd.Series, currency: str) -> list[str]:
     text = [f"{line['period']} (paid {line['pay_month']})  {line['label']}"]
+    if line["component"] in DRAW_LINES:
+        if line["component"] == "draw":
+            step = (f"draw due {money(line['money'])}; the components paid {money(line['value'])} -> "
+                    f"the draw pays {money(line['amount'])}")
+        else:
+            step = (f"the components paid {money(line['value'])} over the draw due {money(line['money'])} -> "
+                    f"recovers {money(-line['amount'])}")
+        balance = f"balance owed {money(line['balance_before'])} -> {money(line['balance_after'])}"
+        return text + ["    " + s for s in (step, balance, f"paid {money(line['amount'])} {currency}")]
     steps = [f"{line['metric']} = {line['value']:,.4f}"]
     if pd.notna(line["fraction"]):
         steps.append(f"curve/tiers -> {line['curve_fraction']:.4f} of target")
@@ -126,7 +122,10 @@ def statement(result: PlanResult, rep_id: str, trial: int = 0) -> Statement:
                                f"(its reps: {hint or 'none'})", path="rep"))
     run, offset = _detail_run(result, trial)
     rep = ids.index(rep_id)
-    lines = pd.concat([_component_lines(run, c, offset, rep) for c in run.components], ignore_index=True)
+    frames = [_component_lines(run, c, offset, rep) for c in run.components]
+    if run.draw is not None:
+        frames += _draw_lines(run, offset, rep)
+    lines = pd.concat(frames, ignore_index=True)
     lines = lines.sort_values(["pay_month_index", "order"], kind="stable").drop(columns=["pay_month_index", "order"])
     info = result.reps.iloc[rep]
     quota = float(result.quota[trial, rep])
@@ -140,7 +139,8 @@ def statement(result: PlanResult, rep_id: str, trial: int = 0) -> Statement:
         "bookings": bookings, "quota": quota,
         "attainment": bookings / quota if quota > 0 else None,
         "capped": float(lines["capped"].sum()), "trial": trial,
-        "components": [c.id for c in result.plan.components],
+        "components": result.line_ids,
+        "draw_outstanding": float(result.outstanding[trial, rep]) if result.outstanding is not None else None,
     }
     return Statement(header, lines.reset_index(drop=True)[LINE_COLUMNS])
 
@@ -155,14 +155,12 @@ def _detail_run(result: PlanResult, trial: int) -> tuple[PlanRun, int]:
 
 
 def _component_lines(run: PlanRun, c: ComponentRun, t: int, rep: int) -> pd.DataFrame:
+    """The engine's own lines of one component for one rep, period by period."""
     component = c.component
     windows = len(c.windows)
-    metric = _metric_name(c)
-    payment = c.payment[t, rep]
-    paid_before = np.cumsum(payment) - payment if component.cumulative else np.full(windows, np.nan)
     gates = [_gate_text(c.gates, t, rep, w) for w in range(windows)]
     multipliers = [
-        "; ".join(f"{m.modifier.id}: {m.modifier.multiplier.metric} {m.value[t, rep, w]:.4f} -> {m.effect[t, rep, w]:.4f}"
+        "; ".join(f"{m.modifier.id}: {m.modifier.metric} {m.value[t, rep, w]:.4f} -> {m.effect[t, rep, w]:.4f}"
                   for m in c.multipliers)
         for w in range(windows)
     ]
@@ -170,39 +168,58 @@ def _component_lines(run: PlanRun, c: ComponentRun, t: int, rep: int) -> pd.Data
         "period": [w.label for w in c.windows],
         "pay_month": [str(run.start + w.last) for w in c.windows],
         "pay_month_index": [w.last for w in c.windows],
-        "order": run.plan.components.index(component),
+        "order": c.compiled.order,
         "component": component.id,
         "label": component.name,
-        "weight": getattr(component, "weight", np.nan),
-        "metric": metric + (" (year to date)" if component.cumulative else ""),
+        "weight": component.weight if component.in_ti else np.nan,
+        "metric": component.paid_on + (" (year to date)" if component.cumulative else ""),
         "value": c.value[t, rep],
         "curve_fraction": c.curve_fraction[t, rep],
         "gates": gates,
         "fraction": c.fraction[t, rep],
-        "ti": c.ti[rep] if isinstance(component, TargetComponent) else np.full(windows, np.nan),
+        "ti": c.ti[rep] if component.in_ti else np.full(windows, np.nan),
         "money": c.money[t, rep],
         "multipliers": multipliers,
         "multiplier": c.multiplier[t, rep],
         "earned": c.earned[t, rep],
-        "paid_before": paid_before,
-        "payment": payment,
+        "paid_before": c.paid_before[t, rep],
+        "payment": c.payment[t, rep],
         "capped": c.capped[t, rep],
         "amount": c.amount[t, rep],
+        "balance_before": np.nan,
+        "balance_after": np.nan,
     })
 
 
-def _metric_name(c: ComponentRun) -> str:
-    component = c.component
-    if isinstance(component, TargetComponent):
-        return component.metric
-    rule = getattr(component, "commission", None)
-    return rule.basis if rule is not None else component.spiff.metric
+def _draw_lines(run: PlanRun, t: int, rep: int) -> list[pd.DataFrame]:
+    """The draw's lines for one rep, period by period: P as the value, D as the money, the
+    balance owed before and after."""
+    draw = run.draw
+    labels = run.compiled.line_labels
+    rule = run.plan.draw
+    periods = len(draw.windows)
+    common = {
+        "period": [w.label for w in draw.windows],
+        "pay_month": [str(run.start + w.last) for w in draw.windows],
+        "pay_month_index": [w.last for w in draw.windows],
+        "weight": np.nan, "metric": "paid by the components in the period", "value": draw.paid[t, rep],
+        "curve_fraction": np.nan, "gates": "", "fraction": np.nan, "ti": np.nan, "money": draw.due[rep],
+        "multipliers": "", "multiplier": np.nan, "earned": np.nan, "paid_before": np.nan, "capped": 0.0,
+        "balance_before": draw.lines.balance_before[t, rep], "balance_after": draw.lines.balance_after[t, rep],
+    }
+    frames = []
+    for order, (line, amounts) in enumerate((("draw", draw.lines.draw), ("draw_recovery", draw.lines.recovery))):
+        label = labels[line] + (" (guarantee)" if line == "draw" and not rule.recoverable else "")
+        frames.append(pd.DataFrame({**common, "order": len(run.components) + order, "component": line,
+                                    "label": label, "payment": amounts[t, rep], "amount": amounts[t, rep]},
+                                   index=range(periods)))
+    return frames
 
 
 def _gate_text(gates: list[ModifierEffect], t: int, rep: int, w: int) -> str:
     parts = []
     for gate in gates:
-        modifier: GateModifier = gate.modifier
+        modifier = gate.modifier
         value = gate.value[t, rep, w]
         if gate.effect[t, rep, w] > 0:
             parts.append(f"{modifier.id} open ({modifier.gate.metric} {value:,.4g} >= {modifier.gate.min:g})")

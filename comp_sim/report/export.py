@@ -17,7 +17,8 @@ from comp_sim.errors import Issue, UsageError
 from comp_sim.output import FORMATS, Format, escape_frame, exact_xlsx_numbers, write_folder_atomic
 
 if TYPE_CHECKING:
-    from comp_sim.api import Comparison, Simulation
+    from comp_sim.report.compare import Comparison
+    from comp_sim.report.simulation import Simulation
 
 XLSX_MAX_ROWS = 1_048_575  # a sheet's rows, less the header
 WORKBOOK = "comp_sim_results.xlsx"
@@ -33,6 +34,8 @@ def write_results(simulation: Simulation, out_dir: Path | str, *, fmt: Format = 
     if comparison is not None:
         tables["winners_losers"] = comparison.reps
         tables["comparison"] = comparison.plans
+        if len(comparison.coverage):  # reps one plan or program covers and another does not
+            tables["coverage"] = comparison.coverage
 
     def fill(folder: Path) -> None:
         if fmt == "xlsx":
@@ -111,7 +114,7 @@ def _about(simulation: Simulation, truncated: bool) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
-PERCENT_COLUMNS = ("attainment", "payout_pct_ti", "cost_of_sales", "share_at_or_above_quota",
+PERCENT_COLUMNS = ("attainment", "payout_pct_ti", "cost_of_sales", "share_at_or_above_quota", "overlay_share",
                    "delta_pct_ti", "payout_pct_ti_mean", "payout_pct_ti_p10", "payout_pct_ti_p50",
                    "payout_pct_ti_p90", "fraction")
 RATIO_COLUMNS = ("value", "multiplier", "pay_for_performance")

@@ -8,11 +8,15 @@ as text, and its control characters are written out (``comp_sim.output.printable
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from comp_sim.output import printable
-from comp_sim.report.explain import Statement, money, quiet_lines
+from comp_sim.report.lines import DRAW_LINE_IDS, money, quiet_lines
+
+if TYPE_CHECKING:
+    from comp_sim.report.explain import Statement
 
 CSS = """
 @page { size: A4 portrait; margin: 10mm; }
@@ -65,7 +69,7 @@ def statement_html(statement: Statement) -> str:
     )
     notes = []
     if hidden:
-        notes.append(f"{hidden} period(s) of commissions or SPIFFs with nothing to pay are not shown.")
+        notes.append(f"{hidden} line(s) with nothing to pay (commissions, SPIFFs or draws) are not shown.")
     if h["capped"] > 0.005:
         notes.append(f"The plan cap cut {money(h['capped'])} {cur}.")
     title = f"{h['name']} ({h['rep_id']}): {h['plan_name']}"
@@ -111,6 +115,9 @@ def _line_row(line: pd.Series) -> str:
     else:
         fraction = "&ndash;"
     multiplier = f"&times;&nbsp;{line['multiplier']:.4f} {escape(line['multipliers'])}" if line["multipliers"] else ""
+    if line["component"] in DRAW_LINE_IDS:  # D, P and the balance owed
+        multiplier = (f"due {money(line['money'])}; balance {money(line['balance_before'])} &rarr; "
+                      f"{money(line['balance_after'])}")
     true_up = (f"{money(line['earned'])}<br>&minus;&nbsp;{money(line['paid_before'])}"
                if pd.notna(line["paid_before"]) else "")
     capped = money(-line["capped"]) if line["capped"] > 0.005 else ""

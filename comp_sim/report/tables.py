@@ -13,9 +13,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from comp_sim.engine.primitives import HALF_STEP
+from comp_sim.engine.results import PlanResult
 from comp_sim.engine.run import PlanRun
-from comp_sim.report.results import PlanResult
+from comp_sim.plan.rules import HALF_STEP
+from comp_sim.report.programs import ProgramResult
 
 PAYOUT_COLUMNS = ["plan", "trial", "rep_id", "period", "component", "value", "fraction",
                   "multiplier", "amount", "capped"]
@@ -60,7 +61,29 @@ def _run_rows(run: PlanRun, trial0: int) -> list[pd.DataFrame]:
             "capped": c.capped.reshape(-1),
             "pay_month": pay_month,
         }))
+    if run.draw is not None:
+        frames += _draw_rows(run, trial0)
     return frames
+
+
+def _draw_rows(run: PlanRun, trial0: int) -> list[pd.DataFrame]:
+    """The draw's lines: ``draw`` and ``draw_recovery`` per draw period, whose value is what the
+    components paid in the period (P)."""
+    draw, trials, reps = run.draw, run.trials, len(run.roster.rep_ids)
+    windows = len(draw.windows)
+    common = {
+        "plan": run.plan.id,
+        "trial": np.repeat(np.arange(trial0, trial0 + trials), reps * windows),
+        "rep_id": np.tile(np.repeat(np.array(run.roster.rep_ids, dtype=object), windows), trials),
+        "period": np.tile(np.array([w.label for w in draw.windows], dtype=object), trials * reps),
+        "value": draw.paid.reshape(-1),
+        "fraction": np.nan,
+        "multiplier": np.nan,
+    }
+    months = np.tile(np.array([str(run.start + w.last) for w in draw.windows], dtype=object), trials * reps)
+    return [pd.DataFrame({**common, "component": line, "amount": amounts.reshape(-1), "capped": 0.0,
+                          "pay_month": months})[PAYOUT_COLUMNS + ["pay_month"]]
+            for line, amounts in (("draw", draw.lines.draw), ("draw_recovery", draw.lines.recovery))]
 
 
 def statements_table(results: list[PlanResult]) -> pd.DataFrame:
@@ -75,6 +98,7 @@ def statements_table(results: list[PlanResult]) -> pd.DataFrame:
             "role": reps["role"].to_numpy(),
             "team": reps["team"].to_numpy(),
             "region": reps["region"].to_numpy(),
+            "manager_id": reps["manager_id"].astype(object).where(reps["manager_id"].notna(), None).to_numpy(),
             "target_incentive": result.roster.annual_ti,
             "prorated_ti": result.roster.cap_basis_ti,
             "bookings": result.bookings.mean(axis=0),
@@ -88,19 +112,24 @@ def statements_table(results: list[PlanResult]) -> pd.DataFrame:
         frame["capped"] = result.capped.mean(axis=0)
         if result.trials > 1:
             frame["payout_p10"], frame["payout_p90"] = np.percentile(result.paid, [10, 90], axis=0)
+        if result.outstanding is not None:
+            frame["draw_outstanding"] = result.outstanding.mean(axis=0)
         means = result.rep_component_sum / result.trials
-        for index, component_id in enumerate(result.component_ids):
-            frame[f"pay_{component_id}"] = means[:, index]
+        for index, line_id in enumerate(result.line_ids):
+            frame[f"pay_{line_id}"] = means[:, index]
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def plan_summary(result: PlanResult) -> dict[str, Any]:
-    """SPEC's summary figures for one plan; money in the plan currency, unrounded."""
-    cost = result.total_cost
-    bookings = result.bookings.sum(axis=1)
-    pct = result.payout_pct_ti
-    attainment = result.attainment
+def figures(unit: PlanResult | ProgramResult) -> dict[str, Any]:
+    """The summary figures of a plan or a program, over its reps and trials; money in its
+    currency, unrounded. Bookings are company bookings (revenue credits); overlay credit is
+    given as a share of them."""
+    cost = unit.total_cost
+    bookings = unit.company_bookings.sum(axis=1)  # revenue credits: overlay credit is on top
+    overlay = unit.bookings.sum(axis=1) - bookings
+    pct = unit.payout_pct_ti
+    attainment = unit.attainment
     with np.errstate(divide="ignore", invalid="ignore"):
         cost_of_sales = np.where(bookings > 0, cost / bookings, np.nan)
     finite_pct = np.isfinite(pct)
@@ -109,28 +138,57 @@ def plan_summary(result: PlanResult) -> dict[str, Any]:
     pay_for_performance = _correlation(attainment, pct)
     # pct is this function's own array, read for the last time: partition it in place
     pct_percentiles = dict(zip(PCT_TI_PERCENTILES, _percentiles(valid_pct, PCT_TI_PERCENTILES, overwrite=True)))
-    summary: dict[str, Any] = {
+    return {
+        "trials": unit.trials,
+        "reps": int(unit.paid.shape[1]),
+        "total_payout": float(cost.mean()),
+        "total_bookings": float(bookings.mean()),
+        "overlay_bookings": float(overlay.mean()),
+        "overlay_share": float(overlay.mean() / bookings.mean()) if bookings.mean() > 0 else None,
+        "cost_of_sales": _mean(cost_of_sales),
+        "total_ti": float(unit.cap_basis_ti.sum()),
+        "capped": float(unit.capped.sum(axis=1).mean()),
+        "payout_pct_ti_mean": pct_mean,
+        **{f"payout_pct_ti_p{q}": pct_percentiles[q] for q in PCT_TI_PERCENTILES},
+        "share_at_or_above_quota": _share_at_quota(attainment),
+        "pay_for_performance": pay_for_performance,
+        "cost_distribution": {f"p{q}": v for q, v in zip(COST_PERCENTILES, _percentiles(cost, COST_PERCENTILES))},
+    }
+
+
+def plan_summary(result: PlanResult) -> dict[str, Any]:
+    """SPEC's summary figures for one plan; money in the plan currency, unrounded."""
+    shared = figures(result)
+    cost_distribution = shared.pop("cost_distribution")
+    return {
         "plan": result.plan.id,
         "name": result.plan.plan,
         "currency": result.plan.currency,
         "plan_year": f"{result.start}..{result.start + 11}",
         "replayed": result.replayed,
-        "trials": result.trials,
-        "reps": len(result.roster.rep_ids),
-        "total_payout": float(cost.mean()),
-        "total_bookings": float(bookings.mean()),
-        "cost_of_sales": _mean(cost_of_sales),
-        "total_ti": float(result.roster.cap_basis_ti.sum()),
-        "capped": float(result.capped.sum(axis=1).mean()),
-        "payout_pct_ti_mean": pct_mean,
-        **{f"payout_pct_ti_p{q}": pct_percentiles[q] for q in PCT_TI_PERCENTILES},
-        "share_at_or_above_quota": _share_at_quota(attainment),
-        "pay_for_performance": pay_for_performance,
-        "by_component": {cid: float(v) for cid, v in zip(result.component_ids, result.by_component.mean(axis=0))},
+        **shared,
+        "by_component": {cid: float(v) for cid, v in zip(result.line_ids, result.by_component.mean(axis=0))},
         "by_month": {label: float(v) for label, v in zip(result.month_labels, result.by_month.mean(axis=0))},
-        "cost_distribution": {f"p{q}": v for q, v in zip(COST_PERCENTILES, _percentiles(cost, COST_PERCENTILES))},
+        "cost_distribution": cost_distribution,
     }
-    return summary
+
+
+def program_summary(program: ProgramResult) -> dict[str, Any]:
+    """The same figures for a program over its whole team, with its cost by plan and the reps
+    of the data none of its plans covers."""
+    shared = figures(program)
+    cost_distribution = shared.pop("cost_distribution")
+    return {
+        "program": program.id,
+        "name": program.name,
+        "currency": program.currency,
+        "plans": [r.plan.id for r in program.results],
+        **shared,
+        "by_plan": program.by_plan(),
+        "by_month": {f"month {index + 1}": float(v) for index, v in enumerate(program.by_month.mean(axis=0))},
+        "uncovered_reps": program.uncovered["rep_id"].astype(str).tolist(),
+        "cost_distribution": cost_distribution,
+    }
 
 
 def summary_table(results: list[PlanResult]) -> pd.DataFrame:

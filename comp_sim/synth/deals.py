@@ -2,15 +2,18 @@
 
 Each (rep, month, product, new-logo) cell draws its deal count; each deal gets a close date in
 the rep's employed days of the month, a lognormal amount by product, a discount that grows with
-the deal's size, an account (a fresh one for a new logo, else one of the rep's book), and, for
-a share of full-period reps' deals, a split with a teammate (two rows whose splits sum to 1).
+the deal's size, an account (a fresh one for a new logo, else one of the rep's book), for a
+share of full-period reps' deals a split with a teammate (two rows whose splits sum to 1), and
+for a share of deals by product (``se_assist``) an overlay row crediting a sales engineer of the
+seller's region with the whole deal.
 Forecasts are monthly commits, ``bias x (w x actual + (1 - w) x expected)`` credited bookings;
 MBO scores are quarterly. Everything is drawn in whole arrays; the same seed gives the same
 tables and, written, the same bytes.
 
 >>> data = synthesize(reps=12, months=12, seed=3)
->>> sorted(data.reps["role"].unique().tolist()), bool(data.deals.groupby("deal_id")["split"].sum().le(1).all())
-(['AE', 'AM', 'Hunter'], True)
+>>> revenue = data.deals[data.deals["credit_type"] == "revenue"]
+>>> sorted(data.reps["role"].unique().tolist()), bool(revenue.groupby("deal_id")["split"].sum().le(1).all())
+(['AE', 'AM', 'Hunter', 'Manager', 'SE'], True)
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pandas as pd
 
 from comp_sim.data.dataset import Dataset
 from comp_sim.errors import Issue, UsageError
-from comp_sim.periods import Month
+from comp_sim.periods import Month, month_ordinals
 from comp_sim.synth.model import SynthConfig, Team, build_team
 
 def team_and_deal_rngs(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
@@ -88,8 +91,11 @@ def draw_deals(team: Team, rng: np.random.Generator) -> pd.DataFrame:
     })
     shared = own[is_split].assign(rep_id=rep_ids[partner[is_split]],
                                   split=np.round(1.0 - owner_share[is_split], 10))
-    deals = pd.concat([own, shared], ignore_index=True)
-    deals["_owner"] = np.r_[np.zeros(n, dtype=int), np.ones(len(shared), dtype=int)]
+    engineer = _engineers(team, rep, close, product, rng.random(n), rng.random(n))
+    overlay = own[engineer >= 0].assign(rep_id=rep_ids[engineer[engineer >= 0]], split=1.0, credit_type="overlay")
+    deals = pd.concat([own.assign(credit_type="revenue"), shared.assign(credit_type="revenue"), overlay],
+                      ignore_index=True)
+    deals["_owner"] = np.r_[np.zeros(n, dtype=int), np.ones(len(shared), dtype=int), np.full(len(overlay), 2)]
     deals = deals.sort_values(["close_date", "deal_id", "_owner"], kind="stable").drop(columns="_owner")
     return deals.reset_index(drop=True)
 
@@ -142,14 +148,38 @@ def _partners(team: Team, rep: np.ndarray, uniform: np.ndarray) -> np.ndarray:
     return np.where(known & (size[team_of] >= 2), by_team[np.minimum(pick, by_team.size - 1)], -1)
 
 
+def _engineers(team: Team, rep: np.ndarray, close: np.ndarray, product: np.ndarray, join: np.ndarray,
+               pick: np.ndarray) -> np.ndarray:
+    """The SE who joins each deal (-1 for none): a deal is joined with ``se_assist[product]``,
+    by an SE of the seller's region employed on the close date, picked uniformly among them."""
+    reps = team.reps
+    roles, region = reps["role"].to_numpy(), reps["region"].to_numpy()
+    hire = reps["hire_date"].to_numpy().astype("datetime64[D]")
+    end = reps["end_date"].to_numpy().astype("datetime64[D]")
+    out = np.full(rep.size, -1)
+    joined = join < np.asarray(team.config.se_assist)[product]
+    for name in np.unique(region[roles == "SE"]):
+        engineers = np.flatnonzero((roles == "SE") & (region == name))
+        deals = np.flatnonzero(joined & (region[rep] == name))
+        day = close[deals].astype("datetime64[D]")[:, None]
+        at_work = (hire[engineers][None, :] <= day) & (np.isnat(end[engineers])[None, :] | (day <= end[engineers][None, :]))
+        available = at_work.sum(axis=1)
+        choice = np.floor(pick[deals] * np.maximum(available, 1)).astype(int)  # the choice-th SE at work
+        rank = np.cumsum(at_work, axis=1) - 1
+        hit = at_work & (rank == choice[:, None])
+        found = hit.any(axis=1)
+        out[deals[found]] = engineers[hit[found].argmax(axis=1)]
+    return out
+
+
 def forecasts(team: Team, deals: pd.DataFrame) -> pd.DataFrame:
-    """Monthly commits while employed: bias x (w x actual + (1 - w) x expected) credited
-    bookings, rounded to 100."""
+    """Monthly commits while employed, of reps who book: bias x (w x actual + (1 - w) x
+    expected) credited bookings, rounded to 100."""
     expected = team.expected_bookings()  # (reps, months)
     actual = _monthly_credited(team, deals)
     weight = team.config.forecast_weight
     value = team.forecast_bias[:, None] * (weight * actual + (1 - weight) * expected)
-    rep_pos, month_pos = np.nonzero(team.employed > 0)
+    rep_pos, month_pos = np.nonzero((team.employed > 0) & (expected.sum(axis=1) > 0)[:, None])
     labels = np.array([str(team.first_month + m) for m in range(team.months)])
     return pd.DataFrame({
         "rep_id": team.reps["rep_id"].to_numpy()[rep_pos],
@@ -160,8 +190,7 @@ def forecasts(team: Team, deals: pd.DataFrame) -> pd.DataFrame:
 
 def _monthly_credited(team: Team, deals: pd.DataFrame) -> np.ndarray:
     rep_pos = pd.Index(team.reps["rep_id"]).get_indexer(deals["rep_id"])
-    dates = pd.to_datetime(deals["close_date"])
-    month_pos = (dates.dt.year * 12 + dates.dt.month - 1).to_numpy() - team.first_month.ordinal
+    month_pos = month_ordinals(deals["close_date"]) - team.first_month.ordinal
     shape = (len(team.reps), team.months)
     credited = deals["amount"].to_numpy() * deals["split"].to_numpy()
     return np.bincount(rep_pos * team.months + month_pos, weights=credited,

@@ -13,7 +13,7 @@ from comp_sim.data.write import write_dataset
 from comp_sim.synth.deals import synthesize
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
-SAMPLE = {"reps": 80, "months": 12, "seed": 2032, "start": "2026-01"}
+SAMPLE = {"reps": 80, "months": 12, "seed": 2038, "start": "2026-01"}
 README = SAMPLE_DIR / "README.md"
 
 

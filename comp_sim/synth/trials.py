@@ -29,16 +29,16 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from comp_sim.data.cube import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, TARGET, Cube, DealMeasure
-from comp_sim.data.dataset import Dataset
-from comp_sim.engine.metrics import Needs
+from comp_sim.data.cube import Cube
+from comp_sim.data.dataset import CREDIT_TYPES, TABLES, Dataset
 from comp_sim.errors import Issue, UsageError
-from comp_sim.periods import Month, days_employed, month_days
+from comp_sim.measures import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, QUOTA, DealMeasure, Needs, target_key
+from comp_sim.periods import Month, days_employed, month_days, month_ordinals
 from comp_sim.synth.deals import as_month, team_and_deal_rngs
 from comp_sim.synth.model import SynthConfig, Team, build_team, quarter_index, seasonality
 
@@ -75,6 +75,7 @@ class Rates:
     mbo_count: np.ndarray  # (reps, months) scores counted per month (1 in a quarter with a score)
     mbo_bounds: tuple[float, float]  # scores are clipped to this range
     targets: Dataset  # the quotas, as given
+    credit_share: np.ndarray  # (reps, 2, 2): of a rep's credited [amount, rows], the [revenue, overlay] share
 
     @property
     def expected(self) -> np.ndarray:
@@ -133,6 +134,7 @@ class Layout:
     members: np.ndarray  # (measures, cells) bool: the cells each measure adds up
     source_month: tuple[int, ...]
     month_order: tuple[int, ...]
+    by_credit: dict[str, tuple[str, np.ndarray]]  # key -> (key of the same measure over every credit, (reps,) share)
     expected: np.ndarray  # (months, reps)
     mbo_count: np.ndarray  # (months, reps)
     targets: dict[str, np.ndarray]  # key -> (months, reps)
@@ -187,6 +189,12 @@ class MonteCarloSource:
     def reps(self) -> pd.DataFrame:
         return self.rates.reps
 
+    @property
+    def tables(self) -> frozenset[str]:
+        """The tables the trials are drawn from: every table for a synthetic team, the ones a
+        dataset has around its reps."""
+        return self.rates.targets.given
+
     def months_covered(self) -> list[Month]:
         return list(self.covered)
 
@@ -213,6 +221,8 @@ class MonteCarloSource:
         quarters = draws[:, tables.cell_bytes:].reshape(trials, -1)
 
         measures, bookings = _draw_measures(tables, layout, cells, trials, reps)
+        for key, (every, share) in layout.by_credit.items():
+            measures[key] = measures[every] * share
         for key, values in layout.targets.items():
             measures[key] = np.broadcast_to(values[:, None, :], (months, trials, reps))
         lazy = {
@@ -387,8 +397,21 @@ def outcome_tables(params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -> Layout:
-    """The measures needed, as sums of cells, over the requested months."""
-    measures = tuple({m.key: m for m in needed.deal_measures}.values())
+    """The measures needed, as sums of cells, over the requested months. A measure of revenue or
+    overlay credits only is the same measure over every credit times the rep's share of it."""
+    wanted = {m.key: m for m in needed.deal_measures}
+    by_credit = {}
+    for key, measure in list(wanted.items()):
+        types = dict(measure.where).get("credit_type")
+        if types is None:
+            continue
+        every = replace(measure, where=tuple((c, v) for c, v in measure.where if c != "credit_type"))
+        wanted.pop(key)
+        wanted.setdefault(every.key, every)
+        kind = 0 if measure.kind == "sum" else 1
+        share = sum(rates.credit_share[:, kind, CREDIT_TYPES.index(t)] for t in types if t in CREDIT_TYPES)
+        by_credit[key] = (every.key, np.asarray(share, dtype="float64") * np.ones(len(rates.reps)))
+    measures = tuple(wanted.values())
     cells = len(rates.products) * 2
     members = (np.stack([_membership(m, rates.products) for m in measures]) if measures
                else np.zeros((0, cells), bool))
@@ -396,9 +419,10 @@ def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -
     source_month = tuple(offset + m if 0 <= offset + m < rates.months else -1 for m in range(months))
     month_order = tuple(sorted(range(months), key=lambda m: ((first_month + m).ordinal % 3, m)))
     target_cube = rates.targets.cube((), needed.target_metrics, first_month, months)
-    targets = {TARGET + t: target_cube.measures[TARGET + t][0].T.copy() for t in needed.target_metrics}
+    targets = {target_key(t): target_cube.measures[target_key(t)][0].T.copy() for t in needed.target_metrics}
     return Layout(
         measures=measures, members=members, source_month=source_month, month_order=month_order,
+        by_credit=by_credit,
         expected=rates.over(rates.expected, first_month, months).T.copy(),
         mbo_count=rates.over(rates.mbo_count, first_month, months).T.copy(),
         targets=targets, bias=rates.forecast_bias, weight=rates.forecast_weight,
@@ -529,13 +553,14 @@ def rates_of_team(team: Team) -> Rates:
     rate, mean, second = team.credit_moments()
     config = team.config
     _, position, active = team.employed_quarters()
-    targets = Dataset.from_frames(team.reps, quotas=team.quotas(), source="synthetic")
+    targets = replace(Dataset.from_frames(team.reps, quotas=team.quotas(), source="synthetic"), given=frozenset(TABLES))
     return Rates(
         reps=team.reps, first_month=team.first_month, months=team.months, products=config.products,
         rate=rate, mean=mean, second=second, discount=_team_discount(team),
         forecast_bias=team.forecast_bias, forecast_weight=config.forecast_weight,
         mbo_mean=team.mbo_mean, mbo_sd=config.mbo_quarter_sd,
         mbo_count=(active[:, position] > 0).astype("float64"), mbo_bounds=(0.0, 1.0), targets=targets,
+        credit_share=team.credit_share(),
     )
 
 
@@ -592,7 +617,7 @@ def rates_of_dataset(dataset: Dataset, config: SynthConfig) -> Rates:
     mix = np.where(role_total > 0, role_amount / np.where(role_total > 0, role_total, 1.0), overall[None, :])
 
     quota_cube = dataset.cube((), ("bookings",), first, months)
-    quota = quota_cube.measures[TARGET + "bookings"][0]  # (reps, months)
+    quota = quota_cube.measures[QUOTA][0]  # (reps, months)
     hire = pd.to_datetime(reps["hire_date"]).to_numpy().astype("datetime64[D]")
     end = pd.to_datetime(reps["end_date"]).to_numpy().astype("datetime64[D]")
     employed = days_employed(first, months, hire, end) / month_days(first, months)[None, :]
@@ -618,7 +643,21 @@ def rates_of_dataset(dataset: Dataset, config: SynthConfig) -> Rates:
         forecast_weight=config.forecast_weight,
         **_mbo_of(dataset, first, months),
         targets=dataset,
+        credit_share=_credit_share_of_deals(n_reps, rep_pos, credited, deals["credit_type"].to_numpy()[rows]),
     )
+
+
+def _credit_share_of_deals(reps: int, rep_pos: np.ndarray, credited: np.ndarray, credit_type: np.ndarray) -> np.ndarray:
+    """(reps, 2, 2): each rep's share of credited [amount, rows] that is [revenue, overlay] in
+    the data; a rep without credits is all revenue."""
+    overlay = credit_type == "overlay"
+    share = np.zeros((reps, 2, 2))
+    for kind, weights in enumerate((credited, np.ones_like(credited))):
+        every = np.bincount(rep_pos, weights=weights, minlength=reps)
+        over = np.bincount(rep_pos[overlay], weights=weights[overlay], minlength=reps)
+        share[:, kind, 1] = np.divide(over, every, out=np.zeros(reps), where=every > 0)
+        share[:, kind, 0] = 1.0 - share[:, kind, 1]
+    return share
 
 
 def _expected_bookings(reps: pd.DataFrame, bookings: np.ndarray, rep_rows: np.ndarray, quota: np.ndarray,
@@ -659,8 +698,7 @@ def _forecast_bias(dataset: Dataset, first: Month, months: int, credited: np.nda
         return np.zeros(n_reps)
     forecast = dataset.cube((), (), first, months).measures[FORECAST][0]
     forecast_months = forecast > 0
-    dates = pd.to_datetime(dataset.deals["close_date"])
-    month_pos = ((dates.dt.year * 12 + dates.dt.month - 1).to_numpy() - first.ordinal)
+    month_pos = month_ordinals(dataset.deals["close_date"]) - first.ordinal
     keep = (dataset.deals["split"].to_numpy() > 0) & (pd.Index(dataset.reps["rep_id"].astype(str))
                                                      .get_indexer(dataset.deals["rep_id"].astype(str)) >= 0)
     month_pos = month_pos[keep]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from comp_sim.app.charts import pay_curve_points
+from comp_sim.api import pay_curve_points
 from comp_sim.app.cost import timing_frame
 from comp_sim.app.format import money
 from comp_sim.plan.loader import load_plan

@@ -10,10 +10,9 @@ from comp_sim import api
 from comp_sim.app.inputs import DEFAULT_TRIALS
 from comp_sim.data.dataset import Dataset
 from comp_sim.errors import DataError
-from comp_sim.insight.lint import lint_plan
-from comp_sim.insight.sensitivity import elasticity, sensitivity
-from comp_sim.plan.loader import load_plan_located
-from comp_sim.report.explain import quiet_lines
+from comp_sim.api import elasticity, sensitivity
+from comp_sim.plan.loader import load_plan
+from comp_sim.report.lines import quiet_lines
 from comp_sim.synth import synthesize
 
 from apphelpers import (PAGES, approx_money, assert_clean, chart_data, fresh_app, metric, money_value, open_page,
@@ -232,7 +231,7 @@ def test_plan_warnings_are_the_lint_of_each_plan_on_this_data(app, history):
     titles = [e.label for e in app.expander if "warning(s)" in e.label]
     assert len(titles) == len(history.plans)
     for path in api.bundled_plan_paths():
-        warnings = lint_plan(load_plan_located(path.read_text(), name=f"plans/{path.name}"), population=history)
+        warnings = api.lint(load_plan(path.read_text(), name=f"plans/{path.name}"), population=history)
         high = sum(w.severity == "high" for w in warnings)
         title = f"{api.load_plan(path).plan}: {len(warnings)} warning(s)" + (f", {high} high" if high else "")
         assert title in titles
@@ -297,7 +296,7 @@ def test_the_designer_warns_about_the_edited_plan_as_lint_does(app):
     app.text_area(key="designer_yaml").set_value(edited).run()
     assert_clean(app)
     replay = api.simulate([api.load_plan(edited)])
-    warnings = lint_plan(load_plan_located(edited, name="edited-plan.yaml"), population=replay)
+    warnings = api.lint(load_plan(edited, name="edited-plan.yaml"), population=replay)
     assert any(w.id == "uncapped" for w in warnings)  # no cap left on the revenue curve nor the plan
     high = sum(w.severity == "high" for w in warnings)
     after = f"Warnings: {len(warnings)}" + (f", {high} high" if high else "")

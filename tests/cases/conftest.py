@@ -5,7 +5,15 @@ role AE at a TI of 10,000), ``reps``, ``quotas``, ``deals``, ``forecasts``, ``mb
 expected, per rep:
 
 - ``{component: total}`` or ``{component: {period: amount}}`` for what is paid;
-- ``capped: total`` or ``capped: {component: total | {period: amount}}`` for what the cap cut.
+- ``{component: {period: {column: figure, ...}}}`` for any payout column of that line
+  (``amount``, ``value``, ``fraction``, ``multiplier``, ``capped``);
+- ``capped: total`` or ``capped: {component: total | {period: amount}}`` for what the cap cut;
+- ``statement: {field: figure, ...}`` for the rep's statement row (``payout``, ``bookings``,
+  ``quota``, ``attainment``, ``payout_pct_ti``, ``prorated_ti``, ``capped``, ``draw_outstanding``, ...).
+
+A draw's lines are the components ``draw`` and ``draw_recovery``, by draw period. Beside
+``expect``, a case may give ``summary: {field: figure, ...}`` for the plan's summary
+(``total_payout``, ``total_bookings``, ``overlay_bookings``, ``overlay_share``, ``cost_of_sales``, ...).
 
 A case may instead expect ``raises: {error: DataError, match: "text in the message"}``.
 Amounts match to half a cent. A failure reads
@@ -27,7 +35,7 @@ from comp_sim.data.dataset import Dataset
 CENT = 0.005
 DEFAULT_PLAN = {"plan": "Acceptance case", "id": "case", "start": "2027-01",
                 "roles": {"AE": {"target_incentive": 10000}}}
-CASE_KEYS = {"name", "plan", "reps", "quotas", "deals", "forecasts", "mbo", "expect", "raises"}
+CASE_KEYS = {"name", "plan", "reps", "quotas", "deals", "forecasts", "mbo", "expect", "raises", "summary"}
 
 
 def pytest_collect_file(parent, file_path: Path):
@@ -71,8 +79,11 @@ class CaseItem(pytest.Item):
             with pytest.raises(error, match=case["raises"].get("match", "")):
                 simulate([plan], data)
             return
-        payouts = simulate([plan], data).payouts
-        problems = list(mismatches(payouts, case["expect"]))
+        sim = simulate([plan], data)
+        problems = list(mismatches(sim.payouts, case["expect"], sim.statements))
+        summary = sim.summary_dict()["plans"][plan["id"]]
+        for field, figure in case.get("summary", {}).items():
+            problems += list(_compare(f"summary {field}", figure, summary.get(field)))
         if problems:
             raise CaseMismatch("\n".join(f"{self.path.name} / Test '{self.name}' / {p}" for p in problems))
 
@@ -100,8 +111,8 @@ def dataset_of(case: dict) -> Dataset:
     )
 
 
-def mismatches(payouts: pd.DataFrame, expect: dict):
-    """Each expected figure that the payouts table does not show, as a readable line."""
+def mismatches(payouts: pd.DataFrame, expect: dict, statements: pd.DataFrame):
+    """Each expected figure that the payouts or statements table does not show, as a readable line."""
     for rep_id, per_rep in expect.items():
         rows = payouts[payouts["rep_id"] == str(rep_id)]
         if rows.empty:
@@ -110,8 +121,18 @@ def mismatches(payouts: pd.DataFrame, expect: dict):
         for component, wanted in per_rep.items():
             if component == "capped":
                 yield from _check_capped(rep_id, rows, wanted)
+            elif component == "statement":
+                yield from _check_statement(rep_id, statements[statements["rep_id"] == str(rep_id)], wanted)
             else:
                 yield from _check(rep_id, rows, component, wanted, "amount")
+
+
+def _check_statement(rep_id, row: pd.DataFrame, wanted: dict):
+    for field, figure in wanted.items():
+        if field not in row:
+            yield f"rep {rep_id} statement {field}: no such field (fields: {', '.join(row.columns)})"
+        else:
+            yield from _compare(f"rep {rep_id} statement {field}", figure, row[field].iloc[0])
 
 
 def _check_capped(rep_id, rows: pd.DataFrame, wanted):
@@ -137,9 +158,22 @@ def _check(rep_id, rows: pd.DataFrame, component: str, wanted, column: str):
             yield (f"rep {rep_id} {what} {component} period {period}: no such period "
                    f"(periods: {', '.join(mine['period'])})")
             continue
-        yield from _compare(f"rep {rep_id} {what} {component} period {period}", figure, at[column].sum())
+        columns = figure if isinstance(figure, dict) else {column: figure}
+        for name, expected in columns.items():
+            if name not in at:
+                yield f"rep {rep_id} {what} {component} period {period}: no column {name}"
+                continue
+            label = f"rep {rep_id} {what} {component} period {period}" + ("" if name == column else f" {name}")
+            yield from _compare(label, expected, at[name].sum(min_count=1))
 
 
 def _compare(where: str, expected, got: float):
-    if abs(float(expected) - float(got)) > CENT:
-        yield f"{where}: expected {float(expected):,.2f}, got {float(got):,.2f}"
+    """Money matches to half a cent; a metric, fraction or multiplier (|figure| < 10) to 1e-6."""
+    if expected is None or pd.isna(got):
+        if not (expected is None and pd.isna(got)):
+            yield f"{where}: expected {expected}, got {got}"
+        return
+    money = abs(float(expected)) >= 10
+    if abs(float(expected) - float(got)) > (CENT if money else 1e-6):
+        shown = ",.2f" if money else ".9g"
+        yield f"{where}: expected {float(expected):{shown}}, got {float(got):{shown}}"

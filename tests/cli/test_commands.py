@@ -61,7 +61,7 @@ def test_run_on_the_bundled_sample_writes_csv_that_reconciles_with_the_api(tmp_p
     comparison = api.compare(simulation)
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
-        "comparison.csv", "payouts.csv", "statements.csv", "summary.json", "winners_losers.csv"]
+        "comparison.csv", "coverage.csv", "payouts.csv", "statements.csv", "summary.json", "winners_losers.csv"]
     statements = pd.read_csv(out / "statements.csv")
     assert cents(statements["payout"]) == cents(simulation.statements["payout"])
     payouts = pd.read_csv(out / "payouts.csv")

@@ -1,8 +1,9 @@
 """Bad input of every kind exits 1 with a message naming the problem, never a traceback, and
 writes nothing; an internal error exits 2 with a hint to re-run with --debug.
 
-Each bad invocation runs the installed ``comp-sim`` in a fresh folder, which must be exactly as
-it was afterwards.
+Each bad invocation runs ``comp-sim`` in-process (its entry point, ``cli.main``) in a fresh
+folder, which must be exactly as it was afterwards; one smoke test runs the installed command as
+a subprocess, as a user does.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ BAD = {
     "same plan twice": ([*RUN, "--plan", CURRENT, "--out", "{tmp}/out"],
                         "plan id 'current-2026' is loaded twice"),
     "unknown baseline": ([*RUN, "--plan", BALANCED, "--baseline", "nope", "--out", "{tmp}/out"],
-                         "--baseline: no plan 'nope' among the --plan files (plan ids: current-2026, balanced-2027)"),
+                         "--baseline: no plan 'nope' among the --plan and --program files (ids: current-2026, balanced-2027)"),
     "zero trials": ([*RUN, "--trials", "0", "--out", "{tmp}/out"], "--trials: must be a whole number above 0 (got 0)"),
     "negative trials": ([*RUN, "--trials", "-5", "--out", "{tmp}/out"], "--trials: must be a whole number above 0 (got -5)"),
     "trials not a number": ([*RUN, "--trials", "many", "--out", "{tmp}/out"], "Invalid value for '--trials'"),
@@ -106,11 +107,31 @@ def _snapshot(folder):
     return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in folder.rglob("*")}
 
 
+def run_in_process(args: list[str], capsys) -> tuple[int, str, str]:
+    """``comp-sim ARGS`` through its entry point: (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(args)
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
 @pytest.mark.parametrize("args, message", list(BAD.values()), ids=list(BAD))
-def test_bad_invocation_exits_1_names_the_problem_and_writes_nothing(folder, args, message):
+def test_bad_invocation_exits_1_names_the_problem_and_writes_nothing(folder, args, message, capsys, monkeypatch):
+    monkeypatch.chdir(folder)
     before = _snapshot(folder)
-    args = [a.replace("{tmp}", str(folder)) for a in args]
-    done = subprocess.run([str(CLI), *args], capture_output=True, text=True, cwd=folder)
+    code, stdout, stderr = run_in_process([a.replace("{tmp}", str(folder)) for a in args], capsys)
+    assert code == 1, stderr
+    assert message.replace("{tmp}", str(folder)) in " ".join(stderr.split()), stderr
+    assert "Traceback" not in stderr and "Traceback" not in stdout
+    assert _snapshot(folder) == before
+
+
+def test_the_installed_command_exits_1_on_bad_data_without_a_traceback(folder):
+    """The one subprocess: what a user's shell sees from the installed ``comp-sim``."""
+    before = _snapshot(folder)
+    args, message = BAD["bad data"]
+    done = subprocess.run([str(CLI), *(a.replace("{tmp}", str(folder)) for a in args)],
+                          capture_output=True, text=True, cwd=folder)
     assert done.returncode == 1, done.stderr
     assert message.replace("{tmp}", str(folder)) in " ".join(done.stderr.split()), done.stderr
     assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
@@ -121,7 +142,7 @@ def test_an_internal_error_exits_2_with_a_hint_and_debug_shows_the_traceback(mon
     def broken():
         raise RuntimeError("the schema generator broke")
 
-    monkeypatch.setattr(cli, "schema_text", broken)
+    monkeypatch.setattr(cli.api, "schema_text", broken)
     monkeypatch.setitem(cli.STATE, "debug", False)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["schema"])

@@ -4,6 +4,8 @@ runs in order in a fresh folder laid out like a clone after ``make test`` and ex
 from __future__ import annotations
 
 import subprocess
+
+import pytest
 from pathlib import Path
 
 from cli_data import ROOT
@@ -17,6 +19,7 @@ def readme_commands() -> list[str]:
     return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
+@pytest.mark.slow
 def test_every_readme_command_works_in_order(tmp_path):
     for item in CLONE_ITEMS:
         if (ROOT / item).exists():

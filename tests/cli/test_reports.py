@@ -141,8 +141,8 @@ def run():
 def test_csv_export_reconciles_to_the_cent_and_escapes_formulas(run, tmp_path):
     simulation, comparison = run
     files = write_results(simulation, tmp_path / "out", fmt="csv", comparison=comparison)
-    assert [f.name for f in files] == ["comparison.csv", "payouts.csv", "statements.csv", "summary.json",
-                                       "winners_losers.csv"]
+    assert [f.name for f in files] == ["comparison.csv", "coverage.csv", "payouts.csv", "statements.csv",
+                                       "summary.json", "winners_losers.csv"]
     payouts = pd.read_csv(tmp_path / "out" / "payouts.csv")
     statements = pd.read_csv(tmp_path / "out" / "statements.csv")
     # current-2026 pays 132,000 + 20,000 + 27,000 + 58,000; balanced-2027 65,600 + 12,040 + 8,320

@@ -51,6 +51,21 @@ CASES = [
      ["{d}/deals.csv:2: discount: must be within 0..1 (got 1.5)"]),
     ("splits sum above 1", {"deals.csv": deals(D1, "D2,R1,2027-02-03,5,Core,A2,0,0.7", "D2,R2,2027-02-03,5,Core,A2,0,0.4")},
      ["{d}/deals.csv:3: split: the splits of deal 'D2' sum to 1.1; a deal's splits sum to at most 1"]),
+    ("credit type unknown", {"deals.csv": DEALS.strip() + ",credit_type\n" + D1 + ",revenue\nD2,R2,2027-02-03,5,Core,A2,0,1,assist\n"},
+     ["{d}/deals.csv:3: credit_type: must be revenue or overlay (got 'assist')"]),
+    ("overlay credits do not lift a split over 1", {"deals.csv": DEALS.strip() + ",credit_type\n"
+                                                     "D2,R1,2027-02-03,5,Core,A2,0,1,revenue\n"
+                                                     "D2,R2,2027-02-03,5,Core,A2,0,1,overlay\n"
+                                                     "D3,R1,2027-02-03,5,Core,A3,0,0.6,Revenue\n"
+                                                     "D3,R2,2027-02-03,5,Core,A3,0,0.6,\n"},
+     ["{d}/deals.csv:4: split: the splits of deal 'D3' sum to 1.2; a deal's splits sum to at most 1"]),
+    ("manager unknown", {"reps.csv": "rep_id,role,manager_id\nR1,AE,M9\nR2,AE,R1\n"},
+     ["{d}/reps.csv:2: manager_id: is not a rep of {d}/reps.csv (got 'M9')"]),
+    ("manager is the rep", {"reps.csv": "rep_id,role,manager_id\nR1,AE,R1\nR2,AE,\n"},
+     ["{d}/reps.csv:2: manager_id: is the rep's own rep_id: a rep cannot manage themself (got 'R1')"]),
+    ("managers in a cycle", {"reps.csv": "rep_id,role,manager_id\nR1,AE,M1\nM1,Manager,M2\nM2,Director,M1\nR2,AE,M1\n"},
+     ["{d}/reps.csv:3: manager_id: managers form a cycle: M1 -> M2 -> M1 (got 'M2')",
+      "{d}/reps.csv:4: manager_id: managers form a cycle: M2 -> M1 -> M2 (got 'M1')"]),
     ("deal and rep twice", {"deals.csv": deals(D1, "D2,R1,2027-02-03,5,Core,A2,0,0.5", "D2,R1,2027-02-03,5,Core,A2,0,0.5")},
      ["{d}/deals.csv:4: deal_id: repeats the deal and rep of line 3 (got 'D2')"]),
     ("deal of unknown rep", {"deals.csv": deals(D1, "D2,R9,2027-02-03,5,Core,A2,0,1")},

@@ -3,7 +3,9 @@
 Numbers come from coarse grids (curve x in quarters, money in thousands) so that hand checks stay
 possible and no metric lands a rounding hair away from an edge by accident; the 9-decimal edge
 rule has its own acceptance cases. Every rep has a positive quota in every month of the plan year
-(so attainment never divides by 0), and ``logo_attainment`` sets ``on_zero``.
+(so attainment never divides by 0), and ``logo_attainment`` sets ``on_zero``. Reps form a random
+org chart (a rep's manager comes before them), deals may carry overlay credits for another rep,
+and plans may pay managers on team metrics, ramp new hires' targets and pay a draw.
 """
 
 from __future__ import annotations
@@ -22,10 +24,19 @@ PLAN_METRICS = {
     "strategic_mix": {"ratio": ["strategic_bookings", "bookings"]},
     "platform_deals": {"count": "deals", "where": {"product": "Platform"}},
     "logo_attainment": {"ratio": ["new_logos", "target.new_logos"], "on_zero": 1.0},
+    "team_bookings": {"team": "bookings"},
+    "team_quota": {"team": "quota"},
+    "team_attainment": {"ratio": ["team_bookings", "team_quota"]},
+    "direct_logos": {"team": "new_logos", "direct": True},
+    "org_bookings": {"team": "bookings", "include_self": True},
+    "org_quota": {"team": "quota", "include_self": True},
+    "org_attainment": {"ratio": ["org_bookings", "org_quota"]},
 }
 # Metrics a weighted component, gate or multiplier may read: (name, typical scale for its x values).
-RATIO_METRICS = ["attainment", "forecast_accuracy", "logo_attainment", "strategic_mix", "avg_discount", "mbo"]
-GATE_METRICS = {"new_logos": [1, 2], "deals": [1, 3], "bookings": [20000, 60000], "attainment": [0.5, 1.0]}
+RATIO_METRICS = ["attainment", "forecast_accuracy", "logo_attainment", "strategic_mix", "avg_discount", "mbo",
+                 "team_attainment", "org_attainment"]
+GATE_METRICS = {"new_logos": [1, 2], "deals": [1, 3], "bookings": [20000, 60000], "attainment": [0.5, 1.0],
+                "direct_logos": [1, 2]}
 WEIGHTS = {1: [1.0], 2: [0.5, 0.5], 3: [0.6, 0.2, 0.2]}
 GRID = [i / 4 for i in range(11)]  # 0, 0.25 .. 2.5
 
@@ -85,7 +96,8 @@ def components(draw, *, monotone: bool = False) -> list[dict]:
              "cumulative": draw(st.booleans())}
         if draw(st.booleans()):
             relative = draw(st.booleans())
-            rule = {"basis": "bookings" if monotone else draw(st.sampled_from(["bookings", "strategic_bookings"])),
+            rule = {"basis": "bookings" if monotone else draw(st.sampled_from(["bookings", "strategic_bookings",
+                                                                              "team_bookings"])),
                     "mode": draw(st.sampled_from(["marginal", "retroactive"]))}
             if relative:
                 rule["relative_to"] = "quota"
@@ -139,12 +151,20 @@ def plans(draw, *, monotone: bool = False) -> dict:
     """A valid plan dict; ``monotone`` plans pay no less when a rep books more."""
     comps = draw(components(monotone=monotone))
     plan = {"plan": "Random", "id": "random", "start": draw(st.sampled_from(["2027-01", "2027-02"])),
-            "roles": {"AE": {"target_incentive": draw(st.sampled_from([12000.0, 30000.0, 60000.0]))}},
+            "roles": {"AE": {"target_incentive": draw(st.sampled_from([12000.0, 30000.0, 60000.0]))},
+                      "Manager": {"target_incentive": 24000.0}},
             "metrics": PLAN_METRICS, "components": comps, "modifiers": draw(modifiers(comps, monotone=monotone)),
             "negative_true_up": "hold" if monotone else draw(st.sampled_from(["hold", "claw_back"]))}
     cap = draw(st.sampled_from([None, 1.0, 1.5, 3.0]))
     if cap is not None:
         plan["cap"] = {"multiple_of_ti": cap}
+    if draw(st.booleans()):
+        plan["ramp"] = {"quota": draw(st.sampled_from([[0.5], [0.25, 0.5, 0.75]]))}
+    if not monotone and draw(st.booleans()):
+        plan["draw"] = {"fraction_of_ti": draw(st.sampled_from([0.3, 0.6])), "per": draw(st.sampled_from(["month", "quarter"])),
+                        "recoverable": draw(st.booleans())}
+        if draw(st.booleans()):
+            plan["draw"]["months"] = draw(st.sampled_from([2, 4]))
     return plan
 
 
@@ -161,8 +181,9 @@ def datasets(draw, start: str) -> Dataset:
     reps, quotas, forecasts, mbo, deals = [], [], [], [], []
     for r in range(n_reps):
         rep_id = f"R{r}"
-        rep = {"rep_id": rep_id, "role": "SE" if r == 3 and draw(st.booleans()) else "AE",
-               "target_incentive": draw(st.sampled_from([None, 20000.0])), "hire_date": None, "end_date": None}
+        rep = {"rep_id": rep_id, "role": draw(st.sampled_from(["AE", "AE", "Manager", "SE"])),
+               "target_incentive": draw(st.sampled_from([None, 20000.0])), "hire_date": None, "end_date": None,
+               "manager_id": f"R{draw(st.integers(0, r - 1))}" if r and draw(st.booleans()) else None}
         if draw(st.booleans()):
             rep["hire_date"] = day_in_plan_year(start, draw(st.integers(-30, 300)))
         if draw(st.booleans()):
@@ -193,8 +214,13 @@ def datasets(draw, start: str) -> Dataset:
                 "close_date": day_in_plan_year(start, draw(st.integers(-20, 380))),
                 "amount": 1000.0 * draw(st.integers(1, 90)), "product": draw(st.sampled_from(PRODUCTS)),
                 "new_logo": draw(st.booleans()), "discount": draw(st.sampled_from([0.0, 0.1, 0.25])),
-                "split": draw(st.sampled_from([1.0, 1.0, 0.5])),
+                "split": draw(st.sampled_from([1.0, 1.0, 0.5])), "credit_type": "revenue",
             })
+    for deal in list(deals):  # an engineer's overlay credit on top of the seller's
+        others = [rep["rep_id"] for rep in reps if rep["rep_id"] != deal["rep_id"]]
+        if others and draw(st.integers(0, 3)) == 0:
+            deals.append({**deal, "rep_id": draw(st.sampled_from(others)), "credit_type": "overlay",
+                          "split": draw(st.sampled_from([1.0, 0.5]))})
     return to_dataset(reps, deals, quotas, forecasts, mbo)
 
 
@@ -203,8 +229,9 @@ def to_dataset(reps, deals, quotas, forecasts=(), mbo=()) -> Dataset:
         return pd.DataFrame(list(rows), columns=columns)
 
     return Dataset.from_frames(
-        frame(reps, ["rep_id", "role", "target_incentive", "hire_date", "end_date"]),
-        deals=frame(deals, ["deal_id", "rep_id", "close_date", "amount", "product", "new_logo", "discount", "split"]),
+        frame(reps, ["rep_id", "role", "target_incentive", "hire_date", "end_date", "manager_id"]),
+        deals=frame(deals, ["deal_id", "rep_id", "close_date", "amount", "product", "new_logo", "discount", "split",
+                            "credit_type"]),
         quotas=frame([{"metric": "bookings", **q} for q in quotas], ["rep_id", "period", "metric", "target"]),
         forecasts=frame(forecasts, ["rep_id", "period", "forecast"]),
         mbo=frame(mbo, ["rep_id", "period", "score"]),

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from comp_sim.data.cube import Cube
-from comp_sim.engine.metrics import Needs, measure_key
+from comp_sim.measures import Needs, measure_key
 from comp_sim.periods import Month
 
 
@@ -19,6 +19,7 @@ class RandomCubeSource:
     """Stand-in trial source: random monthly measures of plausible size, (trials, reps, months)."""
 
     label = "random stand-in arrays"
+    tables = frozenset({"reps", "quotas", "deals", "forecasts", "mbo"})
 
     def __init__(self, reps: int, trials: int, seed: int, chunk_trials: int = 64):
         self.reps = pd.DataFrame({"rep_id": [f"R{i:05d}" for i in range(reps)], "role": "AE"})

@@ -19,19 +19,17 @@ import pandas as pd
 from comp_sim.data.dataset import Dataset
 from comp_sim.errors import DataError, Issue
 from comp_sim.periods import Month, Period, plan_windows
-from comp_sim.plan.models import (
+from comp_sim.plan.components import (
     CommissionComponent,
-    CountMetric,
-    Curve,
     CurveComponent,
     GateModifier,
     MultiplierModifier,
-    Plan,
-    RatioMetric,
     SpiffComponent,
-    SumMetric,
     TargetComponent,
 )
+from comp_sim.plan.metrics import CountMetric, RatioMetric, SumMetric, TeamMetric
+from comp_sim.plan.models import Plan
+from comp_sim.plan.rules import Curve
 
 
 @dataclass
@@ -39,7 +37,7 @@ class Line:
     """One (rep, component, window) of the reference: the metric, what was due and what was paid."""
 
     value: float
-    payment: float  # due after the true-up, before the cap
+    payment: float  # money earned (to date, for a cumulative line); then due after the true-up
     amount: float = 0.0  # paid after the cap
     capped: float = 0.0
 
@@ -79,19 +77,50 @@ def period_months_inside(start: Month, label: str, first: int, last: int) -> int
     return sum(1 for m in period.months if first <= m - start <= last)
 
 
-class RepMetrics:
-    """Metric values of one rep over windows of months [first, last] of the plan year."""
+# The built-in metrics and component kinds this loop has a formula of its own for; a test holds
+# them equal to the registries (comp_sim.plan.metrics, comp_sim.plan.components), so a new metric
+# or kind cannot be added without a second, independent reading of its rule here.
+REFERENCE_METRICS = ("bookings", "quota", "attainment", "deals", "new_logos", "new_logo_bookings", "forecast",
+                     "forecast_accuracy", "avg_discount", "mbo")
+REFERENCE_KINDS = ("curve", "tiers", "commission", "spiff", "multiplier", "gate")
+REFERENCE_PLAN_METRICS = ("sum", "count", "ratio", "team")
 
-    def __init__(self, plan: Plan, start: Month, rep_id: str, rows: RepData):
-        self.plan, self.start, self.rep_id, self.rows = plan, start, rep_id, rows
+
+class RepMetrics:
+    """Metric values of one rep over windows of months [first, last] of the plan year.
+
+    ``everyone`` holds the RepMetrics of every rep of the data and ``team`` the rep's reports
+    (``team[True]``: direct reports only), for team metrics."""
+
+    def __init__(self, plan: Plan, start: Month, rep: dict, rows: RepData):
+        self.plan, self.start, self.rep, self.rows = plan, start, rep, rows
+        self.rep_id = rep["rep_id"]
+        self.everyone: dict[str, RepMetrics] = {}
+        self.team: dict[bool, list[str]] = {False: [], True: []}
 
     def deals_in(self, first: int, last: int) -> list[dict]:
         return [d for d in self.rows.deals if first <= month_offset(self.start, d["close_date"]) <= last]
 
+    def ramp(self, month: Month) -> float:
+        """The plan's ramp factor of this rep's targets in a calendar month (1 when none applies)."""
+        if self.plan.ramp is None or self.rep["hire_date"] is None:
+            return 1.0
+        tenure = month - Month.of_date(self.rep["hire_date"]) + 1
+        factors = self.plan.ramp.quota
+        return factors[tenure - 1] if 1 <= tenure <= len(factors) else 1.0
+
     def target(self, metric: str, first: int, last: int) -> float:
-        """Sum of the target rows for a metric, each spread evenly over its months."""
-        return sum(q["target"] * period_share(self.start, q["period"], first, last)
-                   for q in self.rows.quotas if q["metric"] == metric)
+        """Sum of the target rows for a metric, each spread evenly over its months, month by
+        month ramped by the rep's tenure."""
+        total = 0.0
+        for q in self.rows.quotas:
+            if q["metric"] != metric:
+                continue
+            period = Period.parse(q["period"])
+            for month in period.months:
+                if first <= month - self.start <= last:
+                    total += q["target"] / period.length * self.ramp(month)
+        return total
 
     def value(self, name: str, first: int, last: int) -> float:
         deals = self.deals_in(first, last)
@@ -126,6 +155,9 @@ class RepMetrics:
             months = sum(period_months_inside(self.start, s["period"], first, last) for s in self.rows.mbo)
             return 0.0 if months == 0 else weighted / months
         definition = self.plan.metrics[name]
+        if isinstance(definition, TeamMetric):  # the members' values, added up
+            members = self.team[definition.direct] + ([self.rep_id] if definition.include_self else [])
+            return sum(self.everyone[member].value(definition.team, first, last) for member in members)
         if isinstance(definition, RatioMetric):
             top, bottom = definition.ratio
             return self.ratio(name, self.value(top, first, last), self.value(bottom, first, last), definition.on_zero)
@@ -219,35 +251,69 @@ def employed_days(rep: dict, month: Month) -> int:
 
 
 def reference_payouts(plan: Plan, dataset: Dataset) -> dict[tuple[str, str, str], Line]:
-    """Every rep the plan covers, component by component, window by window, then the cap."""
-    start = plan.start_month
+    """Every rep the plan covers, component by component, window by window, then the cap and
+    the draw."""
+    start = plan.start
     months = [start + i for i in range(12)]
     lines: dict[tuple[str, str, str], Line] = {}
-    for rep in rep_rows(dataset):
+    reps = rep_rows(dataset)
+    everyone = {rep["rep_id"]: RepMetrics(plan, start, rep, rows_of(dataset, rep["rep_id"])) for rep in reps}
+    for rep in reps:  # each rep is in the team of every manager up its chain
+        member = everyone[rep["rep_id"]]
+        member.everyone = everyone
+        manager, direct = rep["manager_id"], True
+        while manager is not None:
+            everyone[manager].team[False].append(rep["rep_id"])
+            if direct:
+                everyone[manager].team[True].append(rep["rep_id"])
+            manager, direct = everyone[manager].rep["manager_id"], False
+    for rep in reps:
         if rep["role"] not in plan.roles:
             continue
         rep_id = rep["rep_id"]
         annual_ti = rep["target_incentive"]
         if annual_ti is None:
             annual_ti = plan.roles[rep["role"]].target_incentive
-        metrics = RepMetrics(plan, start, rep_id, rows_of(dataset, rep_id))
+        metrics = everyone[rep_id]
         payments = []  # (pay month, component order, key)
         for order, component in enumerate(plan.components):
             windows = plan_windows(start, component.measure)
-            earned_to_date = []
             for index, window in enumerate(windows):
                 first = 0 if component.cumulative else window.first
                 ti = window_ti_to_date(rep, annual_ti, months, windows, index, component.cumulative)
                 periods = index + 1 if component.cumulative else 1
                 value, money = component_money(plan, component, metrics, first, window.last, ti, periods)
-                earned_to_date.append(money)
-                lines[(rep_id, component.id, window.label)] = Line(value, 0.0)
+                # a cumulative line's money is earned to date; the true-up is worked out as it is paid
+                lines[(rep_id, component.id, window.label)] = Line(value, money)
                 payments.append((window.last, order, (rep_id, component.id, window.label)))
-            due = true_up(earned_to_date, plan.negative_true_up) if component.cumulative else earned_to_date
-            for window, payment in zip(windows, due):
-                lines[(rep_id, component.id, window.label)].payment = payment
-        apply_cap(plan, rep, annual_ti, months, sorted(payments), lines)
+        pay_in_order(plan, rep, annual_ti, months, sorted(payments), lines)
+        if plan.draw is not None:
+            pay_draw(plan, rep, annual_ti, months, metrics, payments, lines)
     return lines
+
+
+def pay_draw(plan: Plan, rep: dict, annual_ti: float, months: list[Month], metrics: RepMetrics,
+             payments: list, lines: dict) -> None:
+    """Draw periods in date order: D where the draw applies, P what the components paid."""
+    rule = plan.draw
+    windows = plan_windows(plan.start, rule.per)
+    balance = 0.0
+    for index, window in enumerate(windows):
+        applies = rule.months is None or any(
+            metrics.rep["hire_date"] is not None
+            and 1 <= (plan.start + offset) - Month.of_date(metrics.rep["hire_date"]) + 1 <= rule.months
+            for offset in range(window.first, window.last + 1))
+        due = rule.fraction_of_ti * window_ti_to_date(rep, annual_ti, months, windows, index, False) if applies else 0.0
+        paid = sum(lines[key].amount for pay_month, _, key in payments if window.first <= pay_month <= window.last)
+        draw = due - paid if paid < due else 0.0
+        recovered = 0.0
+        if rule.recoverable:
+            balance += draw
+            if paid > due and balance > 0:
+                recovered = min(balance, paid - due)
+                balance -= recovered
+        lines[(rep["rep_id"], "draw", window.label)] = Line(paid, draw, draw)
+        lines[(rep["rep_id"], "draw_recovery", window.label)] = Line(paid, -recovered, -recovered)
 
 
 def window_ti_to_date(rep: dict, annual_ti: float, months: list[Month], windows, index: int,
@@ -305,34 +371,31 @@ def component_money(plan: Plan, component, metrics: RepMetrics, first: int, last
     return value, money
 
 
-def true_up(earned_to_date: list[float], negative: str) -> list[float]:
-    """Each period pays earned-to-date minus paid-to-date; ``hold`` pays nothing when negative."""
-    paid_to_date, payments = 0.0, []
-    for earned in earned_to_date:
-        payment = earned - paid_to_date
-        if negative == "hold" and payment < 0:
-            payment = 0.0
-        payments.append(payment)
-        paid_to_date += payment
-    return payments
-
-
-def apply_cap(plan: Plan, rep: dict, annual_ti: float, months: list[Month], payments: list,
-              lines: dict) -> None:
-    """Pay in date order (plan order within a month) until the cap; negatives free room."""
+def pay_in_order(plan: Plan, rep: dict, annual_ti: float, months: list[Month], payments: list,
+                 lines: dict) -> None:
+    """Pay in date order (plan order within a month). A cumulative line pays earned-to-date
+    minus what its component actually paid before (``hold``: nothing when negative); then the
+    cap: a positive payment is cut to the room left, negatives free room."""
     room = math.inf
     if plan.cap is not None:
         year_days = sum(m.days for m in months)
         employed = sum(employed_days(rep, m) for m in months)
         room = plan.cap.multiple_of_ti * annual_ti * employed / year_days
-    for _, _, key in payments:
+    paid_to_date: dict[str, float] = {}
+    for _, order, key in payments:
+        component = plan.components[order]
         line = lines[key]
+        if component.cumulative:
+            line.payment = line.payment - paid_to_date.get(component.id, 0.0)
+            if plan.negative_true_up == "hold" and line.payment < 0:
+                line.payment = 0.0
         if line.payment > 0:
             line.amount = min(line.payment, max(room, 0.0))
         else:
             line.amount = line.payment
         line.capped = line.payment - line.amount
         room -= line.amount
+        paid_to_date[component.id] = paid_to_date.get(component.id, 0.0) + line.amount
 
 
 # --------------------------------------------------------------------------- rows
@@ -346,8 +409,10 @@ def rep_rows(dataset: Dataset) -> list[dict]:
     reps = []
     for row in dataset.reps.to_dict("records"):
         ti = row.get("target_incentive")
+        manager = row.get("manager_id")
         reps.append({
             "rep_id": str(row["rep_id"]), "role": str(row["role"]),
+            "manager_id": None if manager is None or pd.isna(manager) else str(manager),
             "target_incentive": None if ti is None or pd.isna(ti) else float(ti),
             "hire_date": _date(row.get("hire_date")), "end_date": _date(row.get("end_date")),
         })

@@ -221,7 +221,7 @@ def test_compare_counts_winners_and_losers_against_the_baseline():
     row = comparison.plans.set_index("plan").loc["steep"]
     assert row["delta_vs_baseline"] == pytest.approx(12_000.0)
     assert (row["winners"], row["losers"]) == (1, 0)
-    with pytest.raises(UsageError, match="no plan 'nope' in this run"):
+    with pytest.raises(UsageError, match="no plan or program 'nope' in this run"):
         compare(simulate([flat], ds), baseline="nope")
 
 

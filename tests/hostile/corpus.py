@@ -285,7 +285,7 @@ CASES = [
     Case("python-tag.yaml", "plan", "a tag that would construct a Python object and run a command",
          "YAML tags are not allowed in plan files"),
     Case("ratio-chain-40.yaml", "plan", "40 ratio metrics, each of the two before: exponential to walk path by path",
-         "ratio metrics nest at most 10 deep"),
+         "metrics.m12.ratio: metrics nest at most 10 deep"),
     Case("metrics-101.yaml", "plan", "more plan metrics than the bound", "at most 100"),
     Case("ti-infinite.yaml", "plan", "target_incentive: .inf",
          "roles.AE.target_incentive: must be a finite number from -1,000,000,000,000 to 1,000,000,000,000"),

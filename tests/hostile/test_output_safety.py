@@ -40,6 +40,8 @@ def work(tmp_path: Path) -> Path:
     (tmp_path / "maps").mkdir()
     shutil.copyfile(MAPPING, tmp_path / "maps" / "mapping.yaml")
     (tmp_path / "data-link").symlink_to(tmp_path / "inputs" / "data")
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "team.yaml").write_text("program: Team\nid: team\nplans: [../plans/plan.yaml]\n")
     return tmp_path
 
 
@@ -54,6 +56,8 @@ REFUSED = {  # arguments after `run`, and the message
                                        "inputs/data: --out: the output is the input data-link"),
     "out holds the plan": (["--plan", "plans/plan.yaml", "--data", "inputs/data", "--out", "plans", "--force"],
                            "plans: --out: the output holds the input plans/plan.yaml"),
+    "out holds a program's plan": (["--program", "programs/team.yaml", "--data", "inputs/data", "--out", "plans",
+                                    "--force"], "plans: --out: the output holds the input plans/plan.yaml"),
     "out holds the mapping": (["--data", "salesforce", "--mapping", "maps/mapping.yaml", "--out", "maps", "--force"],
                               "maps: --out: the output holds the input maps/mapping.yaml"),
     "out is a link": (["--data", "inputs/data", "--out", "data-link", "--force"],
@@ -64,7 +68,7 @@ REFUSED = {  # arguments after `run`, and the message
 @pytest.mark.parametrize("args, message", list(REFUSED.values()), ids=list(REFUSED))
 def test_an_output_that_would_replace_or_hold_an_input_is_refused_and_nothing_changes(work, args, message):
     before = listing(work)
-    plan = [] if "--plan" in args else ["--plan", PLAN]
+    plan = [] if {"--plan", "--program"} & set(args) else ["--plan", PLAN]
     done = comp_sim("run", *plan, *args, cwd=work)
     assert done.returncode == 1, done.stdout
     assert message.replace("{tmp}", str(work)) in " ".join(done.stderr.split())

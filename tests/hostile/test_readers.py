@@ -148,7 +148,7 @@ BOUNDS = {  # each bound of comp_sim.limits, as the README's "Limits" section st
     "MAX_MAPPING_BYTES": f"plan file, mapping file | {limits.MAX_MAPPING_BYTES:,} bytes",
     "MAX_YAML_DEPTH": f"{limits.MAX_YAML_DEPTH} levels of mappings and lists",
     "MAX_PLAN_METRICS": f"{limits.MAX_PLAN_METRICS} metrics",
-    "MAX_METRIC_DEPTH": f"ratios nest at most {limits.MAX_METRIC_DEPTH} deep",
+    "MAX_METRIC_DEPTH": f"nested at most {limits.MAX_METRIC_DEPTH} deep",
     "MAX_DATA_FILE_BYTES": f"{limits.MAX_DATA_FILE_BYTES:,} bytes (256 MiB) on disk",
     "MAX_ROWS": f"{limits.MAX_ROWS:,} rows",
     "MAX_COLUMNS": f"{limits.MAX_COLUMNS:,} columns",

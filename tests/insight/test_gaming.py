@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from comp_sim.data.dataset import Dataset
-from comp_sim.insight.gaming import COLUMNS, gaming_grain, gaming_report
+from comp_sim.api import gaming as gaming_report
+from comp_sim.insight.gaming import COLUMNS, gaming_grain
 from comp_sim.plan.loader import load_plan
 
 BASE = {"plan": "Test", "id": "test", "start": "2027-01", "roles": {"AE": {"target_incentive": 12_000}}}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from comp_sim import api
 from comp_sim.api import simulate
 from comp_sim.data.dataset import Dataset
-from comp_sim.insight.lint import PlanWarning, lint_plan, render_warnings
+from comp_sim.insight.lint import PlanWarning, render_warnings
 
 TI = 10_000
 BASE = {"plan": "Test", "id": "test", "start": "2027-01", "roles": {"AE": {"target_incentive": TI}}}
@@ -26,7 +26,7 @@ def plan(*components, **extra):
 
 
 def lint(source, population=False):
-    return lint_plan(source, population=population)
+    return api.lint(source, population=population)
 
 
 def only(warnings, warning_id):
@@ -43,26 +43,26 @@ def ids(warnings):
 
 
 def test_current_plan_is_flagged_for_cliffs_uncapped_exposure_and_discounting():
-    assert {"retro-cliff", "uncapped", "discount-incentive", "period-edge"} <= ids(lint_plan("plans/current-2026.yaml"))
+    assert {"retro-cliff", "uncapped", "discount-incentive", "period-edge"} <= ids(api.lint("plans/current-2026.yaml"))
     # the figures for the plan's largest role TI (the population's median would differ by data)
     warnings = lint("plans/current-2026.yaml")
     cliff = only(warnings, "retro-cliff")
     assert (cliff.source, cliff.line, cliff.column, cliff.path) == (
-        "plans/current-2026.yaml", 23, 5, "components[0].tiers")
-    assert str(cliff).startswith("plans/current-2026.yaml:23:5: warning[retro-cliff, high] components[0].tiers: ")
-    # AE TI 60,000, quarterly window TI 15,000. Retroactive bands 0/1.0/1.5/2.0 at 0.5/1.0/1.25:
+        "plans/current-2026.yaml", 31, 5, "components[0].tiers")
+    assert str(cliff).startswith("plans/current-2026.yaml:31:5: warning[retro-cliff, high] components[0].tiers: ")
+    # the director's TI 80,000, quarterly window TI 20,000. Retroactive bands 0/1.0/1.5/2.0 at 0.5/1.0/1.25:
     # crossing 0.5 pays 1.0 x 0.5 = 0.5 of window TI; 1.0: 1.5 - 1.0 = 0.5; 1.25: 2.0 x 1.25 - 1.5 x 1.25 = 0.625
     assert [e["at"] for e in cliff.figures["edges"]] == [0.5, 1.0, 1.25]
-    assert [e["pays"] for e in cliff.figures["edges"]] == pytest.approx([7_500, 7_500, 9_375], abs=0.01)
+    assert [e["pays"] for e in cliff.figures["edges"]] == pytest.approx([10_000, 10_000, 12_500], abs=0.01)
     uncapped = only(warnings, "uncapped")
-    # at 2x attainment the top band pays 2.0 x 2 = 4 x TI 60,000; at 3x, 6 x 60,000
-    assert (uncapped.figures["pay_at_2x"], uncapped.figures["pay_at_3x"]) == (240_000, 360_000)
+    # at 2x attainment the top band pays 2.0 x 2 = 4 x TI 80,000; at 3x, 6 x 80,000
+    assert (uncapped.figures["pay_at_2x"], uncapped.figures["pay_at_3x"]) == (320_000, 480_000)
     assert uncapped.severity == "high"
 
 
 def test_balanced_plan_gets_much_less():
-    current = lint_plan("plans/current-2026.yaml")
-    balanced = lint_plan("plans/balanced-2027.yaml")
+    current = api.lint("plans/current-2026.yaml")
+    balanced = api.lint("plans/balanced-2027.yaml")
     assert not {"uncapped", "period-edge"} & ids(balanced)
     assert sum(w.severity == "high" for w in balanced) == 0
     assert sum(w.severity == "high" for w in current) >= 4
@@ -215,7 +215,7 @@ def test_without_a_population_lint_runs_the_plan_over_the_bundled_sample(monkeyp
     monkeypatch.setattr(api, "load_data", lambda source=None, mapping=None: population_data())
     misset = plan({**LINEAR_YEAR, "curve": {"points": [[0.5, 0.25], [1.0, 1.0], [1.55, 2.0]], "beyond": "hold"}},
                   modifiers=[NO_DISCOUNT_TERM])
-    warnings = lint_plan(misset)
+    warnings = api.lint(misset)
     assert only(warnings, "excellence-reach").figures["reps"] == 10
     assert "population-skipped" not in ids(warnings)
     # a plan the sample cannot run (no new-logo targets to divide by) is linted without it
@@ -225,13 +225,13 @@ def test_without_a_population_lint_runs_the_plan_over_the_bundled_sample(monkeyp
     monkeypatch.setattr(api, "load_data", lambda source=None, mapping=None: Dataset.from_frames(
         population_data().reps, deals=population_data().deals.assign(new_logo=True),
         quotas=population_data().quotas))
-    note = only(lint_plan(broken), "population-skipped")
+    note = only(api.lint(broken), "population-skipped")
     assert "cannot run on the bundled sample" in note.message
 
 
 def test_population_checks_skipped_with_a_note_when_no_rep_is_covered():
     nobody = {**plan(LINEAR_YEAR), "roles": {"Nobody": {"target_incentive": TI}}}
-    note = only(lint_plan(nobody), "population-skipped")
+    note = only(api.lint(nobody), "population-skipped")
     assert note.severity == "low" and note.path == "roles"
     run = simulate([nobody], population_data())
     note = only(lint(nobody, population=run), "population-skipped")

@@ -12,7 +12,8 @@ from comp_sim.api import simulate
 from comp_sim.data.dataset import Dataset
 from comp_sim.engine.simulate import HistoricalSource
 from comp_sim.errors import UsageError
-from comp_sim.insight.sensitivity import COLUMNS, elasticity, sensitivity, shift_dataset
+from comp_sim.api import sensitivity
+from comp_sim.insight.sensitivity import COLUMNS, elasticity, shift_dataset
 
 BASE = {"plan": "Test", "id": "test", "start": "2027-01", "roles": {"AE": {"target_incentive": 10_000}}}
 ACCELERATED = {"id": "revenue", "weight": 1.0, "metric": "attainment", "measure": "year",

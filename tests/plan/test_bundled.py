@@ -9,12 +9,14 @@ from comp_sim.api import bundled_plan_paths, load_plan
 PLANS = bundled_plan_paths()
 
 
-def test_the_four_bundled_plans_are_there():
+def test_the_bundled_plans_are_there():
     assert [p.name for p in PLANS] == [
         "account-manager-2027.yaml",
         "balanced-2027.yaml",
         "current-2026.yaml",
         "hunter-2027.yaml",
+        "manager-2027.yaml",
+        "se-overlay-2027.yaml",
     ]
 
 

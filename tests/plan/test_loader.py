@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from comp_sim import cli
 from comp_sim.errors import PlanError
 from comp_sim.plan.loader import load_plan
-from comp_sim.plan.models import CurveComponent, SpiffComponent, TiersComponent
+from comp_sim.plan.components import CurveComponent, SpiffComponent, TiersComponent
 
 COMP_SIM = Path(sys.executable).parent / "comp-sim"
 
@@ -181,15 +182,18 @@ def test_missing_file_is_a_plan_error(tmp_path):
 
 
 @pytest.mark.parametrize("name, text, expected", BAD_PLANS, ids=[case[0] for case in BAD_PLANS])
-def test_validate_command_exits_1_without_traceback_and_writes_nothing(tmp_path, name, text, expected):
+def test_validate_command_exits_1_without_traceback_and_writes_nothing(tmp_path, name, text, expected, capsys,
+                                                                       monkeypatch):
     path = tmp_path / f"{name}.yaml"
     path.write_text(text)
+    monkeypatch.chdir(tmp_path)
     before = sorted(p.name for p in tmp_path.iterdir())
-    done = subprocess.run([str(COMP_SIM), "validate", str(path)], capture_output=True, text=True,
-                          cwd=tmp_path)
-    assert done.returncode == 1
-    assert expected in done.stderr
-    assert "Traceback" not in done.stderr + done.stdout
+    with pytest.raises(SystemExit) as exit_info:  # the command's entry point, in-process
+        cli.main(["validate", str(path)])
+    captured = capsys.readouterr()
+    assert exit_info.value.code == 1
+    assert expected in captured.err
+    assert "Traceback" not in captured.err + captured.out
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 

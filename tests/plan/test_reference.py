@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from comp_sim.plan import models
+from comp_sim.plan import components, metrics, models, rules
+from comp_sim.plan.components import COMPONENT_KINDS, MODIFIER_KINDS
 from comp_sim.plan.reference import SECTIONS, plan_json_schema, render_reference, schema_text
+from comp_sim.plan.rules import StrictModel
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,15 +35,14 @@ def test_every_key_has_a_meaning_in_the_reference(model: type[BaseModel]):
 def test_every_plan_model_is_documented():
     documented = {m for _, m, _ in SECTIONS}
     plan_models = {
-        obj for obj in vars(models).values()
-        if isinstance(obj, type) and issubclass(obj, models.StrictModel) and obj is not models.StrictModel
-        and obj.__module__ == models.__name__
+        obj for module in (models, components, metrics, rules) for obj in vars(module).values()
+        if isinstance(obj, type) and issubclass(obj, StrictModel) and obj is not StrictModel
+        and obj.__module__ == module.__name__
     }
     concrete = {m for m in plan_models if not any(
         issubclass(other, m) and other is not m for other in plan_models)}
-    # the concrete component/modifier models only combine documented parts
-    combined = {models.CurveComponent, models.TiersComponent, models.CommissionComponent,
-                models.SpiffComponent, models.MultiplierModifier, models.GateModifier}
+    # the concrete component/modifier kinds only combine documented parts
+    combined = set(COMPONENT_KINDS) | set(MODIFIER_KINDS)
     assert concrete - combined <= documented
 
 

@@ -38,20 +38,44 @@ def test_defaults_put_50_to_70_percent_of_reps_at_or_above_annual_quota(seed):
     assert 0.5 <= share <= 0.7
 
 
-def test_roles_follow_the_configured_shares_exactly(sample):
-    # 80 reps x (0.6, 0.2, 0.2) = 48 AEs, 16 Hunters, 16 AMs
-    assert sample.reps["role"].value_counts().to_dict() == {"AE": 48, "Hunter": 16, "AM": 16}
-    assert (sample.reps["team"] == sample.reps["region"] + " " + sample.reps["role"]).all()
+def test_roles_follow_the_configured_shares_exactly_and_form_an_org(sample):
+    # 80 reps: 6 managers (one per 12 others) and a director; the other 73 x (0.55, 0.18, 0.18, 0.09)
+    # = 40 AEs (40.15), 13 Hunters (13.14), 13 AMs, 7 SEs (6.57)
+    reps = sample.reps
+    assert reps["role"].value_counts().to_dict() == {"AE": 40, "Hunter": 13, "AM": 13, "SE": 7, "Manager": 6,
+                                                      "Director": 1}
+    field = reps[~reps["role"].isin(["Manager", "Director"])]
+    assert (field["team"] == field["region"] + " " + field["role"]).all()
+    managers = reps[reps["role"] == "Manager"]
+    director = reps.loc[reps["role"] == "Director", "rep_id"].item()
+    assert (managers["manager_id"] == director).all() and reps.loc[reps["role"] == "Director", "manager_id"].isna().all()
+    # every seller and SE reports to a manager of their own region
+    bosses = field.merge(managers[["rep_id", "region"]], left_on="manager_id", right_on="rep_id", suffixes=("", "_boss"))
+    assert len(bosses) == len(field) and (bosses["region"] == bosses["region_boss"]).all()
 
 
 def test_split_deals_sum_to_one_and_discounts_stay_in_range(sample):
-    per_deal = sample.deals.groupby("deal_id")["split"].agg(["sum", "count"])
+    revenue = sample.deals[sample.deals["credit_type"] == "revenue"]
+    per_deal = revenue.groupby("deal_id")["split"].agg(["sum", "count"])
     assert (per_deal["count"] <= 2).all() and (per_deal["count"] == 2).any()
     assert np.allclose(per_deal["sum"], 1.0)
     split_rows = sample.deals[sample.deals["split"] < 1]
     assert set(np.round(split_rows["split"], 10)) <= {0.3, 0.4, 0.5, 0.6, 0.7}
     assert sample.deals["discount"].between(0.0, 0.4).all()
     assert set(sample.deals["product"]) == {"Platform", "Analytics", "Core", "Services"}
+
+
+def test_sales_engineers_get_overlay_credit_on_their_regions_deals(sample):
+    deals = sample.deals.merge(sample.reps[["rep_id", "role", "region"]], on="rep_id")
+    overlay = deals[deals["credit_type"] == "overlay"]
+    assert len(overlay) > 0 and (overlay["role"] == "SE").all() and (overlay["split"] == 1.0).all()
+    sellers = deals[deals["credit_type"] == "revenue"].drop_duplicates("deal_id").set_index("deal_id")
+    assert (sellers.loc[overlay["deal_id"], "region"].to_numpy() == overlay["region"].to_numpy()).all()
+    assert (sellers.loc[overlay["deal_id"], "amount"].to_numpy() == overlay["amount"].to_numpy()).all()
+    # engineers join strategic products far more than services (se_assist 0.6, 0.5, 0.15, 0)
+    joined = sellers.index.isin(overlay["deal_id"])
+    by_product = pd.Series(joined, index=sellers.index).groupby(sellers["product"]).mean()
+    assert by_product["Platform"] > by_product["Core"] > by_product["Services"] == 0.0
 
 
 def test_larger_deals_are_discounted_more(sample):
@@ -125,7 +149,7 @@ def test_write_refuses_a_non_empty_folder_without_force_and_escapes_formulas(tmp
 
 
 def test_config_changes_the_model_it_documents():
-    hunters_only = SynthConfig(role_shares={"Hunter": 1.0})
+    hunters_only = SynthConfig(role_shares={"Hunter": 1.0}, reps_per_manager=0)
     data = synthesize(10, 12, 0, config=hunters_only)
     assert set(data.reps["role"]) == {"Hunter"}
     with pytest.raises(UsageError, match="a month is written YYYY-MM"):

@@ -9,9 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from comp_sim import api
-from comp_sim.data.cube import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, NEW_LOGOS, TARGET, DealMeasure
 from comp_sim.data.dataset import Dataset
-from comp_sim.engine.metrics import Needs
+from comp_sim.measures import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, NEW_LOGOS, QUOTA, DealMeasure, Needs
 from comp_sim.engine.simulate import run_plans
 from comp_sim.errors import UsageError
 from comp_sim.periods import Month
@@ -65,7 +64,7 @@ def test_cube_is_period_major_float64_and_targets_are_the_quotas():
     quotas = source.rates.targets.quotas
     first_rep = quotas[(quotas["rep_id"] == "R001") & (quotas["metric"] == "bookings")]
     q1 = float(first_rep.loc[first_rep["period"] == "2026-Q1", "target"].iloc[0])
-    assert cube.measures[TARGET + "bookings"][3, 0, :3].tolist() == pytest.approx([q1 / 3] * 3)
+    assert cube.measures[QUOTA][3, 0, :3].tolist() == pytest.approx([q1 / 3] * 3)
     assert set(cube.measures) >= {FORECAST, MBO_SUM, MBO_COUNT}
     assert (cube.measures[NEW_LOGOS.key] == np.round(cube.measures[NEW_LOGOS.key])).all()
 
@@ -95,7 +94,7 @@ def test_any_chunk_size_and_thread_count_give_the_same_trials():
     one = run_plans([plan], MonteCarloSource.synthetic(20, 25, 3, "2027-01", chunk_trials=4), workers=1)[0]
     two = run_plans([plan], MonteCarloSource.synthetic(20, 25, 3, "2027-01", chunk_trials=9), workers=2)[0]
     np.testing.assert_array_equal(one.paid, two.paid)
-    assert one.paid.shape == (25, 12)
+    assert one.paid.shape == (25, 9)  # 20 reps: 2 managers, a director and 17 others, of which 9 AEs
 
 
 @pytest.mark.parametrize("metric, rule", [
@@ -124,7 +123,7 @@ def test_from_dataset_centres_each_rep_on_its_shrunk_attainment_times_quota():
     data = Dataset.from_frames(reps, deals, quotas)
     trials = annual(MonteCarloSource.from_dataset(data, 4000, seed=0), Needs((BOOKINGS,), ("bookings",)))
     assert trials[BOOKINGS.key].mean(axis=0) == pytest.approx([110_909.1, 91_111.1], rel=0.02)
-    assert trials[TARGET + "bookings"][0].tolist() == pytest.approx([100_000.0, 100_000.0])
+    assert trials[QUOTA][0].tolist() == pytest.approx([100_000.0, 100_000.0])
 
 
 def test_rates_shift_to_the_months_a_run_asks_for():

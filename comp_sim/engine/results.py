@@ -8,11 +8,12 @@ first ``detail_trials`` trials only; historical data is one trial, kept whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from comp_sim.engine.compile import CompiledPlan
 from comp_sim.engine.run import PlanRun, Roster
 from comp_sim.engine.windows import total
 from comp_sim.periods import PLAN_YEAR_MONTHS, Month
@@ -23,28 +24,43 @@ from comp_sim.plan.models import Plan
 class PlanResult:
     """One plan's results over all trials."""
 
-    plan: Plan
-    start: Month  # first month of the plan year this run covered
+    compiled: CompiledPlan
     roster: Roster
     reps: pd.DataFrame  # covered reps: rep_id, name, role, team, region, target_incentive, prorated_ti
     trials: int
     paid: np.ndarray  # (trials, reps)
     capped: np.ndarray  # (trials, reps)
-    bookings: np.ndarray  # (trials, reps)
+    bookings: np.ndarray  # (trials, reps) every credit of the rep
     quota: np.ndarray  # (trials, reps)
-    by_component: np.ndarray  # (trials, components)
+    company_bookings: np.ndarray  # (trials, reps) revenue credits only
+    by_component: np.ndarray  # (trials, lines) components, then draw lines (``line_ids``)
     by_month: np.ndarray  # (trials, 12) paid per month of the plan year (cash timing)
-    rep_component_sum: np.ndarray  # (reps, components) summed over trials
+    rep_component_sum: np.ndarray  # (reps, lines) summed over trials
+    outstanding: np.ndarray | None = None  # (trials, reps) draw balance left at the end of the year
     detail: list[PlanRun] = field(default_factory=list)  # the first trials, in order
+
+    @property
+    def plan(self) -> Plan:
+        return self.compiled.plan
+
+    @property
+    def start(self) -> Month:
+        """First month of the plan year this run covered."""
+        return self.compiled.start
 
     @property
     def replayed(self) -> bool:
         """True when the plan ran on another year than the one it names (history replay)."""
-        return self.start != self.plan.start_month
+        return self.start != self.plan.start
 
     @property
     def component_ids(self) -> list[str]:
         return [c.id for c in self.plan.components]
+
+    @property
+    def line_ids(self) -> list[str]:
+        """Components, then the draw lines when the plan has a draw."""
+        return self.compiled.line_ids
 
     @property
     def month_labels(self) -> list[str]:
@@ -58,18 +74,27 @@ class PlanResult:
     @property
     def attainment(self) -> np.ndarray:
         """(trials, reps) plan-year bookings / quota (NaN without a quota)."""
-        return _divide_where_positive(self.bookings, self.quota)
+        return divide_where_positive(self.bookings, self.quota)
+
+    @property
+    def cap_basis_ti(self) -> np.ndarray:
+        """(reps,) prorated plan-year TI of each covered rep."""
+        return self.roster.cap_basis_ti
+
+    @property
+    def annual_ti(self) -> np.ndarray:
+        return self.roster.annual_ti
 
     @property
     def payout_pct_ti(self) -> np.ndarray:
         """(trials, reps) payout as a share of the rep's prorated plan-year TI (NaN without TI)."""
-        return _divide_where_positive(self.paid, np.broadcast_to(self.roster.cap_basis_ti, self.paid.shape))
+        return divide_where_positive(self.paid, np.broadcast_to(self.roster.cap_basis_ti, self.paid.shape))
 
 
-def _divide_where_positive(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+def divide_where_positive(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     """top / bottom, NaN where bottom is not above 0 (one pass over the result when none is).
 
-    >>> _divide_where_positive(np.array([3.0, 1.0, 0.0]), np.array([2.0, 0.0, -1.0])).tolist()
+    >>> divide_where_positive(np.array([3.0, 1.0, 0.0]), np.array([2.0, 0.0, -1.0])).tolist()
     [1.5, nan, nan]
     """
     positive = bottom > 0
@@ -83,16 +108,18 @@ def _divide_where_positive(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
 class PlanAccumulator:
     """Collects a plan's chunks of trials into a ``PlanResult``."""
 
-    def __init__(self, plan: Plan, start: Month, roster: Roster, reps: pd.DataFrame,
-                 trials: int, detail_trials: int):
-        n_reps, n_components = len(roster.rep_ids), len(plan.components)
+    def __init__(self, compiled: CompiledPlan, roster: Roster, reps: pd.DataFrame, trials: int,
+                 detail_trials: int):
+        n_reps, n_lines = len(roster.rep_ids), len(compiled.line_ids)
         self.result = PlanResult(
-            plan=plan, start=start, roster=roster, reps=reps, trials=trials,
+            compiled=compiled, roster=roster, reps=reps, trials=trials,
             paid=np.zeros((trials, n_reps)), capped=np.zeros((trials, n_reps)),
             bookings=np.zeros((trials, n_reps)), quota=np.zeros((trials, n_reps)),
-            by_component=np.zeros((trials, n_components)),
+            company_bookings=np.zeros((trials, n_reps)),
+            by_component=np.zeros((trials, n_lines)),
             by_month=np.zeros((trials, PLAN_YEAR_MONTHS)),
-            rep_component_sum=np.zeros((n_reps, n_components)),
+            rep_component_sum=np.zeros((n_reps, n_lines)),
+            outstanding=np.zeros((trials, n_reps)) if compiled.draw_windows else None,
         )
         self.detail_trials = detail_trials
         self.done = 0
@@ -101,18 +128,21 @@ class PlanAccumulator:
         """Fold one chunk of trials (the next ``run.trials`` trials) into the totals."""
         result, lo = self.result, self.done
         hi = lo + run.trials
-        # Loops over components and windows: numpy reduces a short trailing axis slowly.
-        for index, c in enumerate(run.components):
-            paid = c.paid()  # (trials, reps)
-            result.paid[lo:hi] += paid
+        # Loops over lines and periods: numpy reduces a short trailing axis slowly.
+        for index, line in enumerate(run.paid_lines()):
+            result.paid[lo:hi] += line.paid
+            result.by_component[lo:hi, index] = line.paid.sum(axis=1)
+            result.rep_component_sum[:, index] += line.paid.sum(axis=0)
+            for period, month in enumerate(line.pay_months):
+                result.by_month[lo:hi, month] += line.amounts[:, :, period].sum(axis=1)
+        for c in run.components:
             if c.cut_by_cap:
                 result.capped[lo:hi] += total(c.capped)
-            result.by_component[lo:hi, index] = paid.sum(axis=1)
-            result.rep_component_sum[:, index] += paid.sum(axis=0)
-            for window, month in enumerate(c.pay_months):
-                result.by_month[lo:hi, month] += c.amount[:, :, window].sum(axis=1)
         result.bookings[lo:hi] = run.bookings
         result.quota[lo:hi] = run.quota
+        result.company_bookings[lo:hi] = run.company_bookings
+        if run.draw is not None:
+            result.outstanding[lo:hi] = run.draw.outstanding
         if lo < self.detail_trials:
             result.detail.append(run if hi <= self.detail_trials else _first_trials(run, self.detail_trials - lo))
         self.done = hi
@@ -128,9 +158,14 @@ def _first_trials(run: PlanRun, count: int) -> PlanRun:
     for c in run.components:
         cut = {name: first(getattr(c, name)) for name in
                ("value", "curve_fraction", "fraction", "money", "multiplier", "earned", "payment",
-                "amount", "capped")}
-        gates = [type(g)(g.modifier, first(g.value), first(g.effect)) for g in c.gates]
-        multipliers = [type(m)(m.modifier, first(m.value), first(m.effect)) for m in c.multipliers]
-        components.append(type(c)(component=c.component, windows=c.windows, ti=c.ti,
-                                  gates=gates, multipliers=multipliers, cut_by_cap=c.cut_by_cap, **cut))
-    return PlanRun(run.plan, run.start, run.roster, components, first(run.bookings), first(run.quota))
+                "amount", "capped", "paid")}
+        gates = tuple(replace(g, value=first(g.value), effect=first(g.effect)) for g in c.gates)
+        multipliers = tuple(replace(m, value=first(m.value), effect=first(m.effect)) for m in c.multipliers)
+        components.append(replace(c, gates=gates, multipliers=multipliers, **cut))
+    draw = run.draw
+    if draw is not None:
+        lines = replace(draw.lines, **{name: first(getattr(draw.lines, name))
+                                       for name in ("draw", "recovery", "balance_before", "balance_after")})
+        draw = replace(draw, paid=first(draw.paid), lines=lines)
+    return replace(run, components=tuple(components), bookings=first(run.bookings), quota=first(run.quota),
+                   company_bookings=first(run.company_bookings), draw=draw)
