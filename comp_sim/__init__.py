@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 API_NAMES = (
-    "load_plan", "load_plans", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
-    "simulate", "compare", "explain", "statement_html", "lint", "gaming", "sensitivity", "Simulation",
-    "Comparison", "Statement", "Plan", "Dataset", "CompSimError", "PlanError", "DataError", "UsageError",
+    "load_plan", "load_plans", "load_program", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
+    "simulate", "compare", "who_wins", "calibrate", "explain", "statement_html", "lint", "gaming", "sensitivity", "Simulation",
+    "Comparison", "Statement", "Plan", "Program", "Dataset", "CompSimError", "PlanError", "DataError", "UsageError",
 )
 
 

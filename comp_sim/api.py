@@ -22,6 +22,8 @@ from comp_sim.data.write import write_dataset
 from comp_sim.engine.results import PlanResult
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
 from comp_sim.errors import CompSimError, DataError, Issue, PlanError, UsageError
+from comp_sim.insight.behaviours import BEHAVIOURS, rep_behaviours
+from comp_sim.insight.behaviours import who_wins as _who_wins
 from comp_sim.insight.calibrate import LEVERS, Calibration, cost_target
 from comp_sim.insight.calibrate import calibrate as _calibrate
 from comp_sim.insight.gaming import gaming_report
@@ -176,6 +178,20 @@ def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:
     baseline = baseline or simulation.units[0].id
     simulation.unit(baseline)  # raises a UsageError naming the plans and programs when unknown
     return compare_units(simulation.units, baseline)
+
+
+def who_wins(simulation: Simulation, data: DataSource | None = None, *, baseline: str | None = None,
+             proposal: str | None = None) -> pd.DataFrame:
+    """Who wins and why: per behaviour a plan sets out to reward (new logos, strategic mix,
+    forecast accuracy, little discounting), the mean of the reps ``proposal`` pays more than
+    ``baseline`` and of those it pays less, read from ``data`` (the data ``simulation`` ran on;
+    the bundled sample by default), and whether the winners show more of what is rewarded."""
+    comparison = compare(simulation, baseline)
+    proposal = proposal or next((u.id for u in simulation.units if u.id != comparison.baseline), comparison.baseline)
+    unit = simulation.unit(proposal)
+    reps = comparison.reps[comparison.reps["plan"] == proposal]
+    behaviours = rep_behaviours(load_data(data), unit.results[0].start, list(unit.program.plans))
+    return _who_wins(reps, behaviours)
 
 
 def explain(plan: PlanSource | ProgramSource, data: DataSource | None = None, rep_id: str = "", *,
@@ -338,9 +354,10 @@ def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Da
 
 __all__ = [
     "load_plan", "load_plans", "load_program", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
-    "simulate", "compare", "explain", "calibrate", "write_calibrated", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
+    "simulate", "compare", "who_wins", "explain", "calibrate", "write_calibrated", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
     "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
     "check_output_file", "check_output_apart", "printable", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",
     "PlanWarning", "Plan", "Program", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR",
-    "SAMPLE_DATA_DIR", "DATA_ROOT_VARIABLE", "MAX_UPLOAD_MB", "LEVERS", "Calibration", "CompSimError", "PlanError", "DataError", "UsageError", "Issue",
+    "SAMPLE_DATA_DIR", "DATA_ROOT_VARIABLE", "MAX_UPLOAD_MB", "LEVERS", "BEHAVIOURS", "Calibration", "CompSimError",
+    "PlanError", "DataError", "UsageError", "Issue",
 ]

@@ -85,20 +85,23 @@ def main_options(
     STATE["debug"] = debug
 
 
-@command(epilog="Example: comp-sim validate plans/*.yaml")
+@command(epilog="Example: comp-sim validate plans/*.yaml programs/*.yaml")
 def validate(
-    plans: Annotated[list[Path], typer.Argument(help="Plan files to check.", show_default=False)],
+    plans: Annotated[list[Path], typer.Argument(help="Plan or program files to check.", show_default=False)],
 ) -> None:
-    """Check plan files: prints OK per file, or every error with file, line, key path and rule."""
+    """Check plan and program files: prints OK per file, or every error with file, line, key path and rule."""
     failed = []
     for path in plans:
         try:
-            plan = api.load_plan(path)
+            unit = api.load_units([path])[0]
         except CompSimError as exc:
             failed.append(exc)
             _tell(exc.render())
         else:
-            _say(f"OK  {path}  ({plan.id}: {len(plan.components)} components)")
+            if unit.single:
+                _say(f"OK  {path}  ({unit.id}: {len(unit.plans[0].components)} components)")
+            else:
+                _say(f"OK  {path}  ({unit.id}: program of {', '.join(p.id for p in unit.plans)})")
     if failed:
         raise typer.Exit(1)
 

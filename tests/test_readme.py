@@ -18,3 +18,12 @@ def test_the_readme_shows_every_cli_command_the_tests_run():
 def test_the_readme_shows_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     assert "make app" in readme and "make test" in readme
+
+
+def test_the_readme_python_block_runs(monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(compile(block, "README.md (Python API block)", "exec"), namespace)
+    assert namespace["sim"].units[0].id == "current" and namespace["mc"].trials == 2000

@@ -217,7 +217,7 @@ def _bracket(measure: Callable[[float], float], target: float, start: float, lev
         reach = sorted((measure(low), measure(high)))
         raise UsageError(Issue(
             f"the target {target:,.2f} is out of reach of the {lever} lever: scales {low:g} to {high:g} give "
-            f"{reach[0]:,.2f} to {reach[1]:,.2f}", path="target", value=target))
+            f"{reach[0]:,.2f} to {reach[1]:,.2f}", path="target", value=round(float(target), 2)))
     return (edge, edge / step) if step < 1 else (edge / step, edge)
 
 

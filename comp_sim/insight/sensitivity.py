@@ -114,7 +114,7 @@ def sensitivity(
         return pd.DataFrame(rows, columns=COLUMNS)
     dataset = data
     draws = np.random.default_rng(seed).random(len(dataset.deals))  # (deals,)
-    products = _strategic_products(loaded, dataset, strategic) if dimension == "mix" else ()
+    products = strategic_products(loaded, dataset, strategic) if dimension == "mix" else ()
     for shift in shifts:
         shifted = shift_dataset(dataset, dimension, shift, draws, products)
         rows += rows_of(run_plans(loaded, HistoricalSource(shifted)), shift)
@@ -170,7 +170,7 @@ def _most_common(values: pd.Series, fallback: Sequence[str]) -> str:
     return str(values.mode().iloc[0]) if len(values) else str(sorted(fallback)[0])
 
 
-def _strategic_products(plans: Sequence[Plan], dataset: Dataset, given: Sequence[str] | None) -> tuple[str, ...]:
+def strategic_products(plans: Sequence[Plan], dataset: Dataset, given: Sequence[str] | None) -> tuple[str, ...]:
     """Products the plans' metrics single out (``where: {product: ...}``), unless given. With
     none, a mix shift changes no deal: no plan pays on the mix."""
     if given is not None:

@@ -67,7 +67,7 @@ def parse_plan(text: str, source: str) -> Plan:
 
     >>> plan = parse_plan(open("plans/current-2026.yaml").read(), "plans/current-2026.yaml")
     >>> plan.source, plan.position(("components", 0, "tiers"), at_key=True)
-    ('plans/current-2026.yaml', (31, 5))
+    ('plans/current-2026.yaml', (32, 5))
     """
     tree = safe_yaml(text, source)
     if not isinstance(tree, CommentedMap):

@@ -18,7 +18,7 @@ def pay_curve_points(plan: Plan) -> pd.DataFrame:
     >>> from comp_sim.plan.loader import load_plan
     >>> points = pay_curve_points(load_plan("plans/current-2026.yaml"))
     >>> float(points.loc[points["metric"] == 1.0, "fraction"].iloc[0])
-    1.0
+    0.85
     """
     frames = []
     for component in plan.components:

@@ -48,6 +48,8 @@ class SynthConfig:
     managers_per_director: int = 10  # directors, one per this many managers (from two managers on)
     se_assist: tuple[float, ...] = (0.6, 0.5, 0.15, 0.0)  # by product: share of deals an SE joins
     ramp: tuple[float, ...] = (0.25, 0.5, 0.75)  # a new hire's productivity in tenure months 1, 2, ...
+    strategic_sigma: float = 0.6  # log-sd of a rep's tilt towards the strategic products (the first two)
+    new_logo_sigma: float = 0.6  # log-sd of a rep's tilt towards new logos
     regions: dict[str, float] = field(default_factory=lambda: {"Americas": 0.5, "EMEA": 0.3, "APAC": 0.2})
     capability_sigma: float = 0.35  # log-sd of latent capability (median 1)
     deals_per_month: dict[str, float] = field(default_factory=lambda: {"AE": 4.0, "Hunter": 1.5, "AM": 5.0, "SE": 0.0,
@@ -73,7 +75,7 @@ class SynthConfig:
     discount_slope: float = 0.04  # extra discount per unit of log(amount / product median)
     discount_noise: float = 0.03
     discount_max: float = 0.4
-    forecast_weight: float = 0.5  # a forecast is bias x (this x actual + rest x expected)
+    forecast_weight: float = 0.8  # a forecast is bias x (this x actual + rest x expected): pipeline visibility
     sandbagger_share: float = 0.25
     sandbagger_bias: float = 0.8
     optimist_share: float = 0.2
@@ -116,6 +118,7 @@ class Team:
     incoming_rate: np.ndarray  # (reps, months, products, 2) teammates' deals shared with the rep
     overlay_rate: np.ndarray  # (reps, months, products, 2) sellers' deals an SE joins (overlay credit)
     ramp: np.ndarray  # (reps, months) the share of full productivity a rep sells at (new hires ramp up)
+    norm_rate: np.ndarray  # (reps, months, products, 2) own_rate at the role's mix and new-logo share
     discount_tendency: np.ndarray  # (reps,)
     forecast_bias: np.ndarray  # (reps,)
     mbo_mean: np.ndarray  # (reps,)
@@ -177,8 +180,12 @@ class Team:
             return out * full
 
         bookings = per_quarter(self.expected_bookings(full=True))
-        logos = per_quarter(rate[..., 1].sum(axis=2))
-        logo_bookings = per_quarter((rate[..., 1] * mean[:, None, :, 1]).sum(axis=2))
+        # new-logo goals follow the role's norm, not the rep's own habits (which the plan should reward)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            norm = np.where(self.ramp[:, :, None, None] > 0, self.norm_rate / self.ramp[:, :, None, None], 0.0)
+        size_mean, _ = self.config.size_moments()
+        logos = per_quarter(norm[..., 1].sum(axis=2))
+        logo_bookings = per_quarter((norm[..., 1] * size_mean[None, None, :, 1]).sum(axis=2))
         multiplier = self.quota_multiplier[:, None]
         hunts = self.reps["role"].isin(["AE", "Hunter"]).to_numpy()[:, None]
         targets = {
@@ -246,12 +253,19 @@ def build_team(reps: int, months: int, rng: np.random.Generator, start: Month,
 
     season = seasonality(start, months, config)
     per_month = np.array([config.deals_per_month[r] for r in roles]) * capability
-    mix = np.array([config.product_mix[r] for r in roles])
+    norm_mix = np.array([config.product_mix[r] for r in roles])
+    norm_mix = norm_mix / norm_mix.sum(axis=1, keepdims=True)
+    norm_logo = np.array([config.new_logo_share[r] for r in roles])
+    strategic = np.exp(config.strategic_sigma * rng.standard_normal(reps))  # a rep's habits around the norm
+    mix = norm_mix * np.where(np.arange(norm_mix.shape[1]) < 2, strategic[:, None], 1.0)
     mix = mix / mix.sum(axis=1, keepdims=True)
-    new_logo = np.array([config.new_logo_share[r] for r in roles])
-    logo_split = np.stack([1 - new_logo, new_logo], axis=1)  # (reps, 2)
-    own_rate = (per_month[:, None, None, None] * season[None, :, None, None] * (employed * ramp)[:, :, None, None]
-                * mix[:, None, :, None] * logo_split[:, None, None, :])
+    new_logo = np.clip(norm_logo * np.exp(config.new_logo_sigma * rng.standard_normal(reps)), 0.0, 0.9)
+    volume = per_month[:, None, None, None] * season[None, :, None, None] * (employed * ramp)[:, :, None, None]
+
+    def rate(mix: np.ndarray, logo: np.ndarray) -> np.ndarray:
+        return volume * mix[:, None, :, None] * np.stack([1 - logo, logo], axis=1)[:, None, None, :]
+
+    own_rate, norm_rate = rate(mix, new_logo), rate(norm_mix, norm_logo)
 
     full_period = np.isnat(hire) & np.isnat(end)
     eligible, incoming = _incoming_splits(team, full_period, own_rate, config)
@@ -281,8 +295,8 @@ def build_team(reps: int, months: int, rng: np.random.Generator, start: Month,
         "end_date": pd.to_datetime(end),
         "base_salary": np.round(salary, -3),
     })
-    return Team(config, start, months, frame, capability, own_rate, eligible, incoming, overlay, ramp, discount,
-                forecast_bias, mbo, config.quota_factor * quota_noise, employed)
+    return Team(config, start, months, frame, capability, own_rate, eligible, incoming, overlay, ramp, norm_rate,
+                discount, forecast_bias, mbo, config.quota_factor * quota_noise, employed)
 
 
 def org_size(reps: int, config: SynthConfig) -> tuple[int, int]:

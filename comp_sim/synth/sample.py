@@ -1,6 +1,7 @@
 """Regenerate the bundled sample data, ``data/sample/``: ``python -m comp_sim.synth.sample``.
 
-80 synthetic reps (48 AEs, 16 Hunters, 16 AMs) over calendar 2026, seed 2032, written as CSV.
+80 synthetic people (40 AEs, 13 Hunters, 13 AMs, 7 sales engineers, 6 managers, a director) over
+calendar 2026, seed 2037, written as CSV.
 The same command always writes the same bytes.
 """
 
@@ -13,7 +14,7 @@ from comp_sim.data.write import write_dataset
 from comp_sim.synth.deals import synthesize
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
-SAMPLE = {"reps": 80, "months": 12, "seed": 2038, "start": "2026-01"}
+SAMPLE = {"reps": 80, "months": 12, "seed": 2037, "start": "2026-01"}
 README = SAMPLE_DIR / "README.md"
 
 

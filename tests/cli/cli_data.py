@@ -13,6 +13,7 @@ from comp_sim.data.dataset import Dataset
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / ".venv" / "bin" / "comp-sim"
 PLANS = ROOT / "plans"
+HAND_PLANS = ROOT / "tests" / "cli" / "plans"  # frozen copies of two bundled plans, for amounts worked out by hand
 FORMULA_NAME = '=HYPERLINK("http://evil.example","click")'
 
 REPS = pd.DataFrame([

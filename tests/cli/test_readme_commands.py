@@ -11,7 +11,7 @@ from pathlib import Path
 from cli_data import ROOT
 
 COMMANDS = Path(__file__).with_name("readme_commands.txt")
-CLONE_ITEMS = (".venv", "plans", "data", "examples", "app.py")
+CLONE_ITEMS = (".venv", "plans", "programs", "data", "examples", "app.py")
 
 
 def readme_commands() -> list[str]:

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from cli_data import FORMULA_NAME, PLANS, REPS, small_dataset
+from cli_data import FORMULA_NAME, HAND_PLANS, PLANS, REPS, small_dataset
 
 from comp_sim import api
 from comp_sim.data.dataset import Dataset
@@ -25,8 +25,8 @@ from comp_sim.errors import UsageError
 from comp_sim.output import FORMULA_STARTS, escape_frame
 from comp_sim.report.export import WORKBOOK, write_results
 
-CURRENT = str(PLANS / "current-2026.yaml")
-BALANCED = str(PLANS / "balanced-2027.yaml")
+CURRENT = str(HAND_PLANS / "current-2026.yaml")
+BALANCED = str(HAND_PLANS / "balanced-2027.yaml")
 CHROMIUM = Path("/usr/bin/chromium")
 
 

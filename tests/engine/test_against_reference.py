@@ -73,7 +73,7 @@ def test_engine_and_reference_agree_on_a_bundled_plan():
     products = ["Platform", "Core", "Analytics"]
     deals = [{"deal_id": f"D{i}", "rep_id": f"R{i % 4}", "close_date": f"2027-{i % 12 + 1:02d}-15",
               "amount": 20000.0 + 7000 * (i % 5) * (i % 4), "product": products[i % 3],
-              "new_logo": i % 4 != 1, "discount": 0.1, "split": 1.0} for i in range(60)]
+              "new_logo": i % 4 != 1, "discount": 0.1, "split": 1.0} for i in range(100)]
     quotas = [{"rep_id": f"R{i}", "period": "2027", "target": 200000.0} for i in range(4)]
     quotas += [{"rep_id": f"R{i}", "period": "2027", "metric": "new_logos", "target": 8.0} for i in range(4)]
     forecasts = [{"rep_id": f"R{i}", "period": f"2027-Q{q}", "forecast": 150000.0} for i in range(4) for q in range(1, 5)]

@@ -48,15 +48,15 @@ def test_current_plan_is_flagged_for_cliffs_uncapped_exposure_and_discounting():
     warnings = lint("plans/current-2026.yaml")
     cliff = only(warnings, "retro-cliff")
     assert (cliff.source, cliff.line, cliff.column, cliff.path) == (
-        "plans/current-2026.yaml", 31, 5, "components[0].tiers")
-    assert str(cliff).startswith("plans/current-2026.yaml:31:5: warning[retro-cliff, high] components[0].tiers: ")
-    # the director's TI 80,000, quarterly window TI 20,000. Retroactive bands 0/1.0/1.5/2.0 at 0.5/1.0/1.25:
-    # crossing 0.5 pays 1.0 x 0.5 = 0.5 of window TI; 1.0: 1.5 - 1.0 = 0.5; 1.25: 2.0 x 1.25 - 1.5 x 1.25 = 0.625
+        "plans/current-2026.yaml", 32, 5, "components[0].tiers")
+    assert str(cliff).startswith("plans/current-2026.yaml:32:5: warning[retro-cliff, high] components[0].tiers: ")
+    # the director's TI 80,000, quarterly window TI 20,000. Retroactive bands 0/0.85/1.1/1.25 at 0.5/1.0/1.25:
+    # crossing 0.5 pays 0.85 x 0.5 = 0.425 of window TI; 1.0: 1.1 - 0.85 = 0.25; 1.25: (1.25 - 1.1) x 1.25 = 0.1875
     assert [e["at"] for e in cliff.figures["edges"]] == [0.5, 1.0, 1.25]
-    assert [e["pays"] for e in cliff.figures["edges"]] == pytest.approx([10_000, 10_000, 12_500], abs=0.01)
+    assert [e["pays"] for e in cliff.figures["edges"]] == pytest.approx([8_500, 5_000, 3_750], abs=0.01)
     uncapped = only(warnings, "uncapped")
-    # at 2x attainment the top band pays 2.0 x 2 = 4 x TI 80,000; at 3x, 6 x 80,000
-    assert (uncapped.figures["pay_at_2x"], uncapped.figures["pay_at_3x"]) == (320_000, 480_000)
+    # at 2x attainment the top band pays 1.25 x 2 = 2.5 x TI 80,000; at 3x, 3.75 x 80,000
+    assert (uncapped.figures["pay_at_2x"], uncapped.figures["pay_at_3x"]) == (200_000, 300_000)
     assert uncapped.severity == "high"
 
 

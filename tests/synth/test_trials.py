@@ -74,9 +74,10 @@ def test_forecasts_and_mbo_follow_the_deal_data_model():
     rates = source.rates
     cube = source.chunk(0, NEEDS, START, 12)
     bookings = cube.measures[BOOKINGS.key]
-    # forecast = bias x (0.5 x bookings + 0.5 x expected), the default forecast_weight
+    # forecast = bias x (0.8 x bookings + 0.2 x expected), the default forecast_weight
+    assert rates.forecast_weight == 0.8
     np.testing.assert_allclose(cube.measures[FORECAST],
-                               rates.forecast_bias[None, :, None] * (0.5 * bookings + 0.5 * rates.expected[None]))
+                               rates.forecast_bias[None, :, None] * (0.8 * bookings + 0.2 * rates.expected[None]))
     mean_score = cube.measures[MBO_SUM].sum(axis=2) / cube.measures[MBO_COUNT].sum(axis=2)
     assert np.abs(mean_score.mean(axis=0) - rates.mbo_mean).max() < 0.05
     assert ((cube.measures[MBO_SUM] >= 0) & (cube.measures[MBO_SUM] <= 1)).all()
