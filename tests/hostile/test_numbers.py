@@ -128,7 +128,7 @@ def test_payouts_that_overflow_fail_with_a_message_naming_the_plan():
     plan = FILES / "plan" / "multipliers-overflow.yaml"
     with pytest.raises(PlanError) as caught:
         api.simulate([plan])
-    assert str(caught.value).startswith(f"{plan}: payouts are not finite numbers (inf for rep R001, component "
+    assert str(caught.value).startswith(f"{plan}: payouts are not finite numbers (inf for rep R002, component "
                                         "revenue): the plan's rates, multipliers and amounts multiply past")
     with pytest.raises(PlanError, match=r"^<plan>: payouts are not finite numbers"):  # a plan given as data
         api.simulate([api.load_plan(plan).model_dump(exclude_defaults=True)])
@@ -146,18 +146,26 @@ def test_json_is_strict_a_number_that_is_not_finite_is_null():
     assert strict(text) == {"cost": 2.5, "correlation": None, "p": [None, None, 1]}
 
 
+QUARTERLY = {
+    "plan": "Quarterly", "id": "quarterly", "start": "2026-01", "roles": {"AE": {"target_incentive": 60000}},
+    "components": [{"id": "revenue", "weight": 1.0, "metric": "attainment", "measure": "quarter",
+                    "tiers": {"mode": "retroactive", "bands": [{"to": 0.5, "rate": 0.0}, {"to": 1.0, "rate": 1.0},
+                                                                {"rate": 1.5}]}}],
+}
+
+
 def test_summary_and_statement_json_are_strict_json(tmp_path):
     reps = pd.DataFrame([{"rep_id": "R1", "role": "AE"}])  # one rep: no pay-for-performance correlation
     deals = pd.DataFrame([{"deal_id": "D1", "rep_id": "R1", "close_date": "2026-02-01", "amount": 1000.0}])
     quotas = pd.DataFrame([{"rep_id": "R1", "period": "2026", "target": 5000.0}])
     dataset = Dataset.from_frames(reps, deals=deals, quotas=quotas)
-    simulation = api.simulate([ROOT / "plans" / "current-2026.yaml"], dataset)
+    simulation = api.simulate([QUARTERLY], dataset)
     write_results(simulation, tmp_path / "out")
     summary = strict((tmp_path / "out" / "summary.json").read_text())
-    assert summary["plans"]["current-2026"]["pay_for_performance"] is None
-    # Q1: 1,000 of a 1,250 quarterly quota is 0.8 at rate 1.0 of a 15,000 quarter: 12,000
-    assert summary["plans"]["current-2026"]["total_payout"] == 12_000.0
-    assert strict(api.explain(ROOT / "plans" / "current-2026.yaml", dataset, "R1").json())["total"] == 12_000.0
+    assert summary["plans"]["quarterly"]["pay_for_performance"] is None
+    # Q1: 1,000 of a 1,250 quarterly quota is 0.8, in the band paying 1.0, of a 15,000 quarter: 12,000
+    assert summary["plans"]["quarterly"]["total_payout"] == 12_000.0
+    assert strict(api.explain(QUARTERLY, dataset, "R1").json())["total"] == 12_000.0
 
 
 COMMISSION = {

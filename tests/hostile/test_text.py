@@ -18,7 +18,7 @@ from comp_sim.output import CONTROL, printable
 
 CLI = ROOT / ".venv" / "bin" / "comp-sim"
 CONTROLS = "".join(map(chr, CONTROL))
-RED = "Ann \x1b[31mRed\x1b[0m"  # the first rep's name in reps-control-chars.csv
+RED = "Ann \x1b[31mRed\x1b[0m"  # R002's name in reps-control-chars.csv
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_printable_writes_out_control_characters_and_keeps_tabs_line_breaks_and_
 
 def test_the_data_keeps_its_control_characters(hostile_data):
     names = api.load_data(hostile_data).reps.set_index("rep_id")["name"]
-    assert names["R001"] == RED and names["R004"] == "Di\x00Nul" and names["R003"] == "Cy\x0bVertical"
+    assert names["R002"] == RED and names["R007"] == "Di\x00Nul" and names["R006"] == "Cy\x0bVertical"
 
 
 def test_the_xlsx_export_writes_them_out_and_the_csv_export_keeps_them(hostile_data, tmp_path):
@@ -56,22 +56,22 @@ def test_the_xlsx_export_writes_them_out_and_the_csv_export_keeps_them(hostile_d
     sheet = openpyxl.load_workbook(tmp_path / "xlsx" / "comp_sim_results.xlsx")["Statements current-2026"]
     header = [cell.value for cell in sheet[1]]
     shown = {row[header.index("rep_id")]: row[header.index("name")] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert shown["R001"] == "Ann \\x1b[31mRed\\x1b[0m" and shown["R004"] == "Di\\x00Nul"
+    assert shown["R002"] == "Ann \\x1b[31mRed\\x1b[0m" and shown["R007"] == "Di\\x00Nul"
     assert all(printable(api_names[rep]).lstrip("'") == value.lstrip("'") for rep, value in shown.items())
     written = pd.read_csv(tmp_path / "csv" / "statements.csv", keep_default_na=False).set_index("rep_id")["name"]
-    assert written["R001"] == RED and written["R004"] == "Di\x00Nul"
+    assert written["R002"] == RED and written["R007"] == "Di\x00Nul"
 
 
 def test_the_terminal_and_the_html_statement_never_get_a_control_character(hostile_data, tmp_path):
     plan = str(FILES / "plan" / "control-chars.yaml")
-    text = comp_sim("explain", "--plan", plan, "--data", str(hostile_data), "--rep", "R001", cwd=tmp_path)
-    page = comp_sim("explain", "--plan", plan, "--data", str(hostile_data), "--rep", "R001", "--format", "html",
+    text = comp_sim("explain", "--plan", plan, "--data", str(hostile_data), "--rep", "R002", cwd=tmp_path)
+    page = comp_sim("explain", "--plan", plan, "--data", str(hostile_data), "--rep", "R002", "--format", "html",
                     cwd=tmp_path)
     run = comp_sim("run", "--plan", plan, "--data", str(hostile_data), "--out", str(tmp_path / "out"), cwd=tmp_path)
     for done in (text, page, run):
         assert done.returncode == 0, done.stderr
         assert not set(done.stdout + done.stderr) & set(CONTROLS)
-    assert "Rep R001 Ann \\x1b[31mRed\\x1b[0m (AE)" in text.stdout
+    assert "Rep R002 Ann \\x1b[31mRed\\x1b[0m (AE)" in text.stdout
     assert "Hostile \\x1b[31mred\\x1b[0m \\x07\\x0b\\x00 name" in text.stdout
     assert "Ann \\x1b[31mRed\\x1b[0m" in page.stdout
 
@@ -99,11 +99,11 @@ def test_line_numbers_and_names_are_printed_literally_never_as_markup_or_emoji(t
     assert f"{data}/deals.csv:1234: amount: must be a number (got 'lots')" in done.stderr
     assert "💯" not in done.stderr
     plan = FILES / "plan" / "markup.yaml"
-    shown = comp_sim("explain", "--plan", str(plan), "--rep", "R001", cwd=tmp_path)
+    shown = comp_sim("explain", "--plan", str(plan), "--rep", "R002", cwd=tmp_path)
     assert shown.stdout.startswith("[bold red]not bold[/] :100: :thumbs_up: [link=http://evil.example]x[/link] "
                                    "(hostile)"), shown.stdout
     markup = tmp_path / "markup-data"
     shutil.copytree(SAMPLE, markup)
     shutil.copyfile(FILES / "data" / "reps-markup.csv", markup / "reps.csv")
-    statement = comp_sim("explain", "--plan", str(plan), "--data", str(markup), "--rep", "R002", cwd=tmp_path)
-    assert "Rep R002 :100: :thumbs_up: (Hunter)" in statement.stdout
+    statement = comp_sim("explain", "--plan", str(plan), "--data", str(markup), "--rep", "R004", cwd=tmp_path)
+    assert "Rep R004 :100: :thumbs_up: (AE)" in statement.stdout
