@@ -124,6 +124,7 @@ def test_two_deals_at_the_bound_load_and_pay_a_finite_total(tmp_path):
     assert math.isfinite(simulation.summary_dict()["plans"]["current-2026"]["total_payout"])
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value encountered:RuntimeWarning")
 def test_payouts_that_overflow_fail_with_a_message_naming_the_plan():
     plan = FILES / "plan" / "multipliers-overflow.yaml"
     with pytest.raises(PlanError) as caught:
