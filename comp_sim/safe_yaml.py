@@ -84,8 +84,7 @@ def parse_yaml(text: str, source: str, what: str, error: type[CompSimError], *, 
     except YAMLError as exc:
         raise error(Issue(f"not valid YAML: {exc}", source=source)) from None
     except (ValueError, OverflowError) as exc:  # a value YAML reads as a date that is none: 2026-13-45
-        raise error(Issue(f"not valid YAML: a value that reads as a date or number is not one ({exc})",
-                          source=source)) from None
+        raise error(Issue(f"not valid YAML: {exc} (write a date as YYYY-MM-DD)", source=source)) from None
 
 
 def _yaml_issue(exc: MarkedYAMLError, source: str) -> Issue:

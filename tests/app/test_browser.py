@@ -125,11 +125,18 @@ def _screenshot(page, name: str) -> None:
 
 
 def _charts_drawn(page) -> int:
-    """How many Vega charts the page holds, once every one has drawn its canvas or SVG."""
+    """How many Vega charts the page holds, once every one has drawn its canvas or SVG and no
+    more arrive (a loaded machine attaches a page's charts over several frames)."""
     page.wait_for_selector(".vega-embed", state="attached")
-    page.wait_for_function("() => [...document.querySelectorAll('.vega-embed')]"
-                           ".every(e => e.querySelector('canvas, svg'))")
-    return page.locator(".vega-embed").count()
+    count = -1
+    while True:
+        page.wait_for_function("() => [...document.querySelectorAll('.vega-embed')]"
+                               ".every(e => e.querySelector('canvas, svg'))")
+        drawn = page.locator(".vega-embed").count()
+        if drawn == count:
+            return drawn
+        count = drawn
+        page.wait_for_timeout(1000)
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -159,6 +166,8 @@ def test_a_bad_plan_upload_shows_its_errors_and_keeps_the_plans(page, tmp_path):
 def test_a_plan_edit_with_an_error_shows_the_line_in_the_page(page):
     _open(page, "Plan designer")
     editor = page.locator(".st-key-designer_yaml textarea")
+    page.wait_for_function("() => (document.querySelector('.st-key-designer_yaml textarea') || {value: ''})"
+                           ".value.includes('weight:')")  # the plan's text is in the editor
     text = editor.input_value()
     line = next(i for i, row in enumerate(text.splitlines(), start=1) if row.strip().startswith("weight:"))
     editor.fill(text.replace("weight:", "weight: lots #", 1))
@@ -169,3 +178,32 @@ def test_a_plan_edit_with_an_error_shows_the_line_in_the_page(page):
     assert f"edited-plan.yaml:{line}:" in error
     assert page.locator('[data-testid="stException"]').count() == 0
     _screenshot(page, "plan_designer_error")
+
+
+def test_a_crm_export_is_mapped_in_the_page_and_its_mapping_downloads(page, tmp_path):
+    from comp_sim import api
+
+    export = ROOT / "examples" / "hubspot"
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("CRM export", exact=True).click()
+    _settled(page)
+    page.locator('[data-testid="stMain"] input[type="file"]').set_input_files(
+        [str(path) for path in sorted(export.glob("*.csv"))])
+    page.wait_for_selector('[data-testid="stAlertContentError"]')
+    _settled(page)
+    assert "owners.csv:1: missing required column(s) role" in page.locator(
+        '[data-testid="stAlertContentError"]').first.inner_text()
+    role = page.get_by_label("role: value for every row / blank")
+    role.fill("AE")
+    role.press("Enter")
+    page.wait_for_selector('[data-testid="stAlertContentSuccess"]')
+    _settled(page)
+    assert "The export loads: 8 reps, 160 deals" in page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
+    _no_errors(page)
+    assert _charts_drawn(page) >= 1
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download mapping.yaml").click()
+    mapping = tmp_path / "mapping.yaml"
+    download.value.save_as(mapping)
+    assert len(api.load_data(export, mapping=mapping).deals) == 160  # the CLI reads the export as the page did
+    _screenshot(page, "crm_export")

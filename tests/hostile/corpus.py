@@ -300,7 +300,7 @@ CASES = [
     Case("control-chars.yaml", "plan", "ESC, BEL, VT and NUL in the plan's name and description", ok=True),
     Case("markup.yaml", "plan", "rich markup and emoji codes in the plan's name", ok=True),
     Case("bad-date.yaml", "plan", "a value YAML reads as a date that is none, 2026-13-45 (found by fuzzing)",
-         "bad-date.yaml: not valid YAML: a value that reads as a date or number is not one (month must be in 1..12)"),
+         "bad-date.yaml: not valid YAML: month must be in 1..12 (write a date as YYYY-MM-DD)"),
     Case("not-utf8.yaml", "plan", "Latin-1 bytes", "a plan file is UTF-8 text"),
     Case("utf16.yaml", "plan", "UTF-16 with a byte-order mark", "a plan file is UTF-8 text"),
     Case("two-documents.yaml", "plan", "a second YAML document", "holds one YAML document"),

@@ -94,3 +94,27 @@ def test_the_project_config_holds_the_same_upload_limit():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB
     assert MAX_UPLOAD_BYTES == MAX_UPLOAD_MB * 2**20
+
+
+def test_the_crm_panels_yaml_boxes_have_a_mapping_files_guards():
+    from comp_sim.app.crm import _parse_more, _scalar
+
+    bomb = "".join(["x0: &a0 [lol, lol]\n"] + [f"x{i}: &a{i} [*a{i - 1}, *a{i - 1}]\n" for i in range(1, 31)])
+    for text, message in [(bomb, "anchors and aliases (&name / *name) are not allowed in mappings"),
+                          ("values: " + "[" * 300 + "]" * 300, "a mapping nests mappings and lists at most 20 deep"),
+                          ("values: !!python/object/apply:os.system [ls]", "YAML tags are not allowed in mappings")]:
+        problems = []
+        assert _parse_more("deals", text, problems) == {}
+        assert problems and problems[0].source == "deals (more)" and message in problems[0].message, problems
+    assert _scalar("80000") == 80000 and _scalar("[" * 300 + "]" * 300) == "[" * 300 + "]" * 300
+
+
+def test_the_crm_panel_lists_a_workbooks_sheets_only_once_it_is_checked(tmp_path):
+    from comp_sim import api
+    from corpus import far_cell, huge_shared_string
+
+    for make in (far_cell, huge_shared_string):
+        path = tmp_path / f"{make.__name__}.xlsx"
+        make(path)
+        with pytest.raises(DataError, match=rf"^{path}: cannot read as an \.xlsx workbook: "):
+            api.sheet_names(path)
