@@ -36,7 +36,8 @@ from comp_sim.insight.gaming import gaming_report
 from comp_sim.insight.lint import PlanWarning, lint_plan, render_warnings
 from comp_sim.insight.sensitivity import DEFAULT_SHIFTS, DIMENSIONS, elasticity
 from comp_sim.insight.sensitivity import sensitivity as _sensitivity
-from comp_sim.limits import DATA_ROOT_VARIABLE, MAX_UPLOAD_MB
+from comp_sim.limits import (DATA_ROOT_VARIABLE, MAX_REP_TRIALS, MAX_SYNTH_DATA_REPS, MAX_SYNTH_MONTHS,
+                              MAX_SYNTHETIC_REPS, MAX_TRIALS, MAX_UPLOAD_MB)
 from comp_sim.output import (
     FORMATS,
     check_output_apart,
@@ -68,6 +69,21 @@ SAMPLE_DATA_DIR = ROOT / "data" / "sample"
 
 DataSource = Dataset | str | Path | dict
 HISTORY_MONTHS = 12  # months of account history before a plan year that derived new logos need
+
+
+def _check_work(trials: int, reps: int, *, synthetic: bool = False) -> None:
+    """Refuse a run larger than limits allow (trials, synthetic reps, reps x trials)."""
+    issues = []
+    if trials > MAX_TRIALS:
+        issues.append(Issue(f"at most {MAX_TRIALS:,} Monte-Carlo trials a run", path="trials", value=trials))
+    if synthetic and reps > MAX_SYNTHETIC_REPS:
+        issues.append(Issue(f"at most {MAX_SYNTHETIC_REPS:,} synthetic reps", path="synthetic", value=reps))
+    if not issues and reps * trials > MAX_REP_TRIALS:
+        issues.append(Issue(f"reps x trials is at most {MAX_REP_TRIALS:,} a run (a run keeps every trial's "
+                            "total per rep); run fewer trials or split the reps", path="trials",
+                            value=f"{reps:,} x {trials:,}"))
+    if issues:
+        raise UsageError(issues)
 
 
 def bundled_plan_paths() -> list[Path]:
@@ -154,6 +170,7 @@ def simulate(
     dataset = None
     source: TrialSource
     if synthetic is not None:
+        _check_work(trials or 1000, synthetic, synthetic=True)
         start = max(plan.start for plan in loaded)
         source = MonteCarloSource.synthetic(synthetic, trials or 1000, seed, start)
     else:
@@ -161,6 +178,7 @@ def simulate(
         if trials is None or trials == 1:
             source = HistoricalSource(dataset)
         else:
+            _check_work(trials, len(dataset.reps))
             source = MonteCarloSource.from_dataset(dataset, trials, seed, idle_reps=idle_reps)
     results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
     _finite_totals(results)
@@ -305,6 +323,7 @@ def calibrate(plan: PlanSource | ProgramSource, *, lever: str = "rates", cost_ne
     dataset = load_data(data)
     if trials is not None and trials <= 0:
         raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
+    _check_work(trials or 1, len(dataset.reps))
     source: TrialSource = (HistoricalSource(dataset) if trials is None or trials == 1
                            else MonteCarloSource.from_dataset(dataset, trials, seed))
     baseline = None
@@ -414,7 +433,7 @@ def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Da
 
 __all__ = [
     "load_plan", "load_plans", "load_program", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
-    "kernel_ready", "prepare_kernel",
+    "kernel_ready", "prepare_kernel", "MAX_SYNTH_DATA_REPS", "MAX_SYNTH_MONTHS",
     "simulate", "compare", "who_wins", "explain", "calibrate", "write_calibrated", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
     "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
     "check_output_file", "check_output_apart", "printable", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",

@@ -254,8 +254,8 @@ def synth(
 ) -> None:
     """Write a synthetic dataset (reps, quotas, deals, forecasts, mbo) that --data reads back."""
     fmt = _choice(fmt, FORMATS, "--format")
-    _positive(reps, "--reps")
-    _positive(months, "--months")
+    _positive(reps, "--reps", api.MAX_SYNTH_DATA_REPS)
+    _positive(months, "--months", api.MAX_SYNTH_MONTHS)
     api.check_output_folder(out_dir, force)
     dataset = api.synthesize(reps, months, seed, start=start)
     api.write_dataset(dataset, out_dir, fmt=fmt, force=force)
@@ -551,9 +551,11 @@ def _choice(value: str, allowed: Sequence[str], option: str) -> str:
     return value
 
 
-def _positive(value: int | None, option: str) -> None:
+def _positive(value: int | None, option: str, most: int | None = None) -> None:
     if value is not None and value <= 0:
         raise UsageError(Issue("must be a whole number above 0", path=option, value=value))
+    if value is not None and most is not None and value > most:
+        raise UsageError(Issue(f"must be at most {most:,}", path=option, value=value))
 
 
 def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None,

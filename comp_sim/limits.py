@@ -34,6 +34,14 @@ MAX_XML_RECORD_ELEMENTS = 16 * MAX_COLUMNS  # XML elements inside one sheet row 
 MAX_NUMBER = 1e12
 NUMBER_RULE = f"must be a finite number from -{MAX_NUMBER:,.0f} to {MAX_NUMBER:,.0f}"
 
+# Work a run may be asked for: Monte-Carlo trials, synthetic reps, and the per-trial, per-rep
+# totals a run keeps (about 50 bytes each across its arrays).
+MAX_TRIALS = 100_000
+MAX_SYNTHETIC_REPS = 1_000_000
+MAX_REP_TRIALS = 400_000_000  # reps x trials of one run: some 20 GB of totals
+MAX_SYNTH_DATA_REPS = 20_000  # `comp-sim synth` writes deal rows: about 80 a rep a year, within MAX_ROWS
+MAX_SYNTH_MONTHS = 120
+
 # The app.
 MAX_UPLOAD_MB = 50  # each uploaded file; `comp-sim app` passes it to Streamlit as server.maxUploadSize
 DATA_ROOT_VARIABLE = "COMP_SIM_DATA_ROOT"  # the Folder source reads under it (`comp-sim app --data-root`)
