@@ -160,6 +160,11 @@ BOUNDS = {  # each bound of comp_sim.limits, as the README's "Limits" section st
     "MAX_XML_RECORD_ELEMENTS": f"{limits.MAX_XML_RECORD_ELEMENTS:,} XML elements in a row",
     "MAX_NUMBER": f"finite, from -{limits.MAX_NUMBER:,.0f} to {limits.MAX_NUMBER:,.0f}",
     "MAX_UPLOAD_MB": f"{limits.MAX_UPLOAD_MB} MB a file",
+    "MAX_TRIALS": f"{limits.MAX_TRIALS:,} Monte-Carlo trials",
+    "MAX_SYNTHETIC_REPS": f"{limits.MAX_SYNTHETIC_REPS:,} synthetic reps",
+    "MAX_REP_TRIALS": f"{limits.MAX_REP_TRIALS:,} reps x trials",
+    "MAX_SYNTH_DATA_REPS": f"at most {limits.MAX_SYNTH_DATA_REPS:,} reps",
+    "MAX_SYNTH_MONTHS": f"over {limits.MAX_SYNTH_MONTHS} months",
 }
 
 
