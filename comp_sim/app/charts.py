@@ -28,7 +28,7 @@ def pay_curves(plan: api.Plan, title: str) -> alt.Chart | None:
     return alt.Chart(points, title=title).mark_line(interpolate="linear").encode(
         x=alt.X("metric:Q", title="Metric (% of target; accuracy and mix in %)", axis=alt.Axis(format="%")),
         y=alt.Y("fraction:Q", title="Payout (% of the component's target)", axis=alt.Axis(format="%")),
-        color=alt.Color("component:N", title="Component", scale=PALETTE),
+        color=alt.Color("component:N", title="Component", scale=PALETTE, legend=alt.Legend(labelLimit=160)),
         tooltip=[alt.Tooltip("component:N", title="Component"), alt.Tooltip("metric_name:N", title="Metric"),
                  alt.Tooltip("metric:Q", title="Metric", format=".1%"),
                  alt.Tooltip("fraction:Q", title="Payout", format=".1%")],
@@ -51,14 +51,16 @@ def pay_vs_attainment(statements: pd.DataFrame) -> alt.Chart:
 
 
 def by_component(frame: pd.DataFrame, currency: str) -> alt.Chart:
-    """Stacked bar: a plan's cost split by component. ``frame``: plan_name, component, amount."""
+    """Stacked bar: a plan's cost split by component. ``frame``: plan_name, component, amount
+    (a plan of a program named ``Program · Plan``, drawn on two lines)."""
     return alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("plan_name:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("plan_name:N", title=None, sort=None,  # "Program · Plan" on two lines
+                axis=alt.Axis(labelLimit=220, labelExpr="split(datum.label, ' · ')")),
         x=alt.X("sum(amount):Q", title=f"Payout ({currency})", axis=alt.Axis(format=axis_money(currency))),
-        color=alt.Color("component:N", title="Component", scale=COMPONENTS),
+        color=alt.Color("component:N", title="Component", scale=COMPONENTS, legend=alt.Legend(labelLimit=220)),
         tooltip=[alt.Tooltip("plan_name:N", title="Plan"), alt.Tooltip("component:N", title="Component"),
                  alt.Tooltip("sum(amount):Q", title=f"Payout ({currency})", format=",.0f")],
-    ).properties(height=max(120, 60 * frame["plan_name"].nunique()))
+    ).properties(height=max(120, 60 * frame["plan_name"].nunique(), 18 * frame["component"].nunique() + 40))
 
 
 def winners_losers(reps: pd.DataFrame, currency: str) -> alt.Chart:
@@ -131,8 +133,8 @@ def cash_timing(frame: pd.DataFrame, currency: str, period_title: str) -> alt.Ch
         x=alt.X("period:N", title=period_title, sort=None),
         xOffset=alt.XOffset("plan_name:N", sort=None),
         y=alt.Y("amount:Q", title=f"Paid ({currency})", axis=alt.Axis(format=axis_money(currency))),
-        color=alt.Color("plan_name:N", title="Plan", sort=None, scale=PALETTE),
-        tooltip=[alt.Tooltip("plan_name:N", title="Plan"), alt.Tooltip("period:N", title=period_title),
+        color=alt.Color("plan_name:N", title="Plan or program", sort=None, scale=PALETTE),
+        tooltip=[alt.Tooltip("plan_name:N", title="Plan or program"), alt.Tooltip("period:N", title=period_title),
                  alt.Tooltip("amount:Q", title=f"Paid ({currency})", format=",.0f")],
     ).properties(height=HEIGHT)
 
@@ -143,7 +145,7 @@ def sensitivity(frame: pd.DataFrame, currency: str, shifted: str) -> alt.Chart:
         x=alt.X("shift:Q", title=f"Shift: {shifted} (%)",
                 axis=alt.Axis(format="+.0%", values=sorted(frame["shift"].unique().tolist()))),
         y=alt.Y("cost:Q", title=f"Total cost ({currency})", axis=alt.Axis(format=axis_money(currency))),
-        color=alt.Color("plan_name:N", title="Plan", sort=None, scale=PALETTE),
-        tooltip=[alt.Tooltip("plan_name:N", title="Plan"), alt.Tooltip("shift:Q", title="Shift", format="+.0%"),
+        color=alt.Color("plan_name:N", title="Plan or program", sort=None, scale=PALETTE),
+        tooltip=[alt.Tooltip("plan_name:N", title="Plan or program"), alt.Tooltip("shift:Q", title="Shift", format="+.0%"),
                  alt.Tooltip("cost:Q", title=f"Cost ({currency})", format=",.0f")],
     ).properties(height=HEIGHT)

@@ -14,7 +14,7 @@ import streamlit as st
 from comp_sim import api
 from comp_sim.app import charts
 from comp_sim.app.downloads import download_buttons
-from comp_sim.app.format import money, money_column, share, share_column
+from comp_sim.app.format import money, money_column, share, share_column, shares
 from comp_sim.app.inputs import Inputs, simulation
 from comp_sim.app.warnings import plan_warnings
 
@@ -30,14 +30,11 @@ def page(inputs: Inputs) -> None:
     st.subheader(f"Winners and losers against {inputs.names[inputs.baseline]}")
     winners_and_losers(comparison, inputs)
     who_wins_and_why(sim, comparison, inputs)
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Payout against attainment")
-        st.altair_chart(charts.pay_vs_attainment(unit_statements(sim, inputs)), key="scatter", width="stretch")
-    with right:
-        st.subheader("Payout by component, per plan")
-        st.altair_chart(charts.by_component(component_costs(sim, inputs), inputs.currency), key="components",
-                        width="stretch")
+    st.subheader("Payout against attainment")
+    st.altair_chart(charts.pay_vs_attainment(unit_statements(sim, inputs)), key="scatter", width="stretch")
+    st.subheader("Payout by component, per plan")
+    st.altair_chart(charts.by_component(component_costs(sim, inputs), inputs.currency), key="components",
+                    width="stretch")
     st.subheader("Pay curves")
     pay_curves(inputs)
     plan_warnings(inputs)
@@ -64,7 +61,11 @@ def summary_table(comparison: api.Comparison, currency: str, names: dict[str, st
     winners and losers."""
     frame = summary_frame(comparison, currency, names)
     config = {column: st.column_config.TextColumn(column, alignment="right") for column in frame.columns}
-    st.dataframe(frame, key=key, column_config={"_index": st.column_config.TextColumn("", width=330), **config})
+    st.dataframe(frame, key=key, height=ROW_HEIGHT * (len(frame) + 1) + 3,  # every row, no scrolling
+                 column_config={"_index": st.column_config.TextColumn("", width=330), **config})
+
+
+ROW_HEIGHT = 35  # pixels per row of a table
 
 
 SUMMARY_ROWS = ("Plans", "Reps covered", "Total payout", "Change vs baseline, same reps", "Reps only one of them covers",
@@ -95,15 +96,15 @@ def summary_frame(comparison: api.Comparison, currency: str, names: dict[str, st
     return pd.DataFrame(columns, index=pd.Index(labels, name=""))
 
 
-def change_text(row: pd.Series, baseline_cost: float, currency: str) -> str:
+def change_text(row: pd.Series, baseline_cost: float, currency: str, reps: bool = True) -> str:
     """``+$40,620 (+0.9%) over 80 reps``: the change over the reps both cover, and what it is of
-    the baseline's cost for them."""
+    the baseline's cost for them (``reps=False``: without how many)."""
     if not row["common_reps"]:
         return "no rep in common"
     delta = row["delta_vs_baseline"]
     sign = "+" if delta > 0 else ""
     pct = f" ({delta / baseline_cost:+.1%})" if baseline_cost > 0 else ""
-    return f"{sign}{money(delta, currency)}{pct} over {row['common_reps']:,} reps"
+    return f"{sign}{money(delta, currency)}{pct}" + (f" over {row['common_reps']:,} reps" if reps else "")
 
 
 def only_text(row: pd.Series) -> str:
@@ -159,26 +160,27 @@ def component_costs(sim: api.Simulation, inputs: Inputs) -> pd.DataFrame:
 
 
 def pay_curves(inputs: Inputs) -> None:
-    """The pay curve of every curve/tiers component of each plan of each unit, three to a row."""
+    """The pay curve of every curve/tiers component of each plan of each unit, two to a row."""
     drawn: dict[str, str] = {}
     for unit in inputs.units:
-        st.markdown(f"**{inputs.names[unit.id]}**" + (f" · {len(unit.plans)} plans" if len(unit.plans) > 1 else ""))
-        columns = st.columns(3)
+        if len(unit.plans) > 1 or inputs.plan_names[unit.plans[0].id] != inputs.names[unit.id]:
+            st.markdown(f"**{inputs.names[unit.id]}** · {len(unit.plans)} plan{'s' if len(unit.plans) > 1 else ''}")
+        columns = st.columns(2)
         for index, plan in enumerate(unit.plans):
-            with columns[index % 3]:
+            with columns[index % 2]:
                 name = inputs.plan_names[plan.id]
                 if plan.id in drawn:
                     st.caption(f"{name}: drawn above, under {drawn[plan.id]}.")
                     continue
                 drawn[plan.id] = inputs.names[unit.id]
-                chart = charts.pay_curves(plan, f"{name} ({', '.join(plan.roles)})")
+                chart = charts.pay_curves(plan, name)
                 if chart is None:
                     st.caption(f"{name}: no curve or tiers component (commissions and SPIFFs only).")
                 else:
                     st.altair_chart(chart, key=f"curves_{plan.id}", width="stretch")
                 outside = [c.label or c.id for c in plan.components if not hasattr(c, "weight")]
-                if outside:
-                    st.caption(f"Paid outside the target incentive: {', '.join(outside)}.")
+                st.caption(f"Pays {', '.join(plan.roles)}." + (
+                    f" Paid outside the target incentive: {', '.join(outside)}." if outside else ""))
 
 
 def winners_and_losers(comparison: api.Comparison, inputs: Inputs) -> None:
@@ -214,7 +216,8 @@ def winners_and_losers(comparison: api.Comparison, inputs: Inputs) -> None:
         "delta_pct_ti": share_column("Change, % of TI"),
         "outcome": st.column_config.TextColumn("Outcome"),
     }
-    st.dataframe(shown[list(columns)], column_config=columns, hide_index=True, key="winners_table")
+    st.dataframe(shares(shown[list(columns)], "delta_pct_ti"), column_config=columns, hide_index=True,
+                 key="winners_table")
     st.download_button("Winners and losers (CSV)", reps.to_csv(index=False, float_format="%.2f"),
                        file_name=f"winners_losers_{unit_id}_vs_{inputs.baseline}.csv", mime="text/csv",
                        key="winners_csv", on_click="ignore")
@@ -241,7 +244,7 @@ def who_wins_and_why(sim: api.Simulation, comparison: api.Comparison, inputs: In
     for proposal, place in zip(covered, places):
         table = who_wins_table(inputs.unit_texts, inputs.data_key, inputs.trials, inputs.seed, inputs.baseline,
                                proposal, sim, inputs.dataset)
-        with place:
+        with place, st.container(key=f"who_wins_{proposal}"):
             who_wins_section(table, inputs.names[proposal], inputs.names[inputs.baseline], proposal)
 
 
@@ -258,4 +261,5 @@ def who_wins_section(table: pd.DataFrame, proposal: str, baseline: str, key: str
         "losers_reps": st.column_config.NumberColumn("Losers (reps)"),
         "rewarded": st.column_config.CheckboxColumn("Winners show more of what is rewarded"),
     }
-    st.dataframe(table[list(columns)], column_config=columns, hide_index=True, key=f"who_wins_table_{key}")
+    st.dataframe(shares(table[list(columns)], "winners", "losers"), column_config=columns, hide_index=True,
+                 key=f"who_wins_table_{key}")

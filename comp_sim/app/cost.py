@@ -10,7 +10,7 @@ from comp_sim import api
 from comp_sim.app import charts
 from comp_sim.app.compare import change_text, proposals, run_caption
 from comp_sim.app.downloads import download_buttons
-from comp_sim.app.format import money, money_column, share
+from comp_sim.app.format import money, money_column, share, share_column, shares
 from comp_sim.app.inputs import MONTE_CARLO_TRIALS, Inputs, simulation
 from comp_sim.app.sensitivity import sensitivity_section
 
@@ -62,10 +62,12 @@ def cost_metrics(summaries: dict, plan_summaries: dict, comparison: api.Comparis
         cur = summary["currency"]
         st.markdown(f"**{inputs.names[unit.id]}** · {summary['reps']} reps · plan year {summary['plan_year']}")
         a, b, c, d = st.columns(4)
-        delta = None
+        delta, same = None, None
         if unit.id != inputs.baseline and rows.loc[unit.id, "common_reps"]:
-            delta = f"{change_text(rows.loc[unit.id], baseline_cost.get(unit.id, 0.0), cur)} vs baseline"
-        a.metric("Total cost (mean)", money(summary["total_payout"], cur), delta=delta, delta_color="inverse")
+            delta = f"{change_text(rows.loc[unit.id], baseline_cost.get(unit.id, 0.0), cur, reps=False)} vs baseline"
+            same = f"The change against the baseline over the {rows.loc[unit.id, 'common_reps']:,} reps both cover"
+        a.metric("Total cost (mean)", money(summary["total_payout"], cur), delta=delta, delta_color="inverse",
+                 help=same)
         b.metric("Cost of sales", "n/a" if summary["cost_of_sales"] is None else share(summary["cost_of_sales"], 2),
                  help="Payout / bookings")
         c.metric("P90 cost", money(summary["cost_distribution"]["p90"], cur),
@@ -83,10 +85,10 @@ def by_plan(unit: api.Program, summaries: dict, plan_summaries: dict, inputs: In
                            "share": cost / total if total else None}
                           for plan_id, cost in summary["by_plan"].items()])
     with st.expander(f"{inputs.names[unit.id]}: cost by plan"):
-        st.dataframe(frame, hide_index=True, key=f"by_plan_{unit.id}", column_config={
+        st.dataframe(shares(frame, "share"), hide_index=True, key=f"by_plan_{unit.id}", column_config={
             "plan": st.column_config.TextColumn("Plan"), "reps": st.column_config.NumberColumn("Reps"),
             "cost": money_column("Cost (mean)", summary["currency"]),
-            "share": st.column_config.NumberColumn("Share of the program", format="percent")})
+            "share": share_column("Share of the program")})
 
 
 def distribution(sim: api.Simulation, summaries: dict, comparison: api.Comparison, inputs: Inputs) -> None:

@@ -20,8 +20,10 @@ EDITOR_CSS = """<style>
 .st-key-designer_yaml textarea {font-family: "Source Code Pro", monospace; font-size: 13px;
   white-space: pre; overflow-wrap: normal; overflow-x: auto;}
 </style>"""
-LEVERS = {"rates": "Rates: every curve value, tier and commission rate, SPIFF",
-          "ti": "Target incentive of every role", "upside": "Upside: only what is paid above target"}
+LEVERS = {"rates": "Rates", "ti": "Target incentive", "upside": "Upside"}
+LEVER_HELP = ("The one number scaled on the draft (api.calibrate); the rest of the plan is kept. Rates: every curve "
+              "value and cap, tier and commission rate, SPIFF amount. Target incentive: every role's. Upside: only "
+              "what is paid above target.")
 
 
 def draft_plan(text: str, baseline: api.Program) -> api.Plan:
@@ -132,7 +134,8 @@ def live_comparison(text: str, inputs: Inputs) -> api.Comparison:
     cur = baseline.currency
     a, b, c, d, e = st.columns(5)
     a.metric("Draft cost (mean)", money(draft["total_payout"], cur), delta_color="inverse",
-             delta=f"{change_text(draft, same_reps, cur)} vs baseline" if draft["common_reps"] else None)
+             delta=f"{change_text(draft, same_reps, cur, reps=False)} vs baseline" if draft["common_reps"] else None,
+             help=f"The change against the baseline over the {draft['common_reps']:,} reps both cover")
     b.metric("Baseline, same reps", money(same_reps, cur),
              help="What the baseline pays the reps the draft covers")
     c.metric("Winners", int(draft["winners"]))
@@ -152,7 +155,7 @@ def cost_neutral_section(text: str, comparison: api.Comparison, inputs: Inputs) 
     st.subheader("Make it cost-neutral")
     left, right = st.columns([3, 2])
     lever = left.radio("Lever", list(LEVERS), key="calibrate_lever", format_func=LEVERS.get, horizontal=True,
-                       help="The one number scaled on the draft (api.calibrate); the rest of the plan is kept.")
+                       help=LEVER_HELP)
     right.write("")
     if right.button("Make cost-neutral against the baseline", key="calibrate", type="primary"):
         with st.spinner("Solving for the scale that makes the draft cost what the baseline does..."):
@@ -216,7 +219,8 @@ def guard_figures(solved: dict, inputs: Inputs) -> None:
     for key, label in GUARDS.items():
         rows[label] = [guard_text(key, solved[when], cur) for when in ("before", "after")]
     st.dataframe(pd.DataFrame(rows, index=["Before", "After"]).T, key="calibration_guards",
-                 column_config={"_index": st.column_config.TextColumn("", width="medium")})
+                 column_config={"_index": st.column_config.TextColumn("", width="medium"),
+                                **{when: st.column_config.TextColumn(when, alignment="right") for when in ("Before", "After")}})
 
 
 def guard_text(key: str, figures: dict, currency: str) -> str:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from comp_sim import api
 from comp_sim.app import charts
-from comp_sim.app.format import money_column, share_column
+from comp_sim.app.format import money_column, share_column, shares
 from comp_sim.app.inputs import Inputs
 from comp_sim.app.units import UnitText, parse_unit
 
@@ -45,4 +45,5 @@ def sensitivity_section(inputs: Inputs) -> None:
             "Elasticity", format="%.2f", help="% change in cost per 1% of shift (above 1: cost grows faster)"),
         "payout_pct_ti_per_pct": share_column("Payout % of TI per 1%"),
     }
-    st.dataframe(slopes[list(columns)], column_config=columns, hide_index=True, key="sensitivity_table")
+    st.dataframe(shares(slopes[list(columns)], "payout_pct_ti_per_pct"), column_config=columns, hide_index=True,
+                 key="sensitivity_table")

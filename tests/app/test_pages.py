@@ -118,7 +118,7 @@ def test_cost_page_breaks_a_program_down_by_plan(app, simulation):
     assert dict(zip(shown["plan"], shown["cost"])) == pytest.approx(
         {names[plan_id]: cost for plan_id, cost in summary["by_plan"].items()})
     assert shown["reps"].sum() == summary["reps"] == 80
-    assert shown["share"].sum() == pytest.approx(1.0)
+    assert shown["share"].sum() == pytest.approx(1.0, abs=0.003)  # each rounded to 0.1%
 
 
 def test_one_trial_offers_to_draw_monte_carlo_trials(app):
