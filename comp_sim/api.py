@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
-from comp_sim.data.dataset import TABLES, Dataset
+from comp_sim.data.dataset import COLUMNS, REQUIRED, TABLES, Dataset, normalize
 from comp_sim.data.loader import load_data as _load_data
-from comp_sim.data.mapping import load_mapping
-from comp_sim.data.write import write_dataset
+from comp_sim.data.loader import read_export_file, sheet_names
+from comp_sim.data.mapping import Mapping, guess_columns, load_mapping, mapping_yaml, with_history_before
+from comp_sim.data.quotas import (DEFAULT_REACH, METHODS as QUOTA_METHODS, METRICS as QUOTA_METRICS,
+                                  SPREADS as QUOTA_SPREADS, QuotaSet, check_options as check_quota_options,
+                                  parse_amounts, quota_figure, quotas_from_history)
+from comp_sim.data.write import write_dataset, write_quotas
+from comp_sim.engine.compile import compile_plan
 from comp_sim.engine.results import PlanResult
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
 from comp_sim.errors import CompSimError, DataError, Issue, PlanError, UsageError
@@ -32,7 +38,17 @@ from comp_sim.insight.gaming import gaming_report
 from comp_sim.insight.lint import PlanWarning, lint_plan, render_warnings
 from comp_sim.insight.sensitivity import DEFAULT_SHIFTS, DIMENSIONS, elasticity
 from comp_sim.insight.sensitivity import sensitivity as _sensitivity
-from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_folder_atomic, write_text_atomic
+from comp_sim.limits import (DATA_ROOT_VARIABLE, MAX_REP_TRIALS, MAX_SYNTH_DATA_REPS, MAX_SYNTH_MONTHS,
+                              MAX_SYNTHETIC_REPS, MAX_TRIALS, MAX_UPLOAD_MB)
+from comp_sim.output import (
+    FORMATS,
+    check_output_apart,
+    check_output_file,
+    check_output_folder,
+    printable,
+    write_folder_atomic,
+    write_text_atomic,
+)
 from comp_sim.periods import PLAN_YEAR_MONTHS, month_ordinals
 from comp_sim.plan.loader import PlanSource, load_plan, safe_yaml
 from comp_sim.plan.models import Plan, position
@@ -45,7 +61,9 @@ from comp_sim.report.explain import Statement, statement
 from comp_sim.report.export import WORKBOOK, write_results
 from comp_sim.report.lines import quiet_lines
 from comp_sim.report.simulation import Simulation
+from comp_sim.safe_yaml import parse_yaml, plain
 from comp_sim.synth import MonteCarloSource, synthesize, synthesize_trials
+from comp_sim.synth.trials import IDLE_REPS, IdleReps, kernel_ready, prepare_kernel
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS_DIR = ROOT / "plans"
@@ -53,6 +71,22 @@ PROGRAMS_DIR = ROOT / "programs"
 SAMPLE_DATA_DIR = ROOT / "data" / "sample"
 
 DataSource = Dataset | str | Path | dict
+HISTORY_MONTHS = 12  # months of account history before a plan year that derived new logos need
+
+
+def _check_work(trials: int, reps: int, *, synthetic: bool = False) -> None:
+    """Refuse a run larger than limits allow (trials, synthetic reps, reps x trials)."""
+    issues = []
+    if trials > MAX_TRIALS:
+        issues.append(Issue(f"at most {MAX_TRIALS:,} Monte-Carlo trials a run", path="trials", value=trials))
+    if synthetic and reps > MAX_SYNTHETIC_REPS:
+        issues.append(Issue(f"at most {MAX_SYNTHETIC_REPS:,} synthetic reps", path="synthetic", value=reps))
+    if not issues and reps * trials > MAX_REP_TRIALS:
+        issues.append(Issue(f"reps x trials is at most {MAX_REP_TRIALS:,} a run (a run keeps every trial's "
+                            "total per rep); run fewer trials or split the reps", path="trials",
+                            value=f"{reps:,} x {trials:,}"))
+    if issues:
+        raise UsageError(issues)
 
 
 def bundled_plan_paths() -> list[Path]:
@@ -65,7 +99,7 @@ def bundled_program_paths() -> list[Path]:
     return sorted(PROGRAMS_DIR.glob("*.yaml"))
 
 
-def load_program_text(text: str, name: str, plan_files: Mapping[str, str]) -> Program:
+def load_program_text(text: str, name: str, plan_files: dict[str, str]) -> Program:
     r"""A program from its text (an uploaded file, say) whose ``plans`` entries are found by file
     name among ``plan_files`` (the name a plan is known by, such as ``plans/hunter-2027.yaml``
     -> its YAML text; of two with the same file name the last counts) rather than on disk. A
@@ -159,12 +193,17 @@ def plans_of(units: Sequence[Program]) -> list[Plan]:
     return list({plan.id: plan for unit in units for plan in unit.plans}.values())
 
 
-def load_data(source: DataSource | None = None, mapping: Any = None, pairs: Sequence[str] = ()) -> Dataset:
+def load_data(source: DataSource | None = None, mapping: Any = None, pairs: Sequence[str] = (),
+              history_before: str | None = None) -> Dataset:
     """A validated dataset from a folder, files or DataFrames (default: the bundled sample),
-    renamed by a column mapping (a file, a dict) and ``table.column=Column`` pairs."""
+    renamed by a column mapping (a file, a dict) and ``table.column=Column`` pairs; deals closed
+    before ``history_before`` (YYYY-MM-DD) only decide which accounts are new."""
     if isinstance(source, Dataset):
         return source
-    return _load_data(SAMPLE_DATA_DIR if source is None else source, mapping=load_mapping(mapping, pairs))
+    loaded = load_mapping(mapping, pairs)
+    if history_before is not None:
+        loaded = with_history_before(loaded, history_before)
+    return _load_data(SAMPLE_DATA_DIR if source is None else source, mapping=loaded)
 
 
 def simulate(
@@ -176,14 +215,17 @@ def simulate(
     synthetic: int | None = None,
     detail_trials: int | None = None,
     progress: Progress | None = None,
+    idle_reps: IdleReps = "inactive",
 ) -> Simulation:
     """Run plans (and programs: plan sets paying a whole team) over data and return the SPEC
     tables; ``plans`` may name program files beside plan files.
 
     ``data`` (a Dataset, a folder or a dict of tables; None means the bundled sample) with
     ``trials`` None or 1 replays history. ``trials`` > 1 draws Monte-Carlo trials around the
-    data's reps. ``synthetic=N`` draws ``trials`` (default 1000) trials of N synthetic reps
-    over the plan year of the latest plan start, so earlier plans replay on it.
+    data's reps, where a rep without a deal in the data books nothing unless ``idle_reps`` is
+    ``"team"`` (then it books at its team's level). ``synthetic=N`` draws ``trials`` (default
+    1000) trials of N synthetic reps over the plan year of the latest plan start, so earlier
+    plans replay on it.
     """
     units = load_units(plans)
     loaded = plans_of(units)
@@ -194,6 +236,7 @@ def simulate(
     dataset = None
     source: TrialSource
     if synthetic is not None:
+        _check_work(trials or 1000, synthetic, synthetic=True)
         start = max(plan.start for plan in loaded)
         source = MonteCarloSource.synthetic(synthetic, trials or 1000, seed, start)
     else:
@@ -201,10 +244,38 @@ def simulate(
         if trials is None or trials == 1:
             source = HistoricalSource(dataset)
         else:
-            source = MonteCarloSource.from_dataset(dataset, trials, seed)
+            _check_work(trials, len(dataset.reps))
+            source = MonteCarloSource.from_dataset(dataset, trials, seed, idle_reps=idle_reps)
     results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
+    _finite_totals(results)
     programs = program_results(units, results, source.reps)
-    return Simulation(results, source.trials, seed, source.label, _notes(results, programs, dataset), programs)
+    notes = _notes(results, programs, dataset)
+    if isinstance(source, MonteCarloSource) and dataset is not None and (idle := int(dataset.idle_sellers().sum())):
+        notes.append(f"{idle:,} rep(s) without a deal in the data (and no team to manage) "
+                     + ("book at their team's level in the trials (idle_reps=team)" if idle_reps == "team" else
+                        "book nothing in the trials (--idle-reps team, or idle_reps='team', gives them their "
+                        "team's level)"))
+    return Simulation(results, source.trials, seed, source.label, notes, programs)
+
+
+def _finite_totals(results: list[PlanResult]) -> None:
+    """Every payout a run reports is a finite number: plan and data numbers are bounded, but
+    rates, multipliers and amounts multiply (thirty multipliers of 1e12 make 1e360, which a
+    64-bit float holds as inf), so such a run fails rather than report inf or NaN."""
+    issues = []
+    for result in results:
+        broken = ~np.isfinite(result.paid)
+        if not broken.any():
+            continue
+        trial, rep = (int(i) for i in np.argwhere(broken)[0])
+        components = [c for c, total in zip(result.component_ids, result.rep_component_sum[rep])
+                      if not np.isfinite(total)]
+        where = f"rep {result.roster.rep_ids[rep]}" + (f", trial {trial}" if result.trials > 1 else "")
+        issues.append(Issue(f"payouts are not finite numbers ({result.paid[trial, rep]} for {where}, "
+                            f"component {', '.join(components) or '?'}): the plan's rates, multipliers and "
+                            "amounts multiply past what a 64-bit number holds", source=result.plan.source))
+    if issues:
+        raise PlanError(issues)
 
 
 def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:
@@ -318,6 +389,7 @@ def calibrate(plan: PlanSource | ProgramSource, *, lever: str = "rates", cost_ne
     dataset = load_data(data)
     if trials is not None and trials <= 0:
         raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
+    _check_work(trials or 1, len(dataset.reps))
     source: TrialSource = (HistoricalSource(dataset) if trials is None or trials == 1
                            else MonteCarloSource.from_dataset(dataset, trials, seed))
     baseline = None
@@ -358,12 +430,47 @@ def statement_html(statement: Statement) -> str:
     return statement.html()
 
 
+def quotas(data: DataSource | None = None, start: str | None = None, **options: Any) -> QuotaSet:
+    """Quotas from history (SPEC "Quotas from history") for the plan year from ``start``:
+    ``method`` trailing (own history x (1 + growth)), percentile (the level ``reach`` of each
+    role's reps reached) or uniform (``amounts`` per role); ``spread`` even or seasonal; ``ramp``
+    factors for new hires. ``.quotas`` is the table, ``.note()`` the method and every figure;
+    ``write_quotas(result, "export/quotas.csv")`` writes both."""
+    return quotas_from_history(load_data(data), start, **options)
+
+
+def with_quotas(dataset: Dataset, quota_set: QuotaSet) -> Dataset:
+    """The dataset with the quotas set from history as its quotas table."""
+    return replace(dataset, quotas=normalize("quotas", quota_set.quotas), given=dataset.given | {"quotas"})
+
+
 def _deals_outside(dataset: Dataset, result: PlanResult) -> int:
     """Deal rows of the plan's reps that close outside the plan year the plan ran on."""
     deals = dataset.deals
     offset = month_ordinals(deals["close_date"]) - result.start.ordinal
     covered = deals["rep_id"].isin(result.roster.rep_ids).to_numpy()
     return int((covered & ((offset < 0) | (offset >= PLAN_YEAR_MONTHS))).sum())
+
+
+def _reads_new_logos(result: PlanResult) -> bool:
+    """Whether any measure the plan reads counts or sums new-logo deals."""
+    deal_measures = compile_plan(result.plan, result.start).needs.deal_measures
+    return any(column == "new_logo" for measure in deal_measures for column, _ in measure.where)
+
+
+def _history_note(dataset: Dataset, result: PlanResult) -> str | None:
+    """How many months of account history precede the plan year, where new logos are derived."""
+    if dataset.account_history is None or not _reads_new_logos(result):
+        return None
+    months = max(0, result.start - dataset.account_history)
+    note = (f"{result.plan.id}: new logos are derived from account history (a deal without a new_logo flag is "
+            f"new-logo when it is its account's first in the data): {months} month(s) of deals precede its "
+            f"plan year {result.start}")
+    if months < HISTORY_MONTHS:
+        note += (f"; with fewer than {HISTORY_MONTHS}, an account that bought before the data begins counts as a "
+                 "new logo: export more history (deals.history_before in the mapping, or --history-before, "
+                 "keeps it out of the run) or map a new_logo column")
+    return note
 
 
 def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Dataset | None) -> list[str]:
@@ -378,6 +485,8 @@ def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Da
         if dataset is not None and (outside := _deals_outside(dataset, result)):
             notes.append(f"{result.plan.id}: {outside:,} deal row(s) of its reps close outside its plan "
                          f"year {result.start}..{result.start + 11} and are not counted")
+        if dataset is not None and (history := _history_note(dataset, result)):
+            notes.append(history)
     for program in programs:
         if not program.program.single and len(program.uncovered):
             roles = ", ".join(sorted(program.uncovered["role"].astype(str).unique()))
@@ -390,9 +499,14 @@ def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Da
 
 __all__ = [
     "load_plan", "load_plans", "load_program", "load_program_text", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
+    "kernel_ready", "prepare_kernel", "MAX_SYNTH_DATA_REPS", "MAX_SYNTH_MONTHS",
     "simulate", "compare", "who_wins", "explain", "calibrate", "write_calibrated", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
     "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
-    "check_output_file", "write_text_atomic", "bundled_plan_paths", "bundled_program_paths", "Simulation", "Comparison", "Statement",
+    "check_output_file", "check_output_apart", "printable", "write_text_atomic", "bundled_plan_paths", "bundled_program_paths", "Simulation", "Comparison", "Statement",
     "PlanWarning", "Plan", "Program", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR", "PROGRAMS_DIR",
-    "SAMPLE_DATA_DIR", "LEVERS", "BEHAVIOURS", "Calibration", "CompSimError", "PlanError", "DataError", "UsageError", "Issue",
+    "SAMPLE_DATA_DIR", "DATA_ROOT_VARIABLE", "MAX_UPLOAD_MB", "LEVERS", "BEHAVIOURS", "Calibration", "CompSimError",
+    "PlanError", "DataError", "UsageError", "Issue",
+    "quotas", "write_quotas", "with_quotas", "QuotaSet", "QUOTA_METHODS", "QUOTA_METRICS", "QUOTA_SPREADS",
+    "DEFAULT_REACH", "check_quota_options", "parse_amounts", "quota_figure", "IDLE_REPS", "Mapping", "COLUMNS",
+    "REQUIRED", "guess_columns", "mapping_yaml", "read_export_file", "sheet_names", "parse_yaml", "plain",
 ]

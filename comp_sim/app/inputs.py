@@ -10,6 +10,8 @@ re-runs only what changed.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,16 +19,33 @@ from pathlib import Path
 import streamlit as st
 
 from comp_sim import api
-from comp_sim.api import TABLES, CompSimError, DataError, Dataset, Issue, Plan, PlanError, Program
+from comp_sim.api import (
+    DATA_ROOT_VARIABLE,
+    MAX_UPLOAD_MB,
+    TABLES,
+    CompSimError,
+    Dataset,
+    DataError,
+    Issue,
+    Mapping,
+    Plan,
+    PlanError,
+    Program,
+    printable,
+)
 from comp_sim.app.units import (PlanText, UnitText, bundled_units, display_name, is_program_text, parse_plan,
                                 parse_unit, program_unit)
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the same bound as server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20  # Streamlit's server.maxUploadSize: `comp-sim app` passes it
 DATA_FORMATS = ("csv", "parquet", "xlsx")
 SAMPLE, UPLOAD, FOLDER, SYNTHETIC = "Bundled sample", "Uploaded files", "Folder", "Synthetic"
+CRM_EXPORT = "CRM export"  # mapped in the page by comp_sim.app.crm
 DEFAULT_TRIALS = 1  # the data as it happened: the figures of the story the bundled sample tells
 MONTE_CARLO_TRIALS = 500  # what "draw Monte-Carlo trials" asks for
 MAX_TRIALS = 5000
+
+KERNEL_SPINNER = ("Preparing the Monte-Carlo trial kernel: the first run on this machine compiles it "
+                  "(some seconds, once), later runs load it from disk...")
 
 
 @dataclass(frozen=True)
@@ -102,16 +121,40 @@ def folder_dataset(folder: str, stamp: tuple) -> Dataset:
     return api.load_data(folder)
 
 
-def load_upload(files: list[tuple[str, bytes]]) -> Dataset:
-    """Uploaded data files (``reps.csv``, ``deals.xlsx``, a workbook with a sheet per table, ...)
-    through the same loader and checks as the CLI's ``--data`` folder; raises DataError naming
-    the uploaded file, line, column, value and rule."""
+def data_root() -> Path:
+    """The folder under which the Folder source may read: ``$COMP_SIM_DATA_ROOT``, or the
+    folder the app was started in."""
+    return Path(os.environ.get(DATA_ROOT_VARIABLE) or os.getcwd()).resolve()
+
+
+def folder_in_root(typed: str, root: Path) -> Path:
+    """The folder typed (relative to the root, or absolute), links followed; a folder outside
+    the root is refused without saying whether it exists or what it holds."""
+    path = (root / Path(typed).expanduser()).resolve()
+    if not path.is_relative_to(root):
+        raise DataError(Issue(f"the app reads data folders inside {root} only (its data root: "
+                              "`comp-sim app --data-root FOLDER` sets it)", source=typed))
+    return path
+
+
+def _stamp(folder: Path) -> tuple:
+    """The names, sizes and times of a folder's entries (links not followed): a data folder's
+    cache key."""
+    if not folder.is_dir():
+        return ()
+    return tuple((p.name, p.lstat().st_size, p.lstat().st_mtime_ns) for p in sorted(folder.iterdir()))
+
+
+def load_upload(files: list[tuple[str, bytes]], mapping: Mapping | None = None) -> Dataset:
+    """Uploaded data files (``reps.csv``, ``deals.xlsx``, a workbook with a sheet per table, or
+    an export's files read through ``mapping``) through the same loader and checks as the CLI's
+    ``--data`` folder; raises DataError naming the uploaded file, line, column, value and rule."""
     issues = []
     for name, content in files:
         stem, _, suffix = name.rpartition(".")
         if suffix.lower() not in DATA_FORMATS:
             issues.append(Issue(f"a data file is {', '.join(DATA_FORMATS)}", source=name, value=suffix))
-        elif suffix.lower() != "xlsx" and stem.strip().lower() not in TABLES:
+        elif mapping is None and suffix.lower() != "xlsx" and stem.strip().lower() not in TABLES:
             issues.append(Issue(f"a data file is named after its table: {', '.join(TABLES)}", source=name))
         if len(content) > MAX_UPLOAD_BYTES:
             issues.append(Issue(f"a data file is at most {MAX_UPLOAD_BYTES // 2**20} MB", source=name,
@@ -122,12 +165,14 @@ def load_upload(files: list[tuple[str, bytes]]) -> Dataset:
         for name, content in files:
             (Path(folder) / Path(name).name).write_bytes(content)
         try:
-            dataset = api.load_data(folder)
+            dataset = api.load_data(folder, mapping=mapping)
         except DataError as exc:
-            raise DataError([replace(i, source=_uploaded_name(i.source, folder)) for i in exc.issues]) from None
+            raise DataError([replace(i, source=_uploaded_name(i.source, folder), message=_uploaded_name(i.message, folder))
+                             for i in exc.issues], exc.total) from None
     names = ", ".join(name for name, _ in files)
     return replace(dataset, source=f"uploaded {names}",
-                   files={t: _uploaded_name(f, folder) for t, f in dataset.files.items()})
+                   files={t: _uploaded_name(f, folder) for t, f in dataset.files.items()},
+                   warnings=tuple(_uploaded_name(w, folder) for w in dataset.warnings))
 
 
 def _uploaded_name(source: str | None, folder: str) -> str | None:
@@ -157,9 +202,22 @@ def simulation(inputs: Inputs) -> api.Simulation:
 
 
 def show_errors(title: str, error: CompSimError) -> None:
-    """Every issue of an input error, one per line, as the CLI prints them."""
-    st.error(f"**{title}**\n\n" + "\n".join(f"- `{issue}`" for issue in error.issues[:50])
-             + (f"\n\n... and {len(error.issues) - 50} more" if len(error.issues) > 50 else ""))
+    """Every issue of an input error, one per line, as the CLI prints them: literally, in code
+    spans (no markdown, emoji codes or line numbers read as ``:100:``), control characters
+    written out."""
+    st.error(f"**{title}**\n\n" + "\n".join(f"- {_code(printable(str(issue)))}" for issue in error.shown)
+             + (f"\n\n... and {error.hidden} more {error.kind} error(s)" if error.hidden > 0 else ""))
+
+
+def _code(text: str) -> str:
+    """``text`` as one markdown code span, however many backticks it holds.
+
+    >>> _code("a `b` c")
+    '`` a `b` c ``'
+    """
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    return f"{fence} {text} {fence}" if runs else f"`{text}`"
 
 
 def sidebar() -> Inputs | None:
@@ -194,8 +252,18 @@ def sidebar() -> Inputs | None:
                                 help="Today's plan or program: what the others are compared with.")
     if data is None:
         return None
+    if trials > 1:
+        prepare_trials()
     dataset, data_key, label = data
     return Inputs(unit_texts, units, dataset, data_key, label, int(trials), int(seed), baseline)
+
+
+def prepare_trials() -> None:
+    """Monte-Carlo trials run a compiled kernel, which the first run on a machine compiles (numba
+    then caches it on disk): show why the page waits rather than stall."""
+    if not api.kernel_ready():
+        with st.spinner(KERNEL_SPINNER):
+            api.prepare_kernel()
 
 
 def _unit_picker() -> tuple[UnitText, ...]:
@@ -264,9 +332,12 @@ def _upload_text(name: str, content: bytes) -> str | None:
 
 def _data_picker() -> tuple[Dataset, tuple, str] | None:
     """The dataset chosen, its cache identity and a label; errors are shown in the page."""
-    source = st.radio("Source", [SAMPLE, UPLOAD, FOLDER, SYNTHETIC], key="data_source",
-                      help="Uploads and folders are checked with the same rules as the CLI.")
+    source = st.radio("Source", [SAMPLE, UPLOAD, CRM_EXPORT, FOLDER, SYNTHETIC], key="data_source",
+                      help="Uploads and folders are checked with the same rules as the CLI; a CRM export is "
+                           "uploaded and mapped in the page.")
     try:
+        if source == CRM_EXPORT and st.session_state.get("crm_dataset") is not None:
+            return st.session_state["crm_dataset"]
         if source == SYNTHETIC:
             reps = st.number_input("Synthetic reps", min_value=5, max_value=2000, value=80, step=10,
                                    key="synth_reps")
@@ -274,12 +345,11 @@ def _data_picker() -> tuple[Dataset, tuple, str] | None:
             return synthetic_dataset(int(reps), int(seed)), ("synthetic", int(reps), int(seed)), \
                 f"synthetic: {int(reps)} reps, seed {int(seed)}"
         if source == FOLDER:
-            folder = st.text_input("Data folder on this machine", key="data_folder",
-                                   placeholder="/path/to/crm-export")
+            root = data_root()
+            folder = st.text_input(f"Data folder, in {root}", key="data_folder", placeholder="crm-export")
             if folder:
-                path = Path(folder).expanduser()
-                stamp = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                              for p in sorted(path.iterdir())) if path.is_dir() else ()
+                path = folder_in_root(folder, root)
+                stamp = _stamp(path)
                 return folder_dataset(str(path), stamp), ("folder", str(path), stamp), str(path)
         if source == UPLOAD:
             files = st.file_uploader("Data files (reps, quotas, deals, forecasts, mbo)",
