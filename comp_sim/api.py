@@ -118,9 +118,13 @@ def load_program_text(text: str, name: str, plan_files: dict[str, str]) -> Progr
     issues = []
     for index, entry in entries:
         where = dict(zip(("line", "column"), position(tree, ("plans", index))))
+        parts = PurePosixPath(os.path.normpath(entry)).parts
         if PurePosixPath(entry).is_absolute():
             issues.append(Issue("a program names its plans by file name or by a path relative to it", source=name,
                                 path=f"plans[{index}]", value=entry, **where))
+        elif len(entry) > 1024 or len(parts) > 32 or any(len(part.encode()) > 255 for part in parts):
+            issues.append(Issue("a plan's path in a program is at most 1,024 characters and 32 folders, each name at "
+                                "most 255 bytes", source=name, path=f"plans[{index}]", value=entry[:80], **where))
         elif PurePosixPath(entry).name not in known:
             issues.append(Issue(f"no plan file named '{PurePosixPath(entry).name}' (the plans: "
                                 f"{', '.join(sorted(known)) or 'none'})", source=name, path=f"plans[{index}]",

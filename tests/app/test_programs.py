@@ -118,6 +118,22 @@ def test_a_program_naming_a_plan_not_at_hand_shows_its_error_in_the_page(app):
     assert app.title[0].value == "Compare plans" and len(app.metric) == 3  # the page still shows the comparison
 
 
+def test_a_program_naming_a_file_elsewhere_on_the_machine_is_refused_without_reading_it(app):
+    elsewhere = TEAM.replace("b.yaml", "/etc/hostname")
+    app.sidebar.file_uploader(key="plan_upload").set_value(("team.yaml", elsewhere.encode(), "application/yaml")).run()
+    assert not app.exception
+    assert "team.yaml:4:5: plans[0]: a program names its plans by file name or by a path relative to it " \
+           "(got '/etc/hostname')" in app.error[0].value
+
+
+def test_a_program_path_climbing_without_bound_is_refused(app):
+    climbing = TEAM.replace("b.yaml", "../" * 40 + "b.yaml")
+    app.sidebar.file_uploader(key="plan_upload").set_value(("team.yaml", climbing.encode(), "application/yaml")).run()
+    assert not app.exception
+    assert "team.yaml:4:5: plans[0]: a plan's path in a program is at most 1,024 characters and 32 folders" \
+        in app.error[0].value
+
+
 def test_a_program_giving_one_role_two_plans_shows_its_error_in_the_page(app):
     both = TEAM.replace("b.yaml", "current-2026.yaml")
     app.sidebar.file_uploader(key="plan_upload").set_value(("team.yaml", both.encode(), "application/yaml")).run()
