@@ -1,6 +1,6 @@
 """The four pages under AppTest: they render on the defaults, each widget changes what is shown,
 and the numbers shown are the API's for the same inputs (the bundled programs and plans, the
-bundled sample). What is particular to programs is in test_programs.py."""
+bundled sample). What is particular to programs is in test_program_pages.py."""
 
 from __future__ import annotations
 
