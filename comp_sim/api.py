@@ -8,9 +8,11 @@ compares today's plan with a proposal on the bundled sample data.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import numpy as np
@@ -48,8 +50,8 @@ from comp_sim.output import (
     write_text_atomic,
 )
 from comp_sim.periods import PLAN_YEAR_MONTHS, month_ordinals
-from comp_sim.plan.loader import PlanSource, load_plan
-from comp_sim.plan.models import Plan
+from comp_sim.plan.loader import PlanSource, load_plan, safe_yaml
+from comp_sim.plan.models import Plan, position
 from comp_sim.plan.reference import schema_text
 from comp_sim.plan.program import Program, ProgramSource, load_program, load_unit
 from comp_sim.report.compare import Comparison, compare_units
@@ -65,6 +67,7 @@ from comp_sim.synth.trials import IDLE_REPS, IdleReps, kernel_ready, prepare_ker
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS_DIR = ROOT / "plans"
+PROGRAMS_DIR = ROOT / "programs"
 SAMPLE_DATA_DIR = ROOT / "data" / "sample"
 
 DataSource = Dataset | str | Path | dict
@@ -89,6 +92,73 @@ def _check_work(trials: int, reps: int, *, synthetic: bool = False) -> None:
 def bundled_plan_paths() -> list[Path]:
     """The plans shipped in ``plans/``, sorted by file name."""
     return sorted(PLANS_DIR.glob("*.yaml"))
+
+
+def bundled_program_paths() -> list[Path]:
+    """The programs shipped in ``programs/``, sorted by file name."""
+    return sorted(PROGRAMS_DIR.glob("*.yaml"))
+
+
+def load_program_text(text: str, name: str, plan_files: dict[str, str]) -> Program:
+    r"""A program from its text (an uploaded file, say) whose ``plans`` entries are found by file
+    name among ``plan_files`` (the name a plan is known by, such as ``plans/hunter-2027.yaml``
+    -> its YAML text; of two with the same file name the last counts) rather than on disk. A
+    missing plan is an error naming the program file, the entry's line and key path and the
+    plan; everything else is checked as ``load_program`` checks a program file.
+
+    >>> hunter = (PLANS_DIR / "hunter-2027.yaml").read_text()
+    >>> text = "program: Hunters\nid: hunters\nplans: [../plans/hunter-2027.yaml]\n"
+    >>> [p.source for p in load_program_text(text, "hunters.yaml", {"plans/hunter-2027.yaml": hunter}).plans]
+    ['plans/hunter-2027.yaml']
+    """
+    tree = safe_yaml(text, name, "program")
+    entries = tree.get("plans") if isinstance(tree, dict) else None
+    entries = [(i, e) for i, e in enumerate(entries) if isinstance(e, str)] if isinstance(entries, list) else []
+    known = {PurePosixPath(key).name: key for key in plan_files}
+    issues = []
+    for index, entry in entries:
+        where = dict(zip(("line", "column"), position(tree, ("plans", index))))
+        parts = PurePosixPath(os.path.normpath(entry)).parts
+        if PurePosixPath(entry).is_absolute():
+            issues.append(Issue("a program names its plans by file name or by a path relative to it", source=name,
+                                path=f"plans[{index}]", value=entry, **where))
+        elif len(entry) > 1024 or len(parts) > 32 or any(len(part.encode()) > 255 for part in parts):
+            issues.append(Issue("a plan's path in a program is at most 1,024 characters and 32 folders, each name at "
+                                "most 255 bytes", source=name, path=f"plans[{index}]", value=entry[:80], **where))
+        elif PurePosixPath(entry).name not in known:
+            issues.append(Issue(f"no plan file named '{PurePosixPath(entry).name}' (the plans: "
+                                f"{', '.join(sorted(known)) or 'none'})", source=name, path=f"plans[{index}]",
+                                value=entry, **where))
+    if issues:
+        raise PlanError(issues)
+    with tempfile.TemporaryDirectory(prefix="comp_sim_program_") as folder:
+        # the program sits as deep as its entries climb, so each entry finds its plan inside the folder
+        climb = max((os.path.normpath(e).split("/").count("..") for _, e in entries), default=0)
+        program_path = Path(folder, *["program"] * climb, "program file")
+        program_path.parent.mkdir(parents=True, exist_ok=True)
+        program_path.write_text(text, encoding="utf-8")
+        names = {str(program_path): name}
+        for _, entry in entries:
+            plan_path = Path(os.path.normpath(program_path.parent / entry))
+            plan_path.parent.mkdir(parents=True, exist_ok=True)
+            plan_path.write_text(plan_files[known[plan_path.name]], encoding="utf-8")
+            names[str(plan_path)] = known[plan_path.name]
+        try:
+            program = load_program(program_path)
+        except PlanError as exc:
+            raise PlanError([_renamed(issue, names) for issue in exc.issues]) from None
+    plans = tuple(load_plan(plan_files[known[Path(plan.source).name]], name=known[Path(plan.source).name])
+                  for plan in program.plans)
+    return replace(program, plans=plans, source=name)
+
+
+def _renamed(issue: Issue, names: dict[str, str]) -> Issue:
+    """An issue naming files as the user knows them rather than where they were read from."""
+    source, message = issue.source, issue.message
+    for path, name in sorted(names.items(), key=lambda item: -len(item[0])):
+        source = name if source == path else source
+        message = message.replace(path, name)
+    return replace(issue, source=source, message=message)
 
 
 def load_plans(sources: Sequence[PlanSource]) -> list[Plan]:
@@ -432,12 +502,12 @@ def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Da
 
 
 __all__ = [
-    "load_plan", "load_plans", "load_program", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
+    "load_plan", "load_plans", "load_program", "load_program_text", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
     "kernel_ready", "prepare_kernel", "MAX_SYNTH_DATA_REPS", "MAX_SYNTH_MONTHS",
     "simulate", "compare", "who_wins", "explain", "calibrate", "write_calibrated", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
     "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
-    "check_output_file", "check_output_apart", "printable", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",
-    "PlanWarning", "Plan", "Program", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR",
+    "check_output_file", "check_output_apart", "printable", "write_text_atomic", "bundled_plan_paths", "bundled_program_paths", "Simulation", "Comparison", "Statement",
+    "PlanWarning", "Plan", "Program", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR", "PROGRAMS_DIR",
     "SAMPLE_DATA_DIR", "DATA_ROOT_VARIABLE", "MAX_UPLOAD_MB", "LEVERS", "BEHAVIOURS", "Calibration", "CompSimError",
     "PlanError", "DataError", "UsageError", "Issue",
     "quotas", "write_quotas", "with_quotas", "QuotaSet", "QUOTA_METHODS", "QUOTA_METRICS", "QUOTA_SPREADS",

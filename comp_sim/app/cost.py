@@ -1,4 +1,5 @@
-"""Cost and risk (finance): what each plan costs, how sure that is, and when the cash goes out."""
+"""Cost and risk (finance): what each plan or program costs, how sure that is, when the cash goes
+out, and inside a program what each of its plans costs."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import streamlit as st
 
 from comp_sim import api
 from comp_sim.app import charts
-from comp_sim.app.compare import plan_names, proposals, run_caption, same_reps_change
+from comp_sim.app.compare import change_text, proposals, run_caption
 from comp_sim.app.downloads import download_buttons
-from comp_sim.app.format import money, money_column, share
-from comp_sim.app.inputs import Inputs, simulation
+from comp_sim.app.format import money, money_column, share, share_column, shares
+from comp_sim.app.inputs import MONTE_CARLO_TRIALS, Inputs, simulation
 from comp_sim.app.sensitivity import sensitivity_section
 
 MARKED_PERCENTILES = ("p50", "p90", "p99")
@@ -20,11 +21,11 @@ def page(inputs: Inputs) -> None:
     st.title("Cost and risk")
     sim = simulation(inputs)
     st.caption(run_caption(inputs, sim))
-    summaries = sim.summary_dict()["plans"]
+    summaries = unit_summaries(sim)
     comparison = api.compare(sim, inputs.baseline)
-    cost_metrics(summaries, same_reps_change(comparison), inputs)
+    cost_metrics(summaries, sim.summary_dict()["plans"], comparison, inputs)
     st.subheader("How sure is the cost: distribution over Monte-Carlo trials")
-    distribution(sim, comparison, inputs)
+    distribution(sim, summaries, comparison, inputs)
     st.subheader("When the cash goes out")
     cash_timing(summaries, inputs)
     sensitivity_section(inputs)
@@ -32,45 +33,90 @@ def page(inputs: Inputs) -> None:
     download_buttons(sim, comparison, key="cost")
 
 
-def cost_metrics(summaries: dict, change: pd.Series, inputs: Inputs) -> None:
-    """Per plan: mean total cost (and its change against the baseline for the same reps), cost
-    of sales, P90 cost, bookings."""
-    for plan_id, summary in summaries.items():
+def unit_summaries(sim: api.Simulation) -> dict[str, dict]:
+    """Each plan or program's summary (``summary.json``'s figures: a program's over its whole
+    team), by id, with its plan years; a program's months are labelled by its plans' plan year
+    when they share one."""
+    summary = sim.summary_dict()
+    plans, programs = summary["plans"], summary.get("programs", {})
+    out = {}
+    for unit in sim.units:
+        if unit.program.single:
+            out[unit.id] = plans[unit.id]
+            continue
+        labels = {tuple(result.month_labels) for result in unit.results}
+        months = list(programs[unit.id]["by_month"].values())
+        out[unit.id] = {**programs[unit.id],
+                        "plan_year": ", ".join(sorted({plans[r.plan.id]["plan_year"] for r in unit.results})),
+                        "by_month": dict(zip(labels.pop(), months)) if len(labels) == 1 else programs[unit.id]["by_month"]}
+    return out
+
+
+def cost_metrics(summaries: dict, plan_summaries: dict, comparison: api.Comparison, inputs: Inputs) -> None:
+    """Per plan or program: mean total cost (and its change against the baseline for the same
+    reps), cost of sales, P90 cost, bookings; a program's cost by plan."""
+    rows = comparison.plans.set_index("plan")
+    baseline_cost = comparison.reps.groupby("plan")["baseline_payout"].sum()
+    for unit in inputs.units:
+        summary = summaries[unit.id]
         cur = summary["currency"]
-        st.markdown(f"**{inputs.names[plan_id]}** · {summary['reps']} reps · plan year {summary['plan_year']}")
+        st.markdown(f"**{inputs.names[unit.id]}** · {summary['reps']} reps · plan year {summary['plan_year']}")
         a, b, c, d = st.columns(4)
-        delta = None
-        if plan_id != inputs.baseline and pd.notna(change[plan_id]):
-            delta = f"{money(change[plan_id], cur)} vs baseline, same reps"
-        a.metric("Total cost (mean)", money(summary["total_payout"], cur), delta=delta, delta_color="inverse")
-        b.metric("Cost of sales", share(summary["cost_of_sales"], 2), help="Payout / bookings")
+        delta, same = None, None
+        if unit.id != inputs.baseline and rows.loc[unit.id, "common_reps"]:
+            delta = f"{change_text(rows.loc[unit.id], baseline_cost.get(unit.id, 0.0), cur, reps=False)} vs baseline"
+            same = f"The change against the baseline over the {rows.loc[unit.id, 'common_reps']:,} reps both cover"
+        a.metric("Total cost (mean)", money(summary["total_payout"], cur), delta=delta, delta_color="inverse",
+                 help=same)
+        b.metric("Cost of sales", "n/a" if summary["cost_of_sales"] is None else share(summary["cost_of_sales"], 2),
+                 help="Payout / bookings")
         c.metric("P90 cost", money(summary["cost_distribution"]["p90"], cur),
                  help="9 trials in 10 cost less than this")
         d.metric("Bookings (mean)", money(summary["total_bookings"], cur))
+        if len(unit.plans) > 1:
+            by_plan(unit, summaries, plan_summaries, inputs)
 
 
-def distribution(sim: api.Simulation, comparison: api.Comparison, inputs: Inputs) -> None:
-    """The histogram of one plan's total cost with P50/P90/P99, and the percentiles of all plans."""
+def by_plan(unit: api.Program, summaries: dict, plan_summaries: dict, inputs: Inputs) -> None:
+    """What each plan of a program costs, for how many reps, and its share of the program's cost."""
+    summary = summaries[unit.id]
+    total = summary["total_payout"]
+    frame = pd.DataFrame([{"plan": inputs.plan_names[plan_id], "reps": plan_summaries[plan_id]["reps"], "cost": cost,
+                           "share": cost / total if total else None}
+                          for plan_id, cost in summary["by_plan"].items()])
+    with st.expander(f"{inputs.names[unit.id]}: cost by plan"):
+        st.dataframe(shares(frame, "share"), hide_index=True, key=f"by_plan_{unit.id}", column_config={
+            "plan": st.column_config.TextColumn("Plan"), "reps": st.column_config.NumberColumn("Reps"),
+            "cost": money_column("Cost (mean)", summary["currency"]),
+            "share": share_column("Share of the program")})
+
+
+def distribution(sim: api.Simulation, summaries: dict, comparison: api.Comparison, inputs: Inputs) -> None:
+    """The histogram of one unit's total cost with P50/P90/P99, and the percentiles of all."""
     if sim.trials == 1:
-        st.info("One trial replays the data as it happened, so there is no spread to show: "
-                "set Monte-Carlo trials above 1 in the sidebar.")
+        st.info("One trial replays the data as it happened, so there is no spread to show: draw Monte-Carlo "
+                "trials around it (or set their number in the sidebar).")
+        st.button(f"Draw {MONTE_CARLO_TRIALS} Monte-Carlo trials", key="draw_trials", on_click=_draw_trials)
         return
-    names = plan_names(inputs)
-    ids = [*proposals(comparison, inputs), inputs.baseline]
-    plan_id = st.selectbox("Plan", ids, key="cost_plan", format_func=names.get)
-    result = sim.result(plan_id)
-    summary = sim.summary_dict()["plans"][plan_id]
+    names = inputs.names
+    ids = [*proposals(comparison), inputs.baseline]
+    ids += [u.id for u in inputs.units if u.id not in ids]
+    unit_id = st.selectbox("Plan or program", ids, key="cost_plan", format_func=names.get)
+    summary = summaries[unit_id]
     cur = summary["currency"]
     percentiles = summary["cost_distribution"]
     marks = pd.DataFrame({"label": [p.upper() for p in MARKED_PERCENTILES],
                           "cost": [percentiles[p] for p in MARKED_PERCENTILES]})
-    st.altair_chart(charts.cost_distribution(pd.DataFrame({"cost": result.total_cost}), marks, cur),
+    st.altair_chart(charts.cost_distribution(pd.DataFrame({"cost": sim.unit(unit_id).total_cost}), marks, cur),
                     key="cost_histogram", width="stretch")
-    table = pd.DataFrame([{"plan": names[pid], **s["cost_distribution"]}
-                          for pid, s in sim.summary_dict()["plans"].items()])
-    columns = {"plan": st.column_config.TextColumn("Plan"),
+    table = pd.DataFrame([{"plan": names[uid], **s["cost_distribution"]} for uid, s in summaries.items()])
+    columns = {"plan": st.column_config.TextColumn("Plan or program"),
                **{p: money_column(p.upper(), cur) for p in table.columns if p != "plan"}}
     st.dataframe(table, hide_index=True, column_config=columns, key="cost_percentiles")
+
+
+def _draw_trials() -> None:
+    st.session_state["trials"] = MONTE_CARLO_TRIALS
 
 
 def timing_frame(summaries: dict, names: dict[str, str], grain: str) -> pd.DataFrame:
@@ -93,5 +139,5 @@ def cash_timing(summaries: dict, inputs: Inputs) -> None:
                     key="cash_timing", width="stretch")
     starts = {s["plan_year"] for s in summaries.values()}
     if len(starts) > 1:
-        st.caption("Plans run on different plan years (" + ", ".join(sorted(starts)) + "); quarters are "
+        st.caption("Plans run on different plan years (" + "; ".join(sorted(starts)) + "); quarters are "
                    "counted from each plan's own start.")

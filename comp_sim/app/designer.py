@@ -1,5 +1,6 @@
 """Plan designer: edit a plan's YAML, see its errors (with line numbers), pay curves and warnings
-as you type, and how it compares with the baseline on the current data."""
+as you type, how it compares with the baseline plan or program over the reps it covers, and make
+it cost-neutral against the baseline (``api.calibrate``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import streamlit as st
 
 from comp_sim import api
 from comp_sim.app import charts
-from comp_sim.app.compare import proposals, same_reps_change, summary_table
-from comp_sim.app.format import money
-from comp_sim.app.inputs import Inputs, PlanText, bundled_plan_texts, historical, parse_plan, run, show_errors
+from comp_sim.app.compare import change_text, proposals, summary_table
+from comp_sim.app.format import money, share
+from comp_sim.app.inputs import Inputs, historical, run, show_errors
+from comp_sim.app.units import PlanText, UnitText, bundled_plan_texts, parse_plan, parse_unit
 from comp_sim.app.warnings import lint, warnings_list
 
 DRAFT_NAME = "edited-plan.yaml"
@@ -18,21 +20,26 @@ EDITOR_CSS = """<style>
 .st-key-designer_yaml textarea {font-family: "Source Code Pro", monospace; font-size: 13px;
   white-space: pre; overflow-wrap: normal; overflow-x: auto;}
 </style>"""
+LEVERS = {"rates": "Rates", "ti": "Target incentive", "upside": "Upside"}
+LEVER_HELP = ("The one number scaled on the draft (api.calibrate); the rest of the plan is kept. Rates: every curve "
+              "value and cap, tier and commission rate, SPIFF amount. Target incentive: every role's. Upside: only "
+              "what is paid above target.")
 
 
-def draft_plan(text: str, baseline: api.Plan) -> api.Plan:
-    """The edited plan; when it keeps the baseline's id it is renamed so both can run side by side."""
+def draft_plan(text: str, baseline: api.Program) -> api.Plan:
+    """The edited plan; when it takes an id of the baseline's (its own, or one of its plans') it
+    is renamed so both can run side by side."""
     plan = parse_plan(text, DRAFT_NAME)
-    if plan.id == baseline.id:
+    if plan.id in {baseline.id, *(p.id for p in baseline.plans)}:
         plan = plan.model_copy(update={"id": f"{plan.id}-draft", "plan": f"{plan.plan} (draft)"})
     return plan
 
 
 @st.cache_resource(show_spinner="Running the draft...", max_entries=8)
-def run_draft(baseline: PlanText, draft_text: str, data_key: tuple, trials: int, seed: int,
+def run_draft(baseline: UnitText, draft_text: str, data_key: tuple, trials: int, seed: int,
               _dataset) -> api.Simulation:
     """The baseline and the draft over the data, through the API (keyed on both texts)."""
-    base = parse_plan(baseline[1], baseline[0])
+    base = parse_unit(baseline)
     return api.simulate([base, draft_plan(draft_text, base)], _dataset, trials=trials, seed=seed, detail_trials=1)
 
 
@@ -54,6 +61,8 @@ def page(inputs: Inputs) -> None:
         st.session_state["designer_start"] = _default_start(inputs, ids)
     if "designer_yaml" not in st.session_state:
         st.session_state["designer_yaml"] = starts[st.session_state["designer_start"]][1]
+    if "designer_calibrated" in st.session_state:  # the calibrated plan, loaded before the editor is drawn
+        st.session_state["designer_yaml"] = st.session_state.pop("designer_calibrated")
     st.selectbox("Start from", ids, key="designer_start", on_change=_load_start,
                  format_func=lambda pid: parse_plan(starts[pid][1], starts[pid][0]).plan,
                  help="Picking a plan replaces the text in the editor.")
@@ -78,18 +87,20 @@ def page(inputs: Inputs) -> None:
         chart = charts.pay_curves(plan, plan.plan)
         if chart is not None:
             st.altair_chart(chart, key="designer_curves", width="stretch")
-        replay = run(((DRAFT_NAME, text),), inputs.data_key, 1, 0, inputs.dataset)  # the checks' population
+        replay = run((UnitText("plan", DRAFT_NAME, text),), inputs.data_key, 1, 0, inputs.dataset)  # the checks' population
         warnings = lint(text, DRAFT_NAME, inputs.data_key, replay)
         high = int((warnings["severity"] == "high").sum())
         with st.expander(f"Warnings: {len(warnings)}" + (f", {high} high" if high else ""), expanded=bool(high)):
             warnings_list(warnings)
-    live_comparison(text, inputs)
+    comparison = live_comparison(text, inputs)
+    cost_neutral_section(text, comparison, inputs)
 
 
 def _default_start(inputs: Inputs, ids: list[str]) -> str:
-    """The proposal sharing the most reps with the baseline (the one worth editing first)."""
-    others = proposals(api.compare(historical(inputs), inputs.baseline), inputs)
-    return others[0] if others else ids[0]
+    """The first plan of the proposal sharing the most reps with the baseline (the one worth
+    editing first)."""
+    others = proposals(api.compare(historical(inputs), inputs.baseline))
+    return inputs.unit(others[0]).plans[0].id if others else ids[0]
 
 
 def offending_lines(text: str, lines: list[int | None]) -> str:
@@ -110,23 +121,114 @@ def _file_name(text: str) -> str:
         return DRAFT_NAME
 
 
-def live_comparison(text: str, inputs: Inputs) -> None:
-    """The draft against the baseline on the sidebar's data, trials and seed."""
-    baseline = inputs.plan(inputs.baseline)
-    st.subheader(f"Against {inputs.names[baseline.id]}")
-    sim = run_draft(inputs.text_of(inputs.baseline), text, inputs.data_key, inputs.trials, inputs.seed,
+def live_comparison(text: str, inputs: Inputs) -> api.Comparison:
+    """The draft against the baseline plan or program on the sidebar's data, trials and seed,
+    over the reps the draft covers."""
+    baseline = inputs.unit(inputs.baseline)
+    st.subheader(f"Against {inputs.names[baseline.id]}, over the reps the draft covers")
+    sim = run_draft(inputs.unit_text(baseline.id), text, inputs.data_key, inputs.trials, inputs.seed,
                     inputs.dataset)
     comparison = api.compare(sim, baseline.id)
     draft = comparison.plans.iloc[1]
-    change = same_reps_change(comparison)[draft["plan"]]
+    same_reps = comparison.reps["baseline_payout"].sum()
     cur = baseline.currency
-    a, b, c, d = st.columns(4)
+    a, b, c, d, e = st.columns(5)
     a.metric("Draft cost (mean)", money(draft["total_payout"], cur), delta_color="inverse",
-             delta=None if pd.isna(change) else f"{money(change, cur)} vs baseline, same reps")
-    b.metric("Winners", int(draft["winners"]))
-    c.metric("Losers", int(draft["losers"]))
-    d.metric("Reps covered", int(draft["reps"]))
+             delta=f"{change_text(draft, same_reps, cur, reps=False)} vs baseline" if draft["common_reps"] else None,
+             help=f"The change against the baseline over the {draft['common_reps']:,} reps both cover")
+    b.metric("Baseline, same reps", money(same_reps, cur),
+             help="What the baseline pays the reps the draft covers")
+    c.metric("Winners", int(draft["winners"]))
+    d.metric("Losers", int(draft["losers"]))
+    e.metric("Reps covered", int(draft["reps"]))
     names = {baseline.id: inputs.names[baseline.id]}  # the draft by the name in its text
     summary_table(comparison, cur, names, key="draft_summary")
     if not comparison.reps.empty:
         st.altair_chart(charts.winners_losers(comparison.reps, cur), key="draft_winners_chart", width="stretch")
+    return comparison
+
+
+def cost_neutral_section(text: str, comparison: api.Comparison, inputs: Inputs) -> None:
+    """Solve one scale on a lever of the draft so that it costs what the baseline costs for the
+    same reps (``api.calibrate``), load the calibrated plan into the editor, and show the guard
+    figures before and after."""
+    st.subheader("Make it cost-neutral")
+    left, right = st.columns([3, 2])
+    lever = left.radio("Lever", list(LEVERS), key="calibrate_lever", format_func=LEVERS.get, horizontal=True,
+                       help=LEVER_HELP)
+    right.write("")
+    if right.button("Make cost-neutral against the baseline", key="calibrate", type="primary"):
+        with st.spinner("Solving for the scale that makes the draft cost what the baseline does..."):
+            try:
+                solved = cost_neutral(text, comparison, lever, inputs)
+            except api.CompSimError as exc:
+                show_errors("The draft cannot be made cost-neutral", exc)
+            else:
+                st.session_state["designer_calibration"] = solved
+                st.session_state["designer_calibrated"] = solved["text"]
+                st.rerun()
+    solved = st.session_state.get("designer_calibration")
+    if solved is not None and solved["text"] == text:
+        guard_figures(solved, inputs)
+
+
+def cost_neutral(text: str, comparison: api.Comparison, lever: str, inputs: Inputs) -> dict:
+    """The draft calibrated to the baseline's cost for the reps the draft covers, over the
+    sidebar's data and trials; raises a CompSimError when it cannot be (no rep in common, reps
+    the baseline does not cover, a target out of the lever's reach)."""
+    baseline = inputs.unit(inputs.baseline)
+    plan = draft_plan(text, baseline)
+    before = comparison.plans.iloc[1]
+    if not before["common_reps"]:
+        raise api.UsageError(api.Issue("cost-neutral compares the same reps, and the draft covers none of the "
+                                       "baseline's reps", path="baseline", value=baseline.id))
+    if before["only_here"]:
+        only = comparison.coverage.loc[comparison.coverage["covered_by"] != baseline.id, "rep_id"].tolist()
+        raise api.UsageError(api.Issue(
+            f"cost-neutral compares the same reps, and the draft pays {len(only)} rep(s) the baseline does not "
+            f"cover ({', '.join(only[:8])}{' ...' if len(only) > 8 else ''}); pick a baseline that covers them",
+            path="baseline", value=baseline.id))
+    target = float(comparison.reps["baseline_payout"].sum())
+    calibration = api.calibrate(plan, lever=lever, budget=target, data=inputs.dataset, trials=inputs.trials,
+                                seed=inputs.seed, texts={plan.id: text})
+    calibrated = calibration.yaml[plan.id]
+    after = api.compare(run_draft(inputs.unit_text(baseline.id), calibrated, inputs.data_key, inputs.trials,
+                                  inputs.seed, inputs.dataset), baseline.id).plans.iloc[1]
+    return {"text": calibrated, "lever": lever, "scale": calibration.scale, "target": target,
+            "reached": calibration.reached, "reps": int(before["common_reps"]), "currency": baseline.currency,
+            "before": {**calibration.before, "winners": int(before["winners"]), "losers": int(before["losers"])},
+            "after": {**calibration.after, "winners": int(after["winners"]), "losers": int(after["losers"])}}
+
+
+GUARDS = {"cost": "Cost (mean)", "pay_at_quota": "Payout at quota (% of TI)",
+          "payout_pct_ti_p90": "Payout % of TI, P90", "share_at_or_above_quota": "Reps at or above quota",
+          "cost_of_sales": "Cost of sales", "winners": "Winners / losers vs baseline"}
+
+
+def guard_figures(solved: dict, inputs: Inputs) -> None:
+    """The scale found and the figures a calibration must not wreck, before and after."""
+    cur = solved["currency"]
+    a, b, c = st.columns(3)
+    a.metric("Scale found", f"{solved['scale']:.4f}", help=f"The {solved['lever']} lever of the draft x this")
+    b.metric("Cost reached", money(solved["reached"], cur))
+    c.metric("Baseline, same reps (target)", money(solved["target"], cur))
+    st.caption(f"The editor holds the calibrated plan: the {solved['lever']} lever x {solved['scale']:.4g}, solved "
+               f"for what {inputs.names[inputs.baseline]} pays the {solved['reps']:,} reps the draft covers, on the "
+               "sidebar's data and trials. A comment at its top says what was solved.")
+    rows = {}
+    for key, label in GUARDS.items():
+        rows[label] = [guard_text(key, solved[when], cur) for when in ("before", "after")]
+    st.dataframe(pd.DataFrame(rows, index=["Before", "After"]).T, key="calibration_guards",
+                 column_config={"_index": st.column_config.TextColumn("", width="medium"),
+                                **{when: st.column_config.TextColumn(when, alignment="right") for when in ("Before", "After")}})
+
+
+def guard_text(key: str, figures: dict, currency: str) -> str:
+    value = figures.get(key)
+    if key == "winners":
+        return f"{figures['winners']} / {figures['losers']}"
+    if key == "cost":
+        return money(value, currency)
+    return "n/a" if value is None or pd.isna(value) else share(value)
+
+

@@ -1,5 +1,6 @@
-"""My earnings (rep): what I would earn under each plan, why (line by line), and what another deal
-would add. Reads the data as it happened (one trial), the way a statement is paid."""
+"""My earnings (rep): what each plan or program would pay me and by which of its plans, why (line
+by line), and what another deal would add. Reads the data as it happened (one trial), the way a
+statement is paid."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import streamlit as st
 
 from comp_sim import api
 from comp_sim.app import charts
+from comp_sim.app.compare import plan_label, unit_statements
 from comp_sim.app.format import money, share
 from comp_sim.app.inputs import Inputs, historical, run, show_errors
 
@@ -17,14 +19,14 @@ WHATIF_DEAL_ID = "WHAT-IF"
 def page(inputs: Inputs) -> None:
     st.title("My earnings")
     sim = historical(inputs)
-    statements = sim.statements
+    statements = unit_statements(sim, inputs)
     if statements.empty:
-        st.info("None of the picked plans covers a rep of this data.")
+        st.info("None of the picked plans or programs covers a rep of this data.")
         return
     rep_id = pick_rep(statements)
     mine = statements[statements["rep_id"] == rep_id]
     st.caption(f"Data: {inputs.data_label}, as it happened (one trial). Money in {inputs.currency}.")
-    earnings_by_plan(mine, sim, inputs)
+    earnings_by_unit(mine, inputs)
     st.subheader("My statement, line by line")
     statement(rep_id, mine, sim, inputs)
     st.subheader("What if I close another deal?")
@@ -32,40 +34,50 @@ def page(inputs: Inputs) -> None:
 
 
 def pick_rep(statements: pd.DataFrame) -> str:
-    """A rep of the data; the first one covered by the most plans comes up first."""
-    plans = statements.groupby("rep_id")["plan"].count()
+    """A rep of the data; the first one covered by the most plans and programs comes up first."""
+    units = statements.groupby("rep_id")["unit"].count()
     reps = statements.drop_duplicates("rep_id").sort_values("rep_id")
     labels = dict(zip(reps["rep_id"], reps["rep_id"] + " · " + reps["name"].astype(str)
                       + " (" + reps["role"].astype(str) + ")"))
     ids = list(labels)
-    default = max(range(len(ids)), key=lambda i: (plans[ids[i]], -i))
+    default = max(range(len(ids)), key=lambda i: (units[ids[i]], -i))
     return st.selectbox("Rep", ids, index=default, key="rep", format_func=labels.get)
 
 
-def earnings_by_plan(mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs) -> None:
-    """One metric per plan covering the rep, and the split by component."""
+def paid_under(row: pd.Series, inputs: Inputs) -> str:
+    """``Proposed role plans 2027 · Balanced growth 2027``: a statement row's unit and the plan of
+    it that pays the rep."""
+    return plan_label(inputs, inputs.unit(row["unit"]), inputs.plan(row["plan"]))
+
+
+def earnings_by_unit(mine: pd.DataFrame, inputs: Inputs) -> None:
+    """One metric per plan or program covering the rep (naming the plan of it that pays them),
+    and the split by component."""
     columns = st.columns(max(1, len(mine)))
-    base = mine[mine["plan"] == inputs.baseline]
+    base = mine[mine["unit"] == inputs.baseline]
     for column, (_, row) in zip(columns, mine.iterrows()):
         plan = inputs.plan(row["plan"])
         delta = None
-        if row["plan"] != inputs.baseline and not base.empty:
+        if row["unit"] != inputs.baseline and not base.empty:
             delta = money(row["payout"] - base["payout"].iloc[0], plan.currency) + " vs baseline"
-        column.metric(inputs.names[plan.id], money(row["payout"], plan.currency), delta=delta,
-                      help=f"{share(row['payout_pct_ti'])} of a target incentive of "
+        column.metric(paid_under(row, inputs), money(row["payout"], plan.currency), delta=delta,
+                      help=f"Paid by {row['paid_by']}: {share(row['payout_pct_ti'])} of a target incentive of "
                            f"{money(row['prorated_ti'], plan.currency)}; attainment {share(row['attainment'])}")
     rows = []
     for _, row in mine.iterrows():
         plan = inputs.plan(row["plan"])
-        rows += [{"plan_name": inputs.names[plan.id], "component": c.label or c.id, "amount": row[f"pay_{c.id}"]}
+        rows += [{"plan_name": paid_under(row, inputs), "component": c.label or c.id, "amount": row[f"pay_{c.id}"]}
                  for c in plan.components]
     st.altair_chart(charts.by_component(pd.DataFrame(rows), inputs.currency), key="earnings_chart", width="stretch")
 
 
 def statement(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs) -> None:
-    """The engine's own statement of the rep under one plan: a table of lines and the text."""
-    plan_id = st.selectbox("Plan", list(mine["plan"]), key="statement_plan", format_func=inputs.names.get)
-    explained = api.explain(inputs.plan(plan_id), rep_id=rep_id, simulation=sim)
+    """The engine's own statement of the rep under the plan of a unit that pays them: a table of
+    lines and the text."""
+    labels = {row["unit"]: paid_under(row, inputs) for _, row in mine.iterrows()}
+    unit_id = st.selectbox("Plan or program", list(labels), key="statement_plan", format_func=labels.get)
+    explained = api.explain(inputs.unit(unit_id), rep_id=rep_id, simulation=sim)
+    plan_id = mine.loc[mine["unit"] == unit_id, "plan"].iloc[0]
     cur = explained.header["currency"]
     lines = explained.lines[~api.quiet_lines(explained.lines)]
     columns = {"period": "Period", "label": "Component", "metric": "Metric", "value": "Value",
@@ -128,7 +140,8 @@ def employed_months(dataset: api.Dataset, rep_id: str, months: list[str]) -> lis
 
 
 def what_if(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs) -> None:
-    """Add a deal to the rep's data and re-run every plan through the API; show the change."""
+    """Add a deal to the rep's data and re-run every plan and program through the API; show the
+    change under each."""
     products = sorted(inputs.dataset.deals["product"].dropna().astype(str).unique())
     months = employed_months(inputs.dataset, rep_id, sim.result(mine["plan"].iloc[0]).month_labels)
     a, b, c, d = st.columns([2, 2, 2, 1])
@@ -144,14 +157,15 @@ def what_if(rep_id: str, mine: pd.DataFrame, sim: api.Simulation, inputs: Inputs
     dataset = with_deal(inputs.dataset, rep_id, amount, month, None if not products else product, new_logo)
     key = (*inputs.data_key, "what-if", rep_id, float(amount), month, product, bool(new_logo))
     try:
-        after = run(inputs.plan_texts, key, 1, 0, dataset).statements
+        after = run(inputs.unit_texts, key, 1, 0, dataset)
     except api.DataError as exc:
         show_errors("The plans cannot pay this deal", exc)
         return
-    after = after[after["rep_id"] == rep_id].set_index("plan")["payout"]
+    after = unit_statements(after, inputs)
+    after = after[after["rep_id"] == rep_id].set_index("unit")["payout"]
     columns = st.columns(max(1, len(mine)))
     for column, (_, row) in zip(columns, mine.iterrows()):
         plan = inputs.plan(row["plan"])
-        new = after[row["plan"]]
-        column.metric(f"{inputs.names[plan.id]} with the deal", money(new, plan.currency),
+        new = after[row["unit"]]
+        column.metric(f"{paid_under(row, inputs)} with the deal", money(new, plan.currency),
                       delta=money(new - row["payout"], plan.currency))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+import pandas as pd
 import streamlit as st
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -43,8 +44,19 @@ def money_column(label: str, currency: str, *, help: str | None = None):
 
 
 def share_column(label: str, *, help: str | None = None):
-    """A table column of fractions shown as percentages with one decimal."""
+    """A table column of fractions shown as percentages with one decimal (cut, not rounded, to
+    the step: pass the values through ``shares`` first)."""
     return st.column_config.NumberColumn(label, help=help, format="percent", step=0.001)
+
+
+def shares(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """The frame with fractions rounded to a tenth of a percent for a ``share_column``, which cuts
+    the digits past its step: 0.31986 shows as 32.0%, not 31.9%.
+
+    >>> shares(pd.DataFrame({"s": [0.31986, 0.1234]}), "s")["s"].tolist()
+    [0.32, 0.123]
+    """
+    return frame.assign(**{column: frame[column].round(3) for column in columns})
 
 
 def axis_money(currency: str) -> str:

@@ -1,8 +1,10 @@
-"""The sidebar: which plans, which data, how many Monte-Carlo trials, which baseline; and the
-cached loads and runs every page reads. Pages never call the engine: they call ``run``.
+"""The sidebar: which plans and programs, which data, how many Monte-Carlo trials, which
+baseline; and the cached loads and runs every page reads. Pages never call the engine: they call
+``run``.
 
-Caching: a run is keyed on the plan texts, the data's identity, trials and seed, so a page
-switch or an unrelated widget costs nothing and a plan edit re-runs only what changed.
+Caching: a run is keyed on the plan and program texts (a program's with its plans'), the data's
+identity, trials and seed, so a page switch or an unrelated widget costs nothing and a plan edit
+re-runs only what changed.
 """
 
 from __future__ import annotations
@@ -28,28 +30,31 @@ from comp_sim.api import (
     Mapping,
     Plan,
     PlanError,
+    Program,
     printable,
 )
+from comp_sim.app.units import (PlanText, UnitText, bundled_units, display_name, is_program_text, parse_plan,
+                                parse_unit, program_unit)
 
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20  # Streamlit's server.maxUploadSize: `comp-sim app` passes it
 DATA_FORMATS = ("csv", "parquet", "xlsx")
 SAMPLE, UPLOAD, FOLDER, SYNTHETIC = "Bundled sample", "Uploaded files", "Folder", "Synthetic"
 CRM_EXPORT = "CRM export"  # mapped in the page by comp_sim.app.crm
-DEFAULT_TRIALS = 500
+DEFAULT_TRIALS = 1  # the data as it happened: the figures of the story the bundled sample tells
+MONTE_CARLO_TRIALS = 500  # what "draw Monte-Carlo trials" asks for
 MAX_TRIALS = 5000
 
 KERNEL_SPINNER = ("Preparing the Monte-Carlo trial kernel: the first run on this machine compiles it "
                   "(some seconds, once), later runs load it from disk...")
 
-PlanText = tuple[str, str]  # (file name, YAML text)
-
 
 @dataclass(frozen=True)
 class Inputs:
-    """What the sidebar chose: plan texts in order, the dataset and its identity, the run settings."""
+    """What the sidebar chose: plans and programs (units) as texts and loaded, in order; the
+    dataset and its identity; the run settings."""
 
-    plan_texts: tuple[PlanText, ...]
-    plans: tuple[Plan, ...]
+    unit_texts: tuple[UnitText, ...]
+    units: tuple[Program, ...]
     dataset: Dataset
     data_key: tuple
     data_label: str
@@ -59,40 +64,45 @@ class Inputs:
 
     @property
     def names(self) -> dict[str, str]:
-        """Plan id -> the name shown: the plan's own, with its file for an uploaded plan."""
-        return {p.id: display_name(p, name) for (name, _), p in zip(self.plan_texts, self.plans)}
+        """Unit id -> the name shown: its own, with its file when uploaded, and whether it is a
+        plan or a program when two picked would read the same."""
+        names = {u.id: display_name(u.name, t.name) for t, u in zip(self.unit_texts, self.units)}
+        counts = {name: list(names.values()).count(name) for name in names.values()}
+        return {uid: f"{name} ({t.kind})" if counts[name] > 1 else name
+                for (uid, name), t in zip(names.items(), self.unit_texts)}
+
+    @property
+    def plan_texts(self) -> tuple[PlanText, ...]:
+        """Every plan of the units once, in the order they first appear: (file name, text)."""
+        texts = [t for unit in self.unit_texts for t in (unit.plans or [(unit.name, unit.text)])]
+        return tuple(dict.fromkeys(texts))
+
+    @property
+    def plans(self) -> tuple[Plan, ...]:
+        return tuple(parse_plan(text, name) for name, text in self.plan_texts)
+
+    @property
+    def plan_names(self) -> dict[str, str]:
+        """Plan id -> the name shown, as for units."""
+        return {parse_plan(text, name).id: display_name(parse_plan(text, name).plan, name)
+                for name, text in self.plan_texts}
 
     @property
     def currency(self) -> str:
-        """The currency money is shown in: the baseline plan's."""
-        return self.plan(self.baseline).currency
+        """The currency money is shown in: the baseline's."""
+        return self.unit(self.baseline).currency
+
+    def unit(self, unit_id: str) -> Program:
+        return next(u for u in self.units if u.id == unit_id)
+
+    def unit_text(self, unit_id: str) -> UnitText:
+        return next(t for t, u in zip(self.unit_texts, self.units) if u.id == unit_id)
 
     def plan(self, plan_id: str) -> Plan:
         return next(p for p in self.plans if p.id == plan_id)
 
-    def text_of(self, plan_id: str) -> PlanText:
+    def plan_text(self, plan_id: str) -> PlanText:
         return next(t for t, p in zip(self.plan_texts, self.plans) if p.id == plan_id)
-
-
-def display_name(plan: Plan, file_name: str) -> str:
-    """A bundled plan by its name; an uploaded one with its file, so a copy reads apart."""
-    return plan.plan if file_name.startswith("plans/") else f"{plan.plan} ({file_name})"
-
-
-@st.cache_data(show_spinner=False)
-def parse_plan(text: str, name: str) -> Plan:
-    """A validated plan from YAML text; raises PlanError with every issue and its line."""
-    return api.load_plan(text, name=name)
-
-
-@st.cache_data(show_spinner=False)
-def bundled_plan_texts() -> dict[str, PlanText]:
-    """Bundled plans by id: (file name, text)."""
-    texts = {}
-    for path in api.bundled_plan_paths():
-        text = path.read_text(encoding="utf-8")
-        texts[parse_plan(text, f"plans/{path.name}").id] = (f"plans/{path.name}", text)
-    return texts
 
 
 @st.cache_data(show_spinner="Loading the bundled sample data...")
@@ -171,23 +181,24 @@ def _uploaded_name(source: str | None, folder: str) -> str | None:
 
 
 @st.cache_resource(show_spinner="Running the plans...", max_entries=16)
-def run(plan_texts: tuple[PlanText, ...], data_key: tuple, trials: int, seed: int,
+def run(unit_texts: tuple[UnitText, ...], data_key: tuple, trials: int, seed: int,
         _dataset: Dataset) -> api.Simulation:
-    """The plans over the data, via the API; shared, not copied, across reruns (read-only).
+    """The plans and programs over the data, via the API; shared, not copied, across reruns
+    (read-only).
 
     Payout detail is kept for the first trial only: statements and downloads read trial 0."""
-    plans = [parse_plan(text, name) for name, text in plan_texts]
-    return api.simulate(plans, _dataset, trials=trials, seed=seed, detail_trials=1)
+    return api.simulate([parse_unit(unit) for unit in unit_texts], _dataset, trials=trials, seed=seed,
+                        detail_trials=1)
 
 
 def historical(inputs: Inputs) -> api.Simulation:
-    """The plans over the data as it happened (one trial): what a rep's statement explains."""
-    return run(inputs.plan_texts, inputs.data_key, 1, 0, inputs.dataset)
+    """The units over the data as it happened (one trial): what a rep's statement explains."""
+    return run(inputs.unit_texts, inputs.data_key, 1, 0, inputs.dataset)
 
 
 def simulation(inputs: Inputs) -> api.Simulation:
-    """The plans over the sidebar's Monte-Carlo trials and seed."""
-    return run(inputs.plan_texts, inputs.data_key, inputs.trials, inputs.seed, inputs.dataset)
+    """The units over the sidebar's Monte-Carlo trials and seed."""
+    return run(inputs.unit_texts, inputs.data_key, inputs.trials, inputs.seed, inputs.dataset)
 
 
 def show_errors(title: str, error: CompSimError) -> None:
@@ -213,8 +224,8 @@ def sidebar() -> Inputs | None:
     """Draw the sidebar and return what it chose (None when no usable plan or data)."""
     st.session_state["input_errors"] = []
     with st.sidebar:
-        st.subheader("Plans")
-        plan_texts = _plan_picker()
+        st.subheader("Plans and programs")
+        unit_texts = _unit_picker()
         st.subheader("Data")
         data = _data_picker()
         st.subheader("Run")
@@ -223,26 +234,28 @@ def sidebar() -> Inputs | None:
                                  help="1 replays the data as it happened; more draws trials around it.")
         seed = st.number_input("Seed", min_value=0, value=0, step=1, key="seed",
                                help="The same seed gives the same trials.")
-        if not plan_texts:
-            st.warning("Pick at least one plan.")
+        if not unit_texts:
+            st.warning("Pick at least one plan or program.")
             return None
-        plans = tuple(parse_plan(text, name) for name, text in plan_texts)
-        ids = [p.id for p in plans]
-        if len(set(ids)) < len(ids):
-            st.error("Two picked plans have the same id; pick one of them.")
+        units = tuple(parse_unit(unit) for unit in unit_texts)
+        try:
+            api.load_units(units)  # the API's rule: ids unique, no two different plans of one id
+        except CompSimError as exc:
+            _report("The picked plans and programs cannot be compared together; pick fewer", exc)
             return None
-        default = min(range(len(plans)), key=lambda i: (plans[i].start, i))
+        ids = [u.id for u in units]
+        default = min(range(len(units)), key=lambda i: (min(p.start for p in units[i].plans), i))
         if st.session_state.get("baseline") not in ids:
             st.session_state["baseline"] = ids[default]
-        names = {p.id: display_name(p, name) for (name, _), p in zip(plan_texts, plans)}
-        baseline = st.selectbox("Baseline plan", ids, key="baseline", format_func=names.get,
-                                help="Today's plan: what the others are compared with.")
+        names = {u.id: display_name(u.name, t.name) for t, u in zip(unit_texts, units)}
+        baseline = st.selectbox("Baseline", ids, key="baseline", format_func=names.get,
+                                help="Today's plan or program: what the others are compared with.")
     if data is None:
         return None
     if trials > 1:
         prepare_trials()
     dataset, data_key, label = data
-    return Inputs(plan_texts, plans, dataset, data_key, label, int(trials), int(seed), baseline)
+    return Inputs(unit_texts, units, dataset, data_key, label, int(trials), int(seed), baseline)
 
 
 def prepare_trials() -> None:
@@ -253,40 +266,68 @@ def prepare_trials() -> None:
             api.prepare_kernel()
 
 
-def _plan_picker() -> tuple[PlanText, ...]:
-    """Bundled plans plus uploaded YAML; a bad upload shows its errors and changes nothing."""
-    bundled = bundled_plan_texts()
-    uploaded: dict[str, PlanText] = st.session_state.setdefault("uploaded_plans", {})
-    files = st.file_uploader("Upload plan YAML", type=["yaml", "yml"], accept_multiple_files=True,
-                             key="plan_upload")
-    for file in files or []:
-        content = file.getvalue()
-        name = file.name
+def _unit_picker() -> tuple[UnitText, ...]:
+    """Bundled programs and plans plus uploaded plan and program YAML (a program's plans found by
+    file name among the bundled plans and the uploaded ones); a bad upload shows its errors and
+    changes nothing. The app opens on the bundled programs."""
+    bundled = bundled_units()
+    uploaded: dict[str, UnitText] = st.session_state.setdefault("uploaded_units", {})
+    files = st.file_uploader("Upload plan or program YAML", type=["yaml", "yml"], accept_multiple_files=True,
+                             key="plan_upload", help="A program's plans are found by their file name among the "
+                             "bundled plans and the plan files uploaded with it.")
+    texts = [(file.name, text) for file in files or []
+             if (text := _upload_text(file.name, file.getvalue())) is not None]
+    plan_files = {t.name: t.text for t in [*bundled.values(), *uploaded.values()] if t.kind == "plan"}
+    for name, text in sorted(texts, key=lambda upload: is_program_text(upload[1])):  # plans first
+        kind = "program" if is_program_text(text) else "plan"
         try:
-            if len(content) > MAX_UPLOAD_BYTES:
-                raise PlanError(Issue(f"a plan file is at most {MAX_UPLOAD_BYTES // 2**20} MB", source=name))
-            text = content.decode("utf-8")
-            plan = parse_plan(text, name)
-        except UnicodeDecodeError as exc:
-            _report(f"{name} is not a valid plan; the current plans are kept", PlanError(
-                Issue(f"a plan file is UTF-8 text ({exc.reason} at byte {exc.start})", source=name)))
-            continue
+            unit = program_unit(name, text, plan_files) if kind == "program" else UnitText("plan", name, text)
+            unit_id = parse_unit(unit).id
         except PlanError as exc:
-            _report(f"{name} is not a valid plan; the current plans are kept", exc)
+            _report(f"{name} is not a valid {kind}; the current plans are kept", exc)
             continue
-        if plan.id in bundled and bundled[plan.id][1] != text:
+        if unit_id in bundled and (bundled[unit_id].text, bundled[unit_id].plans) != (unit.text, unit.plans):
             _report(f"{name} is not loaded; the current plans are kept", PlanError(Issue(
-                f"plan id '{plan.id}' is a bundled plan's; give the uploaded plan its own id",
+                f"id '{unit_id}' is a bundled {bundled[unit_id].kind}'s; give the uploaded {kind} its own id",
                 source=name, path="id")))
             continue
-        if uploaded.get(plan.id) != (name, text):
-            uploaded[plan.id] = (name, text)
-            st.session_state["plans"] = [*st.session_state.get("plans", bundled), plan.id]  # compared at once
+        if kind == "plan":
+            plan_files[name] = text
+        if uploaded.get(unit_id) != unit:
+            uploaded[unit_id] = unit
+            st.session_state["plans"] = [*st.session_state.get("plans", _opening(bundled)), unit_id]  # compared at once
     options = {**bundled, **uploaded}
-    names = {pid: display_name(parse_plan(text, name), name) for pid, (name, text) in options.items()}
-    st.session_state.setdefault("plans", list(bundled))
-    picked = st.multiselect("Plans to compare", list(options), key="plans", format_func=lambda pid: names[pid])
-    return tuple(options[pid] for pid in picked)
+    names = {uid: _option_name(unit) for uid, unit in options.items()}
+    st.session_state.setdefault("plans", _opening(bundled))
+    picked = st.multiselect("Plans and programs to compare", list(options), key="plans", format_func=names.get)
+    return tuple(options[uid] for uid in picked)
+
+
+def _opening(bundled: dict[str, UnitText]) -> list[str]:
+    """What the app opens on: the bundled programs (today's plan for everyone, and the plan per role)."""
+    return [uid for uid, unit in bundled.items() if unit.kind == "program"]
+
+
+def _option_name(unit: UnitText) -> str:
+    loaded = parse_unit(unit)
+    if unit.kind == "plan":
+        return f"{display_name(loaded.name, unit.name)} · plan"
+    count = len(loaded.plans)
+    return f"{display_name(loaded.name, unit.name)} · program of {count} plan{'s' if count > 1 else ''}"
+
+
+def _upload_text(name: str, content: bytes) -> str | None:
+    """An uploaded YAML file's text, or None after reporting why it cannot be read."""
+    try:
+        if len(content) > MAX_UPLOAD_BYTES:
+            raise PlanError(Issue(f"a plan file is at most {MAX_UPLOAD_BYTES // 2**20} MB", source=name))
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _report(f"{name} is not a valid plan; the current plans are kept", PlanError(
+            Issue(f"a plan file is UTF-8 text ({exc.reason} at byte {exc.start})", source=name)))
+    except PlanError as exc:
+        _report(f"{name} is not a valid plan; the current plans are kept", exc)
+    return None
 
 
 def _data_picker() -> tuple[Dataset, tuple, str] | None:

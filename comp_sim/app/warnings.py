@@ -39,12 +39,14 @@ def _plain(text: str) -> str:
 
 
 def plan_warnings(inputs: Inputs) -> None:
-    """Each picked plan's warnings, one expander per plan, the count in its title."""
+    """The warnings of each plan of the picked plans and programs, one expander per plan, the
+    count in its title."""
     st.subheader("Plan warnings")
     run = historical(inputs)
+    names = inputs.plan_names
     for (name, text), plan in zip(inputs.plan_texts, inputs.plans):
         frame = lint(text, name, inputs.data_key, run)
         high = int((frame["severity"] == "high").sum())
-        title = f"{inputs.names[plan.id]}: {len(frame)} warning(s)" + (f", {high} high" if high else "")
+        title = f"{names[plan.id]}: {len(frame)} warning(s)" + (f", {high} high" if high else "")
         with st.expander(title, expanded=bool(high)):
             warnings_list(frame)

@@ -1,6 +1,7 @@
 """The app in a real browser: `streamlit run app.py` on a free port, driven by Debian's chromium
 through Playwright. Every page renders its charts with no error box or traceback; a bad plan
-upload shows its errors in the page; a screenshot of each page is saved under tests/screenshots/."""
+upload shows its errors in the page; the app opens on the bundled programs with who wins and why
+drawn; a screenshot of each page is saved under tests/screenshots/."""
 
 from __future__ import annotations
 
@@ -102,6 +103,15 @@ def _settled(page) -> None:
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')")
 
 
+def _compare_done(page) -> None:
+    """Until this run of the Compare page has drawn its last section (a run can outlast
+    _settled): the Downloads heading, not left over from the run before (stale)."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stMain\"] h3')].some(h => h.innerText === 'Downloads'"
+        " && !h.closest('[data-stale=\"true\"]'))")
+    _settled(page)
+
+
 def _open(page, name: str) -> None:
     page.locator('[data-testid="stSidebar"] [role="radiogroup"]').first.get_by_text(name, exact=True).click()
     page.wait_for_function(f"() => [...document.querySelectorAll('h1')].some(h => h.innerText.includes({name!r}))")
@@ -122,8 +132,12 @@ def _screenshot(page, name: str) -> None:
                            "[data-testid=\"stSidebarContent\"]')].map(e => e.scrollHeight))")
     page.set_viewport_size({"width": 1500, "height": min(max(int(height) + 40, 1000), 12000)})
     page.wait_for_timeout(800)
+    page.screenshot(path=str(_shots() / f"{name}.png"))
+
+
+def _shots() -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    return SHOTS
 
 
 def _charts_drawn(page) -> int:
@@ -149,14 +163,36 @@ def test_every_page_draws_its_charts_without_an_error(page, name):
     _screenshot(page, name.lower().replace(" ", "_"))
 
 
+def test_the_app_opens_on_the_programs_with_who_wins_and_why_drawn(page):
+    _no_errors(page)
+    picked = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.inner_text()
+    assert "Current plan 2026" in picked and "Proposed role plans 2027" in picked
+    main = page.locator('[data-testid="stMain"]')
+    assert main.get_by_text("Winners and losers against Current plan 2026", exact=True).count() == 1
+    page.wait_for_selector('[data-testid="stMetric"]')
+    metrics = main.locator('[data-testid="stMetric"]').all()[:2]
+    assert [(m.locator('[data-testid="stMetricLabel"]').inner_text(), m.locator('[data-testid="stMetricValue"]')
+             .inner_text()) for m in metrics] == [("Winners", "48"), ("Losers", "31")]
+    page.wait_for_selector(".st-key-who_wins_proposed-2027 .vega-embed :is(canvas, svg)")
+    who = page.locator(".st-key-who_wins_proposed-2027")
+    box = who.locator(".vega-embed").bounding_box()
+    assert box["width"] > 400 and box["height"] > 200  # drawn at the page's width, a bar pair per behaviour
+    assert main.get_by_text("on 4 of 4 behaviours").count() == 1
+    who.screenshot(path=str(_shots() / "who_wins_chart.png"))
+    _compare_done(page)
+    assert _charts_drawn(page) >= 10  # winners, who wins, scatter, components, six plans' curves
+    _screenshot(page, "compare_programs")
+
+
 def test_a_bad_plan_upload_shows_its_errors_and_keeps_the_plans(page, tmp_path):
     bad = tmp_path / "broken.yaml"
     bad.write_text("plan: Broken\nid: broken\nstart: 2027-01\ncomponents:\n  - {id: revenue, weight: 2.0}\n",
                    encoding="utf-8")
+    _compare_done(page)
     charts_before = _charts_drawn(page)
     page.locator('[data-testid="stSidebar"] input[type="file"]').first.set_input_files(str(bad))
     page.wait_for_selector('[data-testid="stAlertContentError"]')
-    _settled(page)
+    _compare_done(page)
     error = page.locator('[data-testid="stAlertContentError"]').first.inner_text()
     assert "broken.yaml is not a valid plan; the current plans are kept" in error
     assert "broken.yaml:5" in error  # the line of the bad component

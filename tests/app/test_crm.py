@@ -73,9 +73,9 @@ def test_one_default_later_the_pages_run_on_the_export_with_quotas_from_history(
     assert any(s.value.startswith("The export loads: 8 reps, 160 deals, 160 quota rows") for s in app.success)
     data = api.load_data(EXPORT, mapping={**GUESSED, "defaults": {"reps": {"role": "AE"}}})
     quotas = quotas_from_history(data, metrics=["bookings", "new_logos"], method="percentile")
-    # every bundled plan, as the app picks them: the two for other roles cover nobody, and say so
-    simulation = api.simulate(api.bundled_plan_paths(), api.with_quotas(data, quotas))
-    expected = api.compare(simulation, "current-2026")
+    # the bundled programs, as the app picks them: the plans for other roles cover nobody, and say so
+    simulation = api.simulate(api.bundled_program_paths(), api.with_quotas(data, quotas))
+    expected = api.compare(simulation, "current")
     shown = table(app, "Current plan 2026")
     for _, row in expected.plans.iterrows():
         assert money_value(shown.loc["Total payout (USD)", row["name"]]) == approx_money(row["total_payout"])

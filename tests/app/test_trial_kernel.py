@@ -26,7 +26,9 @@ def spinner_recorder(monkeypatch) -> list[str]:
 def test_the_first_monte_carlo_run_shows_a_spinner_while_the_kernel_compiles(monkeypatch):
     shown = spinner_recorder(monkeypatch)
     monkeypatch.setattr(api, "kernel_ready", lambda: False)  # as in a fresh process
-    at = fresh_app()  # the default run draws Monte-Carlo trials
+    at = fresh_app()  # the app opens on the data as it happened: no trials to draw yet
+    assert inputs.KERNEL_SPINNER not in shown
+    at.sidebar.number_input(key="trials").set_value(50).run()
     assert_clean(at)
     assert shown.count(inputs.KERNEL_SPINNER) == 1
     assert "compiles it" in inputs.KERNEL_SPINNER and "once" in inputs.KERNEL_SPINNER
@@ -37,6 +39,7 @@ def test_no_kernel_spinner_once_it_is_ready_or_when_replaying_history(monkeypatc
     assert api.kernel_ready()
     shown = spinner_recorder(monkeypatch)
     at = fresh_app()
+    at.sidebar.number_input(key="trials").set_value(50).run()
     assert_clean(at)
     monkeypatch.setattr(api, "kernel_ready", lambda: False)
     at.sidebar.number_input(key="trials").set_value(1)
