@@ -128,6 +128,10 @@ MapOption = Annotated[list[str] | None, typer.Option(
     "--map", help="Rename one column, as table.column=SourceColumn (e.g. deals.amount=Amount); repeatable.",
     show_default=False)]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
+SchedulerOption = Annotated[str | None, typer.Option(
+    "--scheduler", help="Run the trials on a Dask cluster, with the same numbers: a scheduler's address "
+                        "(tcp://host:8786), or local:N for N worker processes on this machine.",
+    show_default=False)]
 EXPLAIN_FORMATS = ("text", "json", "html")
 
 
@@ -156,6 +160,7 @@ def run(
     map_pairs: MapOption = None,
     fmt: Annotated[str, typer.Option("--format", help=f"Table format: {', '.join(FORMATS)}.")] = "csv",
     force: ForceOption = False,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run plans or programs over data and compare them: prints a comparison table and writes
     payouts, statements, winners and losers, the comparison and summary.json to --out."""
@@ -178,7 +183,7 @@ def run(
     dataset = None if synthetic is not None else _load_data(data, mapping, map_pairs)
     with _progress("Simulating") as progress:
         simulation = api.simulate(units, dataset, trials=trials, seed=seed, synthetic=synthetic,
-                                  progress=progress)
+                                  progress=progress, scheduler=scheduler)
     comparison = api.compare(simulation, baseline)
     out.print(_comparison_table(comparison, simulation))
     for note in simulation.notes:
@@ -268,11 +273,12 @@ def gaming(
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (which reps pair up to split deals).")] = 0,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """What each gaming strategy (pull or push a deal, sandbag, discount, split) gains the reps
     it pays and costs the company, under one plan."""
     loaded = api.load_units([_one(plan, program)])[0]
-    report = api.gaming(loaded, _load_data(data, mapping, map_pairs), seed=seed)
+    report = api.gaming(loaded, _load_data(data, mapping, map_pairs), seed=seed, scheduler=scheduler)
     out.print(_frame_table(report, f"Gaming {loaded.name} ({loaded.id})", [
         *([("plan", "plan", "text")] if len(loaded.plans) > 1 else []), ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
         ("mean_gain_per_rep", "mean gain", "money"), ("max_gain", "largest gain", "money"),
@@ -290,12 +296,14 @@ def sensitivity(
     map_pairs: MapOption = None,
     dimension: Annotated[str, typer.Option("--dimension", help=f"What shifts: {', '.join(DIMENSIONS)}.")] = "attainment",
     seed: Annotated[int, typer.Option("--seed", help="Random seed (which deals change for mix and new_logos).")] = 0,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Cost, cost of sales and payout % of TI as team attainment, product mix or new logos shift
     by -30%..+30%, and what 1% more costs per plan."""
     dimension = _choice(dimension, DIMENSIONS, "--dimension")
     units = api.load_units(_sources(plan, program))
-    table = api.sensitivity(units, _load_data(data, mapping, map_pairs), seed=seed, dimension=dimension)
+    table = api.sensitivity(units, _load_data(data, mapping, map_pairs), seed=seed, dimension=dimension,
+                            scheduler=scheduler)
     order = {u.id: index for index, u in enumerate(units)}
     table = table.sort_values("plan", key=lambda ids: ids.map(order), kind="stable")  # plan by plan
     out.print(_frame_table(table, f"Sensitivity to {dimension}", [
@@ -335,6 +343,7 @@ def calibrate(
                                                                 "the data as it happened).", show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the trials.")] = 0,
     force: ForceOption = False,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Solve one scale on a lever of a plan (or of every plan of a program) so that its mean cost
     meets a target within 0.1%: cost-neutral to another plan or program, a budget, or a payout
@@ -354,7 +363,7 @@ def calibrate(
     with _progress("Calibrating", unit="runs") as progress:
         result = api.calibrate(unit, lever=lever, cost_neutral_to=cost_neutral_to, budget=budget,
                                pay_at_quota=pay_at_quota, data=dataset, trials=trials, seed=seed,
-                               on_step=lambda step, scale, figure: progress(step, 0))
+                               on_step=lambda step, scale, figure: progress(step, 0), scheduler=scheduler)
     currency = unit.currency
     _say(f"{unit.id}: {lever} lever x {result.scale:.6g} meets {result.target.label}: "
          f"{'cost' if result.target.kind == 'cost' else 'payout at quota'} "

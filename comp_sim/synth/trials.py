@@ -208,6 +208,14 @@ class MonteCarloSource:
         full, rest = divmod(self.trials, size)
         return [size] * full + ([rest] if rest else [])
 
+    def __getstate__(self) -> dict:
+        """Pickled (to a Dask worker) without its lock, and without the tables and layouts it
+        made, which the rates make again where it lands."""
+        return {**self.__dict__, "_layouts": {}, "_tables": None, "_lock": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
     def chunk(self, index: int, needed: Needs, first_month: Month, months: int) -> Cube:
         """Trials ``sum(chunk_sizes()[:index])`` onwards, as a cube of every measure needed."""
         sizes = self.chunk_sizes()
