@@ -15,7 +15,8 @@ from typing import Any
 
 API_NAMES = (
     "load_plan", "load_plans", "load_program", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
-    "simulate", "compare", "who_wins", "calibrate", "explain", "statement_html", "lint", "gaming", "sensitivity", "Simulation",
+    "simulate", "compare", "who_wins", "calibrate", "explain", "statement_html", "lint", "gaming", "sensitivity", "quotas", "write_quotas",
+    "with_quotas", "Simulation",
     "Comparison", "Statement", "Plan", "Program", "Dataset", "CompSimError", "PlanError", "DataError", "UsageError",
 )
 

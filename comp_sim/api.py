@@ -9,15 +9,21 @@ compares today's plan with a proposal on the bundled sample data.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
-from comp_sim.data.dataset import TABLES, Dataset
+from comp_sim.data.dataset import COLUMNS, REQUIRED, TABLES, Dataset, normalize
 from comp_sim.data.loader import load_data as _load_data
-from comp_sim.data.mapping import load_mapping
-from comp_sim.data.write import write_dataset
+from comp_sim.data.loader import read_export_file
+from comp_sim.data.mapping import Mapping, guess_columns, load_mapping, mapping_yaml, with_history_before
+from comp_sim.data.quotas import (DEFAULT_REACH, METHODS as QUOTA_METHODS, METRICS as QUOTA_METRICS,
+                                  SPREADS as QUOTA_SPREADS, QuotaSet, check_options as check_quota_options,
+                                  parse_amounts, quota_figure, quotas_from_history)
+from comp_sim.data.write import write_dataset, write_quotas
+from comp_sim.engine.compile import compile_plan
 from comp_sim.engine.distributed import Scheduler, open_cluster
 from comp_sim.engine.results import PlanResult
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
@@ -44,12 +50,14 @@ from comp_sim.report.export import WORKBOOK, write_results
 from comp_sim.report.lines import quiet_lines
 from comp_sim.report.simulation import Simulation
 from comp_sim.synth import MonteCarloSource, synthesize, synthesize_trials
+from comp_sim.synth.trials import IDLE_REPS, IdleReps, kernel_ready, prepare_kernel
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS_DIR = ROOT / "plans"
 SAMPLE_DATA_DIR = ROOT / "data" / "sample"
 
 DataSource = Dataset | str | Path | dict
+HISTORY_MONTHS = 12  # months of account history before a plan year that derived new logos need
 
 
 def bundled_plan_paths() -> list[Path]:
@@ -93,12 +101,17 @@ def plans_of(units: Sequence[Program]) -> list[Plan]:
     return list({plan.id: plan for unit in units for plan in unit.plans}.values())
 
 
-def load_data(source: DataSource | None = None, mapping: Any = None, pairs: Sequence[str] = ()) -> Dataset:
+def load_data(source: DataSource | None = None, mapping: Any = None, pairs: Sequence[str] = (),
+              history_before: str | None = None) -> Dataset:
     """A validated dataset from a folder, files or DataFrames (default: the bundled sample),
-    renamed by a column mapping (a file, a dict) and ``table.column=Column`` pairs."""
+    renamed by a column mapping (a file, a dict) and ``table.column=Column`` pairs; deals closed
+    before ``history_before`` (YYYY-MM-DD) only decide which accounts are new."""
     if isinstance(source, Dataset):
         return source
-    return _load_data(SAMPLE_DATA_DIR if source is None else source, mapping=load_mapping(mapping, pairs))
+    loaded = load_mapping(mapping, pairs)
+    if history_before is not None:
+        loaded = with_history_before(loaded, history_before)
+    return _load_data(SAMPLE_DATA_DIR if source is None else source, mapping=loaded)
 
 
 def simulate(
@@ -110,6 +123,7 @@ def simulate(
     synthetic: int | None = None,
     detail_trials: int | None = None,
     progress: Progress | None = None,
+    idle_reps: IdleReps = "inactive",
     scheduler: Scheduler = None,
 ) -> Simulation:
     """Run plans (and programs: plan sets paying a whole team) over data and return the SPEC
@@ -117,8 +131,10 @@ def simulate(
 
     ``data`` (a Dataset, a folder or a dict of tables; None means the bundled sample) with
     ``trials`` None or 1 replays history. ``trials`` > 1 draws Monte-Carlo trials around the
-    data's reps. ``synthetic=N`` draws ``trials`` (default 1000) trials of N synthetic reps
-    over the plan year of the latest plan start, so earlier plans replay on it.
+    data's reps, where a rep without a deal in the data books nothing unless ``idle_reps`` is
+    ``"team"`` (then it books at its team's level). ``synthetic=N`` draws ``trials`` (default
+    1000) trials of N synthetic reps over the plan year of the latest plan start, so earlier
+    plans replay on it.
 
     ``scheduler`` runs the trials' chunks on a Dask cluster, with the same numbers to the cent:
     ``"local:N"`` (N worker processes on this machine), a scheduler's address
@@ -140,11 +156,17 @@ def simulate(
         if trials is None or trials == 1:
             source = HistoricalSource(dataset)
         else:
-            source = MonteCarloSource.from_dataset(dataset, trials, seed)
+            source = MonteCarloSource.from_dataset(dataset, trials, seed, idle_reps=idle_reps)
     with open_cluster(scheduler) as cluster:
         results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress, cluster=cluster)
     programs = program_results(units, results, source.reps)
-    return Simulation(results, source.trials, seed, source.label, _notes(results, programs, dataset), programs)
+    notes = _notes(results, programs, dataset)
+    if isinstance(source, MonteCarloSource) and dataset is not None and (idle := int(dataset.idle_sellers().sum())):
+        notes.append(f"{idle:,} rep(s) without a deal in the data (and no team to manage) "
+                     + ("book at their team's level in the trials (idle_reps=team)" if idle_reps == "team" else
+                        "book nothing in the trials (--idle-reps team, or idle_reps='team', gives them their "
+                        "team's level)"))
+    return Simulation(results, source.trials, seed, source.label, notes, programs)
 
 
 def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:
@@ -308,12 +330,47 @@ def statement_html(statement: Statement) -> str:
     return statement.html()
 
 
+def quotas(data: DataSource | None = None, start: str | None = None, **options: Any) -> QuotaSet:
+    """Quotas from history (SPEC "Quotas from history") for the plan year from ``start``:
+    ``method`` trailing (own history x (1 + growth)), percentile (the level ``reach`` of each
+    role's reps reached) or uniform (``amounts`` per role); ``spread`` even or seasonal; ``ramp``
+    factors for new hires. ``.quotas`` is the table, ``.note()`` the method and every figure;
+    ``write_quotas(result, "export/quotas.csv")`` writes both."""
+    return quotas_from_history(load_data(data), start, **options)
+
+
+def with_quotas(dataset: Dataset, quota_set: QuotaSet) -> Dataset:
+    """The dataset with the quotas set from history as its quotas table."""
+    return replace(dataset, quotas=normalize("quotas", quota_set.quotas), given=dataset.given | {"quotas"})
+
+
 def _deals_outside(dataset: Dataset, result: PlanResult) -> int:
     """Deal rows of the plan's reps that close outside the plan year the plan ran on."""
     deals = dataset.deals
     offset = month_ordinals(deals["close_date"]) - result.start.ordinal
     covered = deals["rep_id"].isin(result.roster.rep_ids).to_numpy()
     return int((covered & ((offset < 0) | (offset >= PLAN_YEAR_MONTHS))).sum())
+
+
+def _reads_new_logos(result: PlanResult) -> bool:
+    """Whether any measure the plan reads counts or sums new-logo deals."""
+    deal_measures = compile_plan(result.plan, result.start).needs.deal_measures
+    return any(column == "new_logo" for measure in deal_measures for column, _ in measure.where)
+
+
+def _history_note(dataset: Dataset, result: PlanResult) -> str | None:
+    """How many months of account history precede the plan year, where new logos are derived."""
+    if dataset.account_history is None or not _reads_new_logos(result):
+        return None
+    months = max(0, result.start - dataset.account_history)
+    note = (f"{result.plan.id}: new logos are derived from account history (a deal without a new_logo flag is "
+            f"new-logo when it is its account's first in the data): {months} month(s) of deals precede its "
+            f"plan year {result.start}")
+    if months < HISTORY_MONTHS:
+        note += (f"; with fewer than {HISTORY_MONTHS}, an account that bought before the data begins counts as a "
+                 "new logo: export more history (deals.history_before in the mapping, or --history-before, "
+                 "keeps it out of the run) or map a new_logo column")
+    return note
 
 
 def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Dataset | None) -> list[str]:
@@ -328,6 +385,8 @@ def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Da
         if dataset is not None and (outside := _deals_outside(dataset, result)):
             notes.append(f"{result.plan.id}: {outside:,} deal row(s) of its reps close outside its plan "
                          f"year {result.start}..{result.start + 11} and are not counted")
+        if dataset is not None and (history := _history_note(dataset, result)):
+            notes.append(history)
     for program in programs:
         if not program.program.single and len(program.uncovered):
             roles = ", ".join(sorted(program.uncovered["role"].astype(str).unique()))
@@ -340,9 +399,13 @@ def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Da
 
 __all__ = [
     "load_plan", "load_plans", "load_program", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
+    "kernel_ready", "prepare_kernel",
     "simulate", "compare", "who_wins", "explain", "calibrate", "write_calibrated", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
     "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
     "check_output_file", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",
     "PlanWarning", "Plan", "Program", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR",
     "SAMPLE_DATA_DIR", "LEVERS", "BEHAVIOURS", "Calibration", "CompSimError", "PlanError", "DataError", "UsageError", "Issue",
+    "quotas", "write_quotas", "with_quotas", "QuotaSet", "QUOTA_METHODS", "QUOTA_METRICS", "QUOTA_SPREADS",
+    "DEFAULT_REACH", "check_quota_options", "parse_amounts", "quota_figure", "IDLE_REPS", "Mapping", "COLUMNS",
+    "REQUIRED", "guess_columns", "mapping_yaml", "read_export_file",
 ]

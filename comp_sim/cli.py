@@ -127,6 +127,9 @@ MappingOption = Annotated[Path | None, typer.Option(
 MapOption = Annotated[list[str] | None, typer.Option(
     "--map", help="Rename one column, as table.column=SourceColumn (e.g. deals.amount=Amount); repeatable.",
     show_default=False)]
+HistoryOption = Annotated[str | None, typer.Option(
+    "--history-before", help="Deals closed before this date (YYYY-MM-DD) only decide which accounts are new "
+                             "(new logos without a new_logo column); they are not paid.", show_default=False)]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
 SchedulerOption = Annotated[str | None, typer.Option(
     "--scheduler", help="Run the trials on a Dask cluster, with the same numbers: a scheduler's address "
@@ -153,11 +156,15 @@ def run(
                          "reps (default: replay the data once).",
         show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same numbers.")] = 0,
+    idle_reps: Annotated[str, typer.Option(
+        "--idle-reps", help="In --trials around --data, reps without a deal in the data: inactive (book "
+                            "nothing) or team (book at their team's level).")] = "inactive",
     baseline: Annotated[str | None, typer.Option(
         "--baseline", help="Plan or program id to compare the others with (default: the first --program, else the "
                            "first --plan).", show_default=False)] = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
     fmt: Annotated[str, typer.Option("--format", help=f"Table format: {', '.join(FORMATS)}.")] = "csv",
     force: ForceOption = False,
     scheduler: SchedulerOption = None,
@@ -165,14 +172,15 @@ def run(
     """Run plans or programs over data and compare them: prints a comparison table and writes
     payouts, statements, winners and losers, the comparison and summary.json to --out."""
     fmt = _choice(fmt, FORMATS, "--format")
+    idle_reps = _choice(idle_reps, api.IDLE_REPS, "--idle-reps")
     if out_dir is None:
         raise UsageError(Issue("Missing option '--out': the folder to write the results to", path="--out"))
     if data is not None and synthetic is not None:
         raise UsageError(Issue("give --data or --synthetic, not both", path="--synthetic", value=synthetic))
     _positive(synthetic, "--synthetic")
     _positive(trials, "--trials")
-    if synthetic is not None and (mapping is not None or map_pairs):
-        raise UsageError(Issue("--mapping and --map rename columns of --data files; "
+    if synthetic is not None and (mapping is not None or map_pairs or history_before):
+        raise UsageError(Issue("--mapping, --map and --history-before read --data files; "
                                "they do not apply to --synthetic", path="--map"))
     api.check_output_folder(out_dir, force)
     units = api.load_units(_sources(plan, program))
@@ -180,12 +188,12 @@ def run(
     if baseline is not None and baseline not in ids:
         raise UsageError(Issue(f"no plan '{baseline}' among the --plan and --program files (ids: {', '.join(ids)})",
                                path="--baseline"))
-    dataset = None if synthetic is not None else _load_data(data, mapping, map_pairs)
+    dataset = None if synthetic is not None else _load_data(data, mapping, map_pairs, history_before, notes=False)
     with _progress("Simulating") as progress:
         simulation = api.simulate(units, dataset, trials=trials, seed=seed, synthetic=synthetic,
-                                  progress=progress, scheduler=scheduler)
+                                  progress=progress, idle_reps=idle_reps, scheduler=scheduler)
     comparison = api.compare(simulation, baseline)
-    out.print(_comparison_table(comparison, simulation))
+    out.print(_comparison_table(comparison, simulation), crop=False)  # a narrow terminal wraps, never cuts
     for note in simulation.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     _print_lint(simulation)
@@ -203,6 +211,7 @@ def explain(
     data: DataOption = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
     fmt: Annotated[str, typer.Option("--format", help="text, json or html (a printable one-page statement).")] = "text",
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.",
                                                   show_default=False)] = None,
@@ -214,7 +223,7 @@ def explain(
     if out_file is not None:
         api.check_output_file(out_file, force)
     loaded = api.load_units([_one(plan, program)])[0]
-    dataset = _load_data(data, mapping, map_pairs)
+    dataset = _load_data(data, mapping, map_pairs, history_before)
     statement = api.explain(loaded, dataset, rep)
     text = {"text": statement.text, "json": statement.json, "html": statement.html}[fmt]()
     if out_file is None:
@@ -244,17 +253,26 @@ def synth(
     _say(f"wrote {len(dataset.reps)} reps and {len(dataset.deals)} deals to {out_dir}")
 
 
-@command(epilog="Example: comp-sim lint plans/*.yaml programs/proposed-2027.yaml")
+@command(epilog="""Examples:\n
+  comp-sim lint plans/*.yaml programs/proposed-2027.yaml\n
+  comp-sim lint plans/balanced-2027.yaml --data examples/salesforce --mapping examples/salesforce/mapping.yaml""")
 def lint(
     plans: Annotated[list[Path], typer.Argument(help="Plan files (or program files: each of their plans) to check.",
                                                 show_default=False)],
+    data: DataOption = None,
+    mapping: MappingOption = None,
+    map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
 ) -> None:
-    """Warn about what a plan invites reps to do (cliffs, uncapped exposure, discounting, ...).
-    Exits 0 when there are only warnings, 1 when a plan is invalid."""
+    """Warn about what a plan invites reps to do (cliffs, uncapped exposure, discounting, ...),
+    with figures from a run over --data (default: the bundled sample).
+    Exits 0 when there are only warnings, 1 when a plan or the data is invalid."""
+    dataset = _load_data(data, mapping, map_pairs, history_before) if data is not None or mapping or map_pairs \
+        or history_before else None
     invalid = 0
     for path in plans:
         try:
-            found = [(p, api.lint(p)) for p in api.load_units([path])[0].plans]
+            found = [(p, api.lint(p, data=dataset)) for p in api.load_units([path])[0].plans]
         except CompSimError as exc:
             invalid += 1
             err.print(exc.render(), markup=False)
@@ -272,17 +290,18 @@ def gaming(
     data: DataOption = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (which reps pair up to split deals).")] = 0,
     scheduler: SchedulerOption = None,
 ) -> None:
     """What each gaming strategy (pull or push a deal, sandbag, discount, split) gains the reps
     it pays and costs the company, under one plan."""
     loaded = api.load_units([_one(plan, program)])[0]
-    report = api.gaming(loaded, _load_data(data, mapping, map_pairs), seed=seed, scheduler=scheduler)
+    report = api.gaming(loaded, _load_data(data, mapping, map_pairs, history_before), seed=seed, scheduler=scheduler)
     out.print(_frame_table(report, f"Gaming {loaded.name} ({loaded.id})", [
         *([("plan", "plan", "text")] if len(loaded.plans) > 1 else []), ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
-        ("mean_gain_per_rep", "mean gain", "money"), ("max_gain", "largest gain", "money"),
-        ("added_plan_cost", "added cost", "money"), ("added_cost_pct", "added cost %", "pct")]))
+        ("mean_gain_per_rep", "mean gain", "money"), ("max_gain", "most gained", "money"),
+        ("added_plan_cost", "added cost", "money"), ("added_cost_pct", "added cost %", "pct")]), crop=False)
     for record in report.drop_duplicates("strategy").to_dict(orient="records"):
         _say(f"{record['strategy']}: {record['description']}")
 
@@ -294,6 +313,7 @@ def sensitivity(
     data: DataOption = None,
     mapping: MappingOption = None,
     map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
     dimension: Annotated[str, typer.Option("--dimension", help=f"What shifts: {', '.join(DIMENSIONS)}.")] = "attainment",
     seed: Annotated[int, typer.Option("--seed", help="Random seed (which deals change for mix and new_logos).")] = 0,
     scheduler: SchedulerOption = None,
@@ -302,17 +322,85 @@ def sensitivity(
     by -30%..+30%, and what 1% more costs per plan."""
     dimension = _choice(dimension, DIMENSIONS, "--dimension")
     units = api.load_units(_sources(plan, program))
-    table = api.sensitivity(units, _load_data(data, mapping, map_pairs), seed=seed, dimension=dimension,
+    table = api.sensitivity(units, _load_data(data, mapping, map_pairs, history_before), seed=seed, dimension=dimension,
                             scheduler=scheduler)
     order = {u.id: index for index, u in enumerate(units)}
     table = table.sort_values("plan", key=lambda ids: ids.map(order), kind="stable")  # plan by plan
     out.print(_frame_table(table, f"Sensitivity to {dimension}", [
         ("plan", "plan", "text"), ("shift", "shift", "shift"), ("cost", "cost", "money"),
         ("bookings", "bookings", "money"), ("cost_of_sales", "cost of sales", "pct"),
-        ("payout_pct_ti_mean", "payout % of TI", "pct"), ("share_at_quota", "at quota", "pct")]))
+        ("payout_pct_ti_mean", "payout % of TI", "pct"), ("share_at_quota", "at quota", "pct")]), crop=False)
     out.print(_frame_table(api.elasticity(table), f"What 1% more {dimension} costs", [
         ("plan", "plan", "text"), ("base_cost", "cost", "money"), ("cost_per_pct", "cost per 1%", "money"),
-        ("cost_elasticity", "elasticity", "number"), ("payout_pct_ti_per_pct", "payout % of TI per 1%", "pct")]))
+        ("cost_elasticity", "elasticity", "number"), ("payout_pct_ti_per_pct", "payout % of TI per 1%", "pct")]), crop=False)
+
+
+@command(epilog="""Examples:\n
+  comp-sim quotas --data examples/hubspot --mapping examples/hubspot/mapping.yaml --metric bookings --metric new_logos --method percentile --out examples/hubspot/quotas.csv\n
+  comp-sim quotas --data my-export --start 2027-01 --method trailing --growth 0.1 --spread seasonal --ramp 0.25,0.5,0.75 --out next-year/quotas.csv""")
+def quotas(
+    out_file: Annotated[Path, typer.Option("--out", help="The quotas file to write (.csv, .parquet or .xlsx); "
+                                                         "its note goes beside it as NAME.note.md.",
+                                           show_default=False)],
+    data: DataOption = None,
+    mapping: MappingOption = None,
+    map_pairs: MapOption = None,
+    history_before: HistoryOption = None,
+    start: Annotated[str | None, typer.Option(
+        "--start", help="The plan year's first month, YYYY-MM (default: January of the year holding most months "
+                        "of deals, to replay that year).", show_default=False)] = None,
+    method: Annotated[str, typer.Option(
+        "--method", help="trailing: each rep's own history x (1 + growth); percentile: per role, the level "
+                         "--reach of its reps reached; uniform: --amount per role.")] = "trailing",
+    metric: Annotated[list[str] | None, typer.Option(
+        "--metric", help=f"A metric to set quotas for ({', '.join(api.QUOTA_METRICS)}); repeatable. "
+                         "Default: bookings.", show_default=False)] = None,
+    growth: Annotated[float, typer.Option("--growth", help="Growth over history: 0.1 is 10% more.")] = 0.0,
+    reach: Annotated[float, typer.Option("--reach", help="percentile: the share of reps that would reach "
+                                                         "their quota.")] = api.DEFAULT_REACH,
+    amount: Annotated[list[str] | None, typer.Option(
+        "--amount", help="uniform: ROLE=AMOUNT a year (for the first --metric), or METRIC:ROLE=AMOUNT; "
+                         "repeatable.", show_default=False)] = None,
+    spread: Annotated[str, typer.Option("--spread", help="even, or seasonal (each month's share of the "
+                                                         "history).")] = "even",
+    ramp: Annotated[str | None, typer.Option(
+        "--ramp", help="Factors for a new hire's first months, e.g. 0.25,0.5,0.75.", show_default=False)] = None,
+    history: Annotated[str | None, typer.Option(
+        "--history", help="The history window, a period (2026, 2026-H2); default: the 12 months before the "
+                          "plan year, or the plan year itself when the data has deals in fewer than 3 of them.",
+        show_default=False)] = None,
+    force: ForceOption = False,
+) -> None:
+    """Quotas from history, for data that has none or for next year's plan: writes a quotas file
+    the data folder reads, and a note with the method and every figure."""
+    metrics = list(metric or ["bookings"])
+    factors = _factors(ramp)
+    api.check_quota_options(metrics, method, growth, reach, spread, factors, prefix="--")
+    api.check_output_file(out_file, force)
+    dataset = _load_data(data, mapping, map_pairs, history_before)
+    result = api.quotas(dataset, start, metrics=metrics, method=method, growth=growth, reach=reach,
+                        amounts=api.parse_amounts(amount or [], metrics, "--amount"), spread=spread, ramp=factors, history=history)
+    _say(result.method_text())
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False, highlight=False)
+    summary = result.summary()
+    for column in ("total", "median", "lowest", "highest"):
+        summary[column] = summary[column].map(api.quota_figure)
+    out.print(_frame_table(summary.astype(str), "Plan-year quotas per role",
+                           [(column, column, "text") for column in summary.columns]))
+    written, note_file = api.write_quotas(result, out_file, force=force)
+    _say(f"wrote {written} ({len(result.quotas):,} rows) and {note_file}")
+
+
+def _factors(text: str | None) -> list[float]:
+    """``"0.25,0.5,0.75"`` as numbers."""
+    if not text:
+        return []
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise UsageError(Issue("ramp factors are numbers separated by commas, e.g. 0.25,0.5,0.75",
+                               path="--ramp", value=text)) from None
 
 
 @command(epilog="""Examples:\n
@@ -369,7 +457,7 @@ def calibrate(
          f"{'cost' if result.target.kind == 'cost' else 'payout at quota'} "
          f"{_money(result.reached, currency) if result.target.kind == 'cost' else _pct(result.reached)} "
          f"({result.evaluations} runs)")
-    out.print(_guard_table(result, currency))
+    out.print(_guard_table(result, currency), crop=False)
     files = api.write_calibrated(result, out_path, force=force)
     _say(f"wrote {', '.join(str(f) for f in files)}")
 
@@ -440,9 +528,15 @@ def _positive(value: int | None, option: str) -> None:
         raise UsageError(Issue("must be a whole number above 0", path=option, value=value))
 
 
-def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None) -> api.Dataset:
-    """The dataset from --data (the bundled sample without it), renamed by --mapping/--map."""
-    return api.load_data(folder, mapping=mapping_file, pairs=pairs or ())
+def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None,
+               history_before: str | None = None, notes: bool = True) -> api.Dataset:
+    """The dataset from --data (the bundled sample without it), read through --mapping/--map;
+    with ``notes``, what the data says as it loads (rows a filter kept, ...) on stderr."""
+    dataset = api.load_data(folder, mapping=mapping_file, pairs=pairs or (), history_before=history_before)
+    if notes:
+        for note in dataset.warnings:
+            err.print(f"note: {note}", markup=False, highlight=False)
+    return dataset
 
 
 @contextmanager
@@ -511,14 +605,16 @@ def _frame_table(frame: pd.DataFrame, title: str, columns: list[tuple[str, str, 
     currencies = sorted(set(frame["currency"])) if "currency" in frame and len(frame) else []
     suffix = f" ({currencies[0]})" if len(currencies) == 1 else ""
     table = Table(title=title)
-    for column, label, kind in columns:
-        if kind == "text":  # names are never cut short
-            widest = max([len(label), *(len(str(v)) for v in frame[column])])
-            table.add_column(label, min_width=widest, no_wrap=True)
+    cells = [[_format(kind, record[column]) for column, _, kind in columns] for record in frame.to_dict(orient="records")]
+    for position, (column, label, kind) in enumerate(columns):
+        # names and figures are never cut short; a narrow terminal wraps the headers instead
+        widest = max([0, *(len(row[position]) for row in cells)])
+        if kind == "text":
+            table.add_column(label, min_width=max(widest, len(label)), no_wrap=True)
         else:
-            table.add_column(label + (suffix if kind == "money" else ""), justify="right")
-    for record in frame.to_dict(orient="records"):
-        table.add_row(*(_format(kind, record[column]) for column, _, kind in columns))
+            table.add_column(label + (suffix if kind == "money" else ""), justify="right", min_width=widest)
+    for row in cells:
+        table.add_row(*row)
     return table
 
 

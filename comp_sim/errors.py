@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +73,43 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def closest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """The candidates closest to ``word``, for a "did you mean": case and spacing are ignored
+    here, never when values are matched. Same spelling first, then one inside the other, then
+    similar spellings.
+
+    >>> closest("won", ["Closed Won", "Lost", "WON ", "Open"])
+    ['WON ', 'Closed Won']
+    >>> closest("Pro X", ["ProX", "Core"])
+    ['ProX']
+    """
+    def key(text: str) -> str:
+        return "".join(str(text).split()).casefold()
+
+    wanted = key(word)
+    by_key: dict[str, list[str]] = {}
+    for candidate in candidates:
+        by_key.setdefault(key(candidate), []).append(str(candidate))
+    if not wanted:
+        return []
+    keys = [k for k in by_key if k]
+    ordered = [k for k in keys if k == wanted]
+    ordered += [k for k in keys if k != wanted and (wanted in k or k in wanted)]
+    ordered += difflib.get_close_matches(wanted, keys, n=n, cutoff=0.6)
+    found = [value for k in dict.fromkeys(ordered) for value in by_key[k]]
+    return list(dict.fromkeys(found))[:n]
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest candidate, or nothing.
+
+    >>> did_you_mean("amnt", ["deal_id", "amount"])
+    "; did you mean 'amount'?"
+    """
+    found = closest(word, candidates, n=1)
+    return f"; did you mean '{found[0]}'?" if found else ""
+
+
 class CompSimError(Exception):
     """Bad input, reported as every issue found (the first 50, then a count)."""
 
@@ -90,11 +129,20 @@ class CompSimError(Exception):
         """Pickled with its issues (a chunk run on a Dask worker reports them as they are)."""
         return type(self), (self.issues, self.total)
 
+    @property
+    def shown(self) -> list[Issue]:
+        """The issues reported one by one: the first 50."""
+        return self.issues[:MAX_REPORTED]
+
+    @property
+    def hidden(self) -> int:
+        """How many issues are counted but not shown: ``total`` minus those shown."""
+        return self.total - len(self.shown)
+
     def render(self) -> str:
-        lines = [str(issue) for issue in self.issues[:MAX_REPORTED]]
-        hidden = self.total - min(len(self.issues), MAX_REPORTED)
-        if hidden > 0:
-            lines.append(f"... and {hidden} more {self.kind} error(s)")
+        lines = [str(issue) for issue in self.shown]
+        if self.hidden > 0:
+            lines.append(f"... and {self.hidden} more {self.kind} error(s)")
         return "\n".join(lines)
 
 

@@ -56,3 +56,33 @@ def test_deals_outside_the_plan_year_are_counted_in_the_notes_not_paid():
     assert "t: 2 deal row(s) of its reps close outside its plan year 2027-01..2027-12 and are not counted" in sim.notes
     assert float(sim.statements["bookings"].iloc[0]) == 1000.0  # only D1
     assert float(sim.statements["payout"].iloc[0]) == 100.0  # 1,000 / 10,000 x 1,000
+
+
+def _logo_plan(plan_id: str, metric: str) -> dict:
+    return {"plan": "T", "id": plan_id, "start": "2027-01", "roles": {"AE": {"target_incentive": 1000}},
+            "components": [{"id": "c", "spiff": {"metric": metric, "amount": 10}, "measure": "year"}]}
+
+
+def test_a_run_says_how_many_months_of_history_derived_new_logos_rest_on():
+    from comp_sim.data.dataset import Dataset
+
+    reps = pd.DataFrame([{"rep_id": "R1", "role": "AE"}])
+    deals = pd.DataFrame([
+        {"deal_id": "D1", "rep_id": "R1", "close_date": "2026-10-05", "amount": 10, "account_id": "A1"},
+        {"deal_id": "D2", "rep_id": "R1", "close_date": "2027-02-01", "amount": 20, "account_id": "A1"},
+    ])
+    short = api.simulate([_logo_plan("logos", "new_logos"), _logo_plan("deals", "deals")],
+                         Dataset.from_frames(reps, deals=deals))
+    # October to December 2026: 3 months before the plan year; the plan paying on deals reads no new logos
+    history = [note for note in short.notes if "account history" in note]
+    assert history == [
+        "logos: new logos are derived from account history (a deal without a new_logo flag is new-logo when it is "
+        "its account's first in the data): 3 month(s) of deals precede its plan year 2027-01; with fewer than 12, "
+        "an account that bought before the data begins counts as a new logo: export more history "
+        "(deals.history_before in the mapping, or --history-before, keeps it out of the run) or map a new_logo column"]
+    longer = pd.concat([deals, pd.DataFrame([{"deal_id": "D0", "rep_id": "R1", "close_date": "2025-12-20",
+                                              "amount": 5, "account_id": "A0"}])])
+    enough = api.simulate([_logo_plan("logos", "new_logos")], Dataset.from_frames(reps, deals=longer))
+    assert [note for note in enough.notes if "account history" in note] == [
+        "logos: new logos are derived from account history (a deal without a new_logo flag is new-logo when it is "
+        "its account's first in the data): 13 month(s) of deals precede its plan year 2027-01"]

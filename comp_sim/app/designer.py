@@ -68,7 +68,7 @@ def page(inputs: Inputs) -> None:
         try:
             plan = parse_plan(text, DRAFT_NAME)
         except api.PlanError as exc:
-            show_errors(f"The plan has {len(exc.issues)} error(s); fix them to see its curves and cost", exc)
+            show_errors(f"The plan has {exc.total} error(s); fix them to see its curves and cost", exc)
             quoted = offending_lines(text, [issue.line for issue in exc.issues])
             if quoted:
                 st.code(quoted, language="yaml")

@@ -27,8 +27,12 @@ def money(value: float | None, currency: str) -> str:
 
 
 def share(value: float | None, digits: int = 1) -> str:
-    """A fraction as a percentage: ``share(0.6234)`` is ``'62.3%'``."""
-    return "n/a" if value is None else f"{value:.{digits}%}"
+    """A fraction as a percentage; n/a for none (a plan that covers no rep has no shares).
+
+    >>> share(0.6234), share(float("nan"))
+    ('62.3%', 'n/a')
+    """
+    return "n/a" if value is None or value != value else f"{value:.{digits}%}"
 
 
 def money_column(label: str, currency: str, *, help: str | None = None):

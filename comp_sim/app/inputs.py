@@ -15,13 +15,17 @@ from pathlib import Path
 import streamlit as st
 
 from comp_sim import api
-from comp_sim.api import TABLES, CompSimError, DataError, Dataset, Issue, Plan, PlanError
+from comp_sim.api import TABLES, CompSimError, DataError, Dataset, Issue, Mapping, Plan, PlanError
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the same bound as server.maxUploadSize in .streamlit/config.toml
 DATA_FORMATS = ("csv", "parquet", "xlsx")
 SAMPLE, UPLOAD, FOLDER, SYNTHETIC = "Bundled sample", "Uploaded files", "Folder", "Synthetic"
+CRM_EXPORT = "CRM export"  # mapped in the page by comp_sim.app.crm
 DEFAULT_TRIALS = 500
 MAX_TRIALS = 5000
+
+KERNEL_SPINNER = ("Preparing the Monte-Carlo trial kernel: the first run on this machine compiles it "
+                  "(some seconds, once), later runs load it from disk...")
 
 PlanText = tuple[str, str]  # (file name, YAML text)
 
@@ -93,16 +97,16 @@ def folder_dataset(folder: str, stamp: tuple) -> Dataset:
     return api.load_data(folder)
 
 
-def load_upload(files: list[tuple[str, bytes]]) -> Dataset:
-    """Uploaded data files (``reps.csv``, ``deals.xlsx``, a workbook with a sheet per table, ...)
-    through the same loader and checks as the CLI's ``--data`` folder; raises DataError naming
-    the uploaded file, line, column, value and rule."""
+def load_upload(files: list[tuple[str, bytes]], mapping: Mapping | None = None) -> Dataset:
+    """Uploaded data files (``reps.csv``, ``deals.xlsx``, a workbook with a sheet per table, or
+    an export's files read through ``mapping``) through the same loader and checks as the CLI's
+    ``--data`` folder; raises DataError naming the uploaded file, line, column, value and rule."""
     issues = []
     for name, content in files:
         stem, _, suffix = name.rpartition(".")
         if suffix.lower() not in DATA_FORMATS:
             issues.append(Issue(f"a data file is {', '.join(DATA_FORMATS)}", source=name, value=suffix))
-        elif suffix.lower() != "xlsx" and stem.strip().lower() not in TABLES:
+        elif mapping is None and suffix.lower() != "xlsx" and stem.strip().lower() not in TABLES:
             issues.append(Issue(f"a data file is named after its table: {', '.join(TABLES)}", source=name))
         if len(content) > MAX_UPLOAD_BYTES:
             issues.append(Issue(f"a data file is at most {MAX_UPLOAD_BYTES // 2**20} MB", source=name,
@@ -113,12 +117,14 @@ def load_upload(files: list[tuple[str, bytes]]) -> Dataset:
         for name, content in files:
             (Path(folder) / Path(name).name).write_bytes(content)
         try:
-            dataset = api.load_data(folder)
+            dataset = api.load_data(folder, mapping=mapping)
         except DataError as exc:
-            raise DataError([replace(i, source=_uploaded_name(i.source, folder)) for i in exc.issues]) from None
+            raise DataError([replace(i, source=_uploaded_name(i.source, folder), message=_uploaded_name(i.message, folder))
+                             for i in exc.issues], exc.total) from None
     names = ", ".join(name for name, _ in files)
     return replace(dataset, source=f"uploaded {names}",
-                   files={t: _uploaded_name(f, folder) for t, f in dataset.files.items()})
+                   files={t: _uploaded_name(f, folder) for t, f in dataset.files.items()},
+                   warnings=tuple(_uploaded_name(w, folder) for w in dataset.warnings))
 
 
 def _uploaded_name(source: str | None, folder: str) -> str | None:
@@ -148,8 +154,8 @@ def simulation(inputs: Inputs) -> api.Simulation:
 
 def show_errors(title: str, error: CompSimError) -> None:
     """Every issue of an input error, one per line, as the CLI prints them."""
-    st.error(f"**{title}**\n\n" + "\n".join(f"- `{issue}`" for issue in error.issues[:50])
-             + (f"\n\n... and {len(error.issues) - 50} more" if len(error.issues) > 50 else ""))
+    st.error(f"**{title}**\n\n" + "\n".join(f"- `{issue}`" for issue in error.shown)
+             + (f"\n\n... and {error.hidden} more {error.kind} error(s)" if error.hidden > 0 else ""))
 
 
 def sidebar() -> Inputs | None:
@@ -182,8 +188,18 @@ def sidebar() -> Inputs | None:
                                 help="Today's plan: what the others are compared with.")
     if data is None:
         return None
+    if trials > 1:
+        prepare_trials()
     dataset, data_key, label = data
     return Inputs(plan_texts, plans, dataset, data_key, label, int(trials), int(seed), baseline)
+
+
+def prepare_trials() -> None:
+    """Monte-Carlo trials run a compiled kernel, which the first run on a machine compiles (numba
+    then caches it on disk): show why the page waits rather than stall."""
+    if not api.kernel_ready():
+        with st.spinner(KERNEL_SPINNER):
+            api.prepare_kernel()
 
 
 def _plan_picker() -> tuple[PlanText, ...]:
@@ -224,9 +240,12 @@ def _plan_picker() -> tuple[PlanText, ...]:
 
 def _data_picker() -> tuple[Dataset, tuple, str] | None:
     """The dataset chosen, its cache identity and a label; errors are shown in the page."""
-    source = st.radio("Source", [SAMPLE, UPLOAD, FOLDER, SYNTHETIC], key="data_source",
-                      help="Uploads and folders are checked with the same rules as the CLI.")
+    source = st.radio("Source", [SAMPLE, UPLOAD, CRM_EXPORT, FOLDER, SYNTHETIC], key="data_source",
+                      help="Uploads and folders are checked with the same rules as the CLI; a CRM export is "
+                           "uploaded and mapped in the page.")
     try:
+        if source == CRM_EXPORT and st.session_state.get("crm_dataset") is not None:
+            return st.session_state["crm_dataset"]
         if source == SYNTHETIC:
             reps = st.number_input("Synthetic reps", min_value=5, max_value=2000, value=80, step=10,
                                    key="synth_reps")

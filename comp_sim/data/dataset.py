@@ -10,7 +10,9 @@ Normalized columns (what every consumer may rely on):
 - ``deals``: deal_id, rep_id, close_date (datetime64), amount (float), product, account_id (str
   or NA), new_logo (bool), discount (float, default 0), split (float, default 1), credit_type
   (``revenue`` or ``overlay``, default revenue), plus any other columns of the file as loaded
-  (plan metrics may filter or add them up).
+  (plan metrics may filter or add them up). Where a deal has no new_logo flag, it is new-logo
+  when it is its account's first closed deal in the data; deals closed before a
+  ``history_before`` date only serve that history and are then left out.
 - ``forecasts``: rep_id, period, forecast (float). ``mbo``: rep_id, period, score (float).
 """
 
@@ -19,11 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
 from comp_sim.data.cube import Cube, build_cube
-from comp_sim.periods import Month, Period, month_ordinals
+from comp_sim.periods import Month, Period, days_employed, month_days, month_ordinals
 
 TABLES = ("reps", "quotas", "deals", "forecasts", "mbo")
 
@@ -64,20 +68,32 @@ class Dataset:
     files: Mapping[str, str] = field(default_factory=dict)  # table -> file it was read from
     warnings: tuple[str, ...] = ()
     given: frozenset[str] = frozenset(TABLES)  # the tables the data has (others are empty stand-ins)
+    # The month the account history starts in when some deal's new_logo was derived from it
+    # (None when every deal gives its flag): what a plan year's new logos are only as good as.
+    account_history: Month | None = None
 
     @classmethod
     def from_frames(cls, reps: pd.DataFrame, deals: pd.DataFrame | None = None,
                     quotas: pd.DataFrame | None = None, forecasts: pd.DataFrame | None = None,
                     mbo: pd.DataFrame | None = None, *, source: str = "<data>",
-                    files: Mapping[str, str] | None = None, warnings: tuple[str, ...] = ()) -> Dataset:
+                    files: Mapping[str, str] | None = None, warnings: tuple[str, ...] = (),
+                    history_before: dt.date | None = None) -> Dataset:
         """Normalize tables that are already valid (types, defaults, derived new_logo); a table
-        given as None is one the data does not have (``given`` says which it has)."""
+        given as None is one the data does not have (``given`` says which it has); deals closed
+        before ``history_before`` only seed the account history, then are left out."""
         frames = {"reps": reps, "deals": deals, "quotas": quotas, "forecasts": forecasts, "mbo": mbo}
         tables = {name: normalize(name, frame) for name, frame in frames.items()}
         if "name" in tables["reps"]:
             tables["reps"]["name"] = tables["reps"]["name"].fillna(tables["reps"]["rep_id"])
+        history = _history_start(frames["deals"], tables["deals"])
+        if history_before is not None:
+            tables["deals"], dropped = _after(tables["deals"], history_before)
+            label = files.get("deals", "the deals") if files else "the deals"
+            warnings = (*warnings, f"{label}: {dropped:,} deal row(s) closed before {history_before} only "
+                                   "seed the account history (history_before) and are not deals of the run")
         given = frozenset(name for name, frame in frames.items() if frame is not None)
-        return cls(**tables, source=source, files=dict(files or {}), warnings=warnings, given=given)
+        return cls(**tables, source=source, files=dict(files or {}), warnings=warnings, given=given,
+                   account_history=history)
 
     def table_file(self, table: str) -> str:
         return self.files.get(table, f"{self.source}/{table}")
@@ -91,6 +107,13 @@ class Dataset:
             months |= {m.ordinal for m in Period.parse(label).months}
         return [Month(m) for m in sorted(months)]
 
+    def idle_sellers(self) -> np.ndarray:
+        """(reps,) bool: reps no deal of the data credits who manage nobody either (a manager
+        sells through the team, so a manager without deals is not idle)."""
+        credited = self.deals.loc[self.deals["split"] > 0, "rep_id"]
+        manages = self.reps["rep_id"].isin(self.reps["manager_id"].dropna())
+        return (~self.reps["rep_id"].isin(credited) & ~manages).to_numpy(dtype=bool)
+
     def cube(self, deal_measures, target_metrics, first_month: Month, months: int) -> Cube:
         """The one-trial measures cube of the months [first_month, first_month + months)."""
         return build_cube(
@@ -98,6 +121,30 @@ class Dataset:
             deal_measures=deal_measures, target_metrics=target_metrics,
             first_month=first_month, months=months, deals_source=self.table_file("deals"),
         )
+
+
+def employed_share(reps: pd.DataFrame, first: Month, months: int) -> np.ndarray:
+    """(reps, months) the share of each month's days each rep is employed (hire to end date)."""
+    hire = pd.to_datetime(reps["hire_date"]).to_numpy().astype("datetime64[D]")
+    end = pd.to_datetime(reps["end_date"]).to_numpy().astype("datetime64[D]")
+    return days_employed(first, months, hire, end) / month_days(first, months)[None, :]
+
+
+def _history_start(given: pd.DataFrame | None, deals: pd.DataFrame) -> Month | None:
+    """The first month of the deals when some deal's new_logo flag is derived from them."""
+    flags = given["new_logo"] if given is not None and "new_logo" in given else None
+    derived = len(deals) > 0 and (flags is None or bool(flags.isna().any()))
+    dates = deals["close_date"].dropna()
+    if not derived or dates.empty:
+        return None
+    first = dates.min()
+    return Month.of(first.year, first.month)
+
+
+def _after(deals: pd.DataFrame, cutoff: dt.date) -> tuple[pd.DataFrame, int]:
+    """The deals closed on or after ``cutoff``, and how many closed before it."""
+    before = (deals["close_date"] < pd.Timestamp(cutoff)).to_numpy(dtype=bool)
+    return deals.loc[~before].reset_index(drop=True), int(before.sum())
 
 
 def normalize(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:

@@ -15,7 +15,6 @@ are formatted, the rest are counted.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +27,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from comp_sim.data.dataset import CREDIT_TYPES, COLUMNS, DATES, NUMBERS, REQUIRED, TABLES, TEXT, Dataset, text_values
-from comp_sim.data.mapping import Mapping, TableMapping, load_mapping
-from comp_sim.errors import MAX_REPORTED, NO_VALUE, DataError, Issue
+from comp_sim.data.mapping import Mapping, TableMapping, load_mapping, missing_columns_hint
+from comp_sim.errors import MAX_REPORTED, NO_VALUE, DataError, Issue, closest, did_you_mean
 from comp_sim.periods import Period
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -67,7 +66,20 @@ def load_data(source: str | Path | AnyMapping[str, Any], mapping: Any = None) ->
     report.raise_if_any()
     frames = _check(loaded, report)
     report.raise_if_any()
-    return Dataset.from_frames(**frames, source=label, files={t: p.label for t, p in places.items()})
+    cutoff = mapping.table("deals").history_before if mapping is not None else None
+    return Dataset.from_frames(**frames, source=label, files={t: p.label for t, p in places.items()},
+                               warnings=tuple(report.warnings), history_before=cutoff)
+
+
+def read_export_file(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """A file of an export as ``load_data`` reads it, before any mapping (its header as the
+    columns, blank rows dropped), for a mapping editor to list columns and values; DataError
+    when it cannot be read."""
+    report = _Report()
+    table = _read_table(_Place(str(path), path, sheet), "deals", None, report)
+    report.raise_if_any()
+    assert table is not None
+    return table.frame
 
 
 # --------------------------------------------------------------------------- where tables are
@@ -105,6 +117,10 @@ def _locate(source: Any, mapping: Mapping | None, report: _Report) -> tuple[dict
         names_reps = mapping is not None and mapping.table("reps").file is not None
         mappings = [] if names_reps else [name for name in seen if name.endswith((".yaml", ".yml"))]
         hint = f"; {mappings[0]} may be the column mapping this export needs" if mappings else ""
+        if not hint and not names_reps and seen and not any(Path(n).stem.strip().lower() in TABLES for n in seen):
+            hint = ("; a CRM export's files load through a column mapping (--mapping FILE whose reps.file names "
+                    "the users file; examples/hubspot/mapping.yaml shows one, and the app's CRM export source "
+                    "drafts one)")
         report.issue("no reps table: it is required, as reps.csv, reps.parquet, reps.xlsx or a 'reps' sheet "
                      f"of a workbook (found: {', '.join(seen) or 'nothing'}){hint}", source=label)
     return places, label
@@ -114,7 +130,7 @@ def _from_dict(source: AnyMapping[str, Any], mapping: Mapping | None, found: dic
                report: _Report) -> None:
     for table, given in source.items():
         if table not in TABLES:
-            report.issue(f"unknown table '{table}'{_suggest(str(table), TABLES)} (tables: {', '.join(TABLES)})",
+            report.issue(f"unknown table '{table}'{did_you_mean(str(table), TABLES)} (tables: {', '.join(TABLES)})",
                          source=str(table))
         elif isinstance(given, pd.DataFrame):
             found.setdefault(table, []).append(_Place(f"<{table}>", frame=given))
@@ -143,8 +159,8 @@ def _scan_folder(folder: Path, mapping: Mapping | None, found: dict[str, list[_P
         path = folder / wanted
         named.add(path.name)
         if not path.is_file():
-            report.issue(f"no file '{wanted}' in {folder} (files: {', '.join(_names(folder)) or 'none'})",
-                         source=mapping.source if mapping else None, path=f"{table}.file")
+            report.add(mapping.issue(f"no file '{wanted}' in {folder} (files: {', '.join(_names(folder)) or 'none'})",
+                                     (table, "file")))
         elif _supported(path, table, report):
             found.setdefault(table, []).append(_Place(str(path), path, _sheet(mapping, table)))
     for path in sorted(folder.iterdir()):
@@ -167,7 +183,7 @@ def _add_workbook(path: Path, found: dict[str, list[_Place]], report: _Report) -
         return
     matched = [(sheet.strip().lower(), sheet) for sheet in sheets if sheet.strip().lower() in TABLES]
     if not matched:
-        hint = next((f"; did you mean '{m}' for sheet '{s}'?" for s in sheets if (m := _close(s, TABLES))), "")
+        hint = next((f"; did you mean '{m}' for sheet '{s}'?" for s in sheets for m in closest(s, TABLES, n=1)), "")
         report.issue(f"no sheet of this workbook is named like a table ({', '.join(TABLES)}){hint} "
                      f"(sheets: {', '.join(sheets)})", source=str(path))
     for table, sheet in matched:
@@ -205,6 +221,7 @@ class _Table:
     frame: pd.DataFrame
     lines: np.ndarray  # int64 (rows,)
     origin: dict[str, str] = field(default_factory=dict)  # our column -> the file's column
+    export_columns: tuple[str, ...] = ()  # the file's own header, when a mapping renamed it
 
     def column_label(self, column: str) -> str:
         return self.origin.get(column, column)
@@ -321,20 +338,13 @@ def _reason(exc: Exception) -> str:
 
 
 def _apply_mapping(t: _Table, rules: TableMapping, mapping: Mapping | None, report: _Report) -> _Table | None:
-    """Filter rows on the export's columns, rename columns to ours, translate values."""
+    """Filter rows on the export's columns, rename columns to ours, translate values, then fill
+    the mapping's defaults."""
     if mapping is None:
         return t
     columns = list(t.frame.columns)
-    where = mapping.source
     known_issues = len(report.issues)
-    keep = np.ones(len(t.frame), dtype=bool)
-    for column, wanted in rules.filter.items():
-        name = column if column in t.frame else rules.columns.get(column)
-        if name not in t.frame:
-            report.issue(f"the filter reads column '{column}', which is not in {t.label} "
-                         f"(columns: {', '.join(columns)})", source=where, path=f"{t.name}.filter.{column}")
-            continue
-        keep &= _matches(t.frame[name], wanted if isinstance(wanted, list) else [wanted])
+    keep = _filtered(t, rules, mapping, report)
     renamed: dict[str, pd.Series] = {}
     mapped_sources = set(rules.columns.values())
     for column in columns:
@@ -342,17 +352,20 @@ def _apply_mapping(t: _Table, rules: TableMapping, mapping: Mapping | None, repo
             renamed[column] = t.frame[column]
     for ours, theirs in rules.columns.items():
         if theirs not in t.frame:
-            report.issue(f"column '{theirs}' (mapped to {ours}) is not in {t.label} (columns: {', '.join(columns)})",
-                         source=where, path=f"{t.name}.columns.{ours}", value=theirs)
+            hint = did_you_mean(theirs, columns)
+            report.add(mapping.issue(f"column '{theirs}' (mapped to {ours}) is not in {t.label}{hint} "
+                                     f"(columns: {', '.join(columns)})", (t.name, "columns", ours), value=theirs))
         elif ours in renamed:
-            report.issue(f"maps '{theirs}' to {ours}, but {t.label} has its own column '{ours}' too; "
-                         "map one of them", source=where, path=f"{t.name}.columns.{ours}")
+            report.add(mapping.issue(f"maps '{theirs}' to {ours}, but {t.label} has its own column '{ours}' too; "
+                                     "map one of them", (t.name, "columns", ours)))
         else:
             renamed[ours] = t.frame[theirs]
     for ours in rules.values:
         if ours not in renamed:
-            report.issue(f"translates values of column '{ours}', which {t.label} does not have "
-                         f"(after renaming: {', '.join(renamed)})", source=where, path=f"{t.name}.values.{ours}")
+            report.add(mapping.issue(f"translates values of column '{ours}', which {t.label} does not have "
+                                     f"(after renaming: {', '.join(renamed)})", (t.name, "values", ours), at_key=True))
+    defaults = mapping.defaults_of(t.name)
+    _check_defaults(t, defaults, mapping, report)
     if len(report.issues) > known_issues:
         return None
     frame = pd.DataFrame(renamed)
@@ -360,10 +373,69 @@ def _apply_mapping(t: _Table, rules: TableMapping, mapping: Mapping | None, repo
         text = text_values(frame[ours])
         translated = text.map(translate)
         frame[ours] = frame[ours].astype(object).where(translated.isna(), translated.astype(object))
-    origin = {ours: theirs for ours, theirs in rules.columns.items()}
+    for column, value in defaults.items():
+        if column not in frame:
+            frame[column] = pd.Series([value] * len(frame), index=frame.index, dtype=object)
+        else:
+            blank = (text_values(frame[column]).fillna("") == "").to_numpy(dtype=bool)
+            frame[column] = frame[column].astype(object).where(~blank, value)
     if not keep.all():
         frame = frame.loc[keep].reset_index(drop=True)
-    return _Table(t.name, t.label, frame, t.lines[keep], origin)
+    return _Table(t.name, t.label, frame, t.lines[keep], dict(rules.columns), tuple(columns))
+
+
+def _filtered(t: _Table, rules: TableMapping, mapping: Mapping, report: _Report) -> np.ndarray:
+    """Which rows the mapping's filter keeps, (rows,) bool. Says how many it kept of how many,
+    and names each wanted value no row has, with the closest values of its column."""
+    keep = np.ones(len(t.frame), dtype=bool)
+    described = []
+    for column, wanted in rules.filter.items():
+        name = column if column in t.frame else rules.columns.get(column)
+        if name not in t.frame:
+            report.add(mapping.issue(f"the filter reads column '{column}', which is not in {t.label}"
+                                     f"{did_you_mean(column, list(t.frame.columns))} "
+                                     f"(columns: {', '.join(t.frame.columns)})", (t.name, "filter", column),
+                                     at_key=True))
+            continue
+        values = wanted if isinstance(wanted, list) else [wanted]
+        matched = [_matches(t.frame[name], [value]) for value in values]
+        keep &= np.logical_or.reduce(matched)
+        described.append(f"{name} = {' or '.join(repr(v) for v in values)}")
+        for value, rows in zip(values, matched):
+            if not rows.any():
+                report.warn(f"{t.label}: the filter {t.name}.filter.{column} value {value!r} matches no row "
+                            f"of column '{name}'{_closest_values(t.frame[name], value)}")
+    if described:
+        report.warn(f"{t.label}: the mapping's filter ({'; '.join(described)}) kept {int(keep.sum()):,} "
+                    f"of {len(keep):,} rows")
+    return keep
+
+
+MAX_CANDIDATES = 1000  # the most frequent distinct values a suggestion is looked for among
+
+
+def _closest_values(values: pd.Series, wanted: Any) -> str:
+    """``; closest values there: 'Won' (...)`` for a filter value no row has: case and
+    spacing are ignored for the suggestion, never for the match; else the commonest values."""
+    seen = text_values(values).dropna().value_counts()
+    candidates = [str(v) for v in seen.index[:MAX_CANDIDATES]]
+    if not candidates:
+        return " (the column is empty)"
+    close = closest(str(wanted), candidates)
+    if close:
+        return f"; closest values there: {', '.join(map(repr, close))} (case and spaces count in a match)"
+    return f"; its commonest values: {', '.join(map(repr, candidates[:5]))}"
+
+
+def _check_defaults(t: _Table, defaults: dict[str, Any], mapping: Mapping, report: _Report) -> None:
+    """A default value that breaks its column's rule, reported once at the mapping's line."""
+    if not defaults:
+        return
+    probe = _Report()
+    frame = pd.DataFrame({column: pd.Series([value], dtype=object) for column, value in defaults.items()})
+    _convert(_Table(t.name, t.label, frame, np.ones(1, dtype="int64")), probe)
+    for finding in probe.findings:
+        report.add(mapping.issue(finding.rule, ("defaults", t.name, finding.column), value=defaults[finding.column]))
 
 
 def _matches(values: pd.Series, wanted: list[Any]) -> np.ndarray:
@@ -390,11 +462,7 @@ def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame
     for name, t in tables.items():
         missing = [c for c in REQUIRED[name] if c not in t.frame]
         if missing:
-            header = list(t.frame.columns)
-            hint = next((f"; the header looks separated by '{sep}': save the file with commas"
-                         for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), "")
-            report.issue(f"missing required column(s) {', '.join(missing)} "
-                         f"(the file has: {', '.join(header) or 'no columns'}){hint}", source=t.label, line=1)
+            report.issue(_missing_columns(t, missing), source=t.label, line=1)
             continue
         if name == "reps" and not len(t.frame):
             report.issue("the reps table has no rows: at least one rep is needed", source=t.label)
@@ -427,6 +495,16 @@ def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame
     if "deals" in out:
         _check_deals(tables["deals"], out["deals"], report)
     return out
+
+
+def _missing_columns(t: _Table, missing: list[str]) -> str:
+    """Required columns a table lacks, with the file's own header and the columns of it that
+    look like them (as a mapping would name them)."""
+    header = list(t.export_columns or t.frame.columns)
+    separated = next((f"; the header looks separated by '{sep}': save the file with commas"
+                      for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), "")
+    hint = separated or missing_columns_hint(t.name, missing, header, list(t.origin.values()))
+    return f"missing required column(s) {', '.join(missing)} (the file has: {', '.join(header) or 'no columns'}){hint}"
 
 
 def _convert(t: _Table, report: _Report) -> pd.DataFrame:
@@ -703,9 +781,16 @@ class _Report:
     def __init__(self) -> None:
         self.issues: list[Issue] = []
         self.findings: list[_Finding] = []
+        self.warnings: list[str] = []  # what the data loads with but the user should know
 
     def issue(self, message: str, **where: Any) -> None:
         self.issues.append(Issue(message, **where))
+
+    def add(self, issue: Issue) -> None:
+        self.issues.append(issue)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
 
     def rows(self, t: _Table, column: str, mask: Any, rule: str, *, details: list[Any] | None = None,
              show_value: bool = True) -> None:
@@ -752,13 +837,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def _close(word: str, allowed: tuple[str, ...]) -> str | None:
-    close = difflib.get_close_matches(word.strip().lower(), list(allowed), n=1)
-    return close[0] if close else None
-
-
-def _suggest(word: str, allowed: tuple[str, ...]) -> str:
-    close = _close(word, allowed)
-    return f"; did you mean '{close}'?" if close else ""

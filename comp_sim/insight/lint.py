@@ -152,7 +152,7 @@ def _skipped_note(plan: Plan, why: str) -> PlanWarning:
         "population-skipped", "low", "roles", line, column, plan.source,
         f"the checks that need a population (how many reps reach a threshold or excellence "
         f"point) were skipped: {why}.",
-        "lint with a run of the plan over your data (population=...) or give data with reps of these roles.",
+        "lint over your data (comp-sim lint PLAN --data DIR; lint(plan, data=...)) with reps of these roles.",
         {"reason": why},
     )
 

@@ -21,24 +21,32 @@ by ``t`` x bytes per trial), laid out over the source's own months and every cel
 plans ask for: a chunk needs no other chunk, chunks can run in any order on any number of
 threads, any chunk size gives the same numbers, and a plan gets the same trials whichever plans
 run beside it (so a baseline's run can be kept and compared with a new draft's).
+
+A chunk is drawn by the compiled kernel of ``kernel.py`` in one pass (bytes, lookups and the
+sums of every deal measure), as ``draw_chunk(tables, layout, first_trial, trials)``: a function
+of the source's tables, the run's layout and the chunk's place, so a chunk can be drawn in any
+thread or process. ``tests/synth/trials_reference.py`` draws the same trials with numpy alone,
+a cell array at a time, and the tests hold the two equal to the bit.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from comp_sim.data.cube import Cube
-from comp_sim.data.dataset import CREDIT_TYPES, TABLES, Dataset
+from comp_sim.data.dataset import CREDIT_TYPES, TABLES, Dataset, employed_share
 from comp_sim.errors import Issue, UsageError
 from comp_sim.measures import BOOKINGS, FORECAST, MBO_COUNT, MBO_SUM, QUOTA, DealMeasure, Needs, target_key
-from comp_sim.periods import Month, days_employed, month_days, month_ordinals
+from comp_sim.periods import Month, month_ordinals
 from comp_sim.synth.deals import as_month, team_and_deal_rngs
 from comp_sim.synth.model import SynthConfig, Team, build_team, quarter_index, seasonality
 
@@ -50,6 +58,8 @@ TABLE_ROWS = 512  # outcome rows made at once
 POWER_STEPS = 5  # fixed-point steps matching a row's variance (to within about 0.5%)
 TRIAL_STREAM = 2  # SeedSequence child the trials read (0 and 1 are the roster and its deals)
 MODELLED_COLUMNS = ("product", "new_logo")
+IDLE_REPS = ("inactive", "team")  # what trials do with reps that have no deal in the data
+IdleReps = Literal["inactive", "team"]
 
 
 @dataclass(frozen=True)
@@ -94,18 +104,21 @@ class Rates:
 
 @dataclass(frozen=True)
 class Tables:
-    """A source's outcome tables and where a trial's bytes lie, the same for every run of it.
+    """A source's outcome tables, its stream and where a trial's bytes lie, the same for every
+    run of it.
 
     Bytes of one trial: (months, cells, reps) for the deal cells of the source's months, then
     (quarters, reps) for MBO scores. The tables hold one row of LEVELS outcomes per distinct
     (rate, mean, second moment) of a drawn cell's (rep, month) pairs; ``rows[i]`` (months, reps)
-    points each pair of the i-th drawn cell at its row. Cells no rep ever books in are not drawn (their bytes stay
-    in place)."""
+    points each pair of the i-th drawn cell at its row: byte ``b`` reads entry ``rows[i] + b``.
+    Cells no rep ever books in are not drawn (their bytes stay in place)."""
 
-    drawn: tuple[int, ...]  # flat indices into (products, 2) of the cells drawn
+    seed: int
+    rep_ids: tuple[str, ...]
+    drawn: np.ndarray  # (drawn cells,) flat indices into (products, 2) of the cells drawn
     counts: np.ndarray  # (rows * LEVELS,) uint8, the rows of every drawn cell
     amounts: np.ndarray  # (rows * LEVELS,) float32
-    rows: np.ndarray  # (drawn cells, months, reps) first index of each pair's row in the tables
+    rows: np.ndarray  # (drawn cells, months, reps) int64: first index of each pair's row in the tables
     discount: np.ndarray  # (cells, reps) mean discount
     cells: int  # products x 2
     quarter_of: np.ndarray  # (months,) index of each source month's calendar quarter
@@ -116,24 +129,35 @@ class Tables:
         return self.rows.shape[1] * self.cells * self.rows.shape[2]
 
     @property
+    def mbo_bytes(self) -> int:
+        return (int(self.quarter_of.max(initial=-1)) + 1) * self.rows.shape[2]
+
+    @property
     def words_per_trial(self) -> int:
-        months, reps = self.rows.shape[1:]
-        quarters = int(self.quarter_of.max(initial=-1)) + 1
-        return -(-(self.cell_bytes + quarters * reps) // 8)
+        return -(-(self.cell_bytes + self.mbo_bytes) // 8)
+
+    def stream_at(self, trial: int) -> np.random.PCG64:
+        """The trials' stream, at trial ``trial``'s first word."""
+        stream = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(TRIAL_STREAM,)))
+        stream.advance(trial * self.words_per_trial)
+        return stream
 
 
 @dataclass(frozen=True)
 class Layout:
     """What one run reads of the tables: its measures (as sums of cells) over its months.
 
-    ``source_month[m]`` is the source month of the run's month ``m`` (-1 outside the source).
-    Months sharing rows (the same month of a quarter, for a steady rep) are drawn one after
-    the other so their rows stay in cache."""
+    The kernel sums ``measures`` and then bookings, when the measures do not hold them
+    (forecasts are made from bookings): ``members`` and ``kinds`` have a row for each, and
+    ``bookings`` is the row of bookings. ``source_month[m]`` is the source month of the run's
+    month ``m`` (-1 outside the source)."""
 
+    first_month: Month
     measures: tuple[DealMeasure, ...]
-    members: np.ndarray  # (measures, cells) bool: the cells each measure adds up
-    source_month: tuple[int, ...]
-    month_order: tuple[int, ...]
+    members: np.ndarray  # (measures drawn, cells) bool: the cells each measure adds up
+    kinds: np.ndarray  # (measures drawn,) int64: what it adds of them (kernel.SUM, COUNT, TIMES_DISCOUNT)
+    bookings: int
+    source_month: np.ndarray  # (months,) int64
     by_credit: dict[str, tuple[str, np.ndarray]]  # key -> (key of the same measure over every credit, (reps,) share)
     expected: np.ndarray  # (months, reps)
     mbo_count: np.ndarray  # (months, reps)
@@ -155,10 +179,8 @@ class MonteCarloSource:
     _layouts: dict = field(default_factory=dict, repr=False)
     _tables: Tables | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _rep_ids: tuple[str, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
-        self._rep_ids = tuple(self.rates.reps["rep_id"].astype(str))
         if self.trials < 1:
             raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=self.trials))
         if self.chunk_trials is not None and self.chunk_trials < 1:
@@ -178,10 +200,11 @@ class MonteCarloSource:
 
     @classmethod
     def from_dataset(cls, dataset: Dataset, trials: int, seed: int, chunk_trials: int | None = None,
-                     config: SynthConfig | None = None) -> MonteCarloSource:
+                     config: SynthConfig | None = None, idle_reps: IdleReps = "inactive") -> MonteCarloSource:
         """Trials around a real roster: its reps and quotas as given, each rep's level from its
-        bookings against quota (shrunk to its team), product and new-logo mix from the data."""
-        rates = rates_of_dataset(dataset, config or SynthConfig())
+        bookings against quota (shrunk to its team), product and new-logo mix from the data.
+        Reps without a deal in the data book nothing, unless ``idle_reps="team"``."""
+        rates = rates_of_dataset(dataset, config or SynthConfig(), idle_reps)
         return cls(rates, trials, seed, chunk_trials, dataset.months_covered(),
                    f"{dataset.source} (Monte-Carlo around its reps)")
 
@@ -219,31 +242,14 @@ class MonteCarloSource:
     def chunk(self, index: int, needed: Needs, first_month: Month, months: int) -> Cube:
         """Trials ``sum(chunk_sizes()[:index])`` onwards, as a cube of every measure needed."""
         sizes = self.chunk_sizes()
-        first_trial, trials = sum(sizes[:index]), sizes[index]
         tables, layout = self._layout(needed, first_month, months)
-        reps = len(self.rates.reps)
-        stream = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(TRIAL_STREAM,)))
-        stream.advance(first_trial * tables.words_per_trial)
-        draws = stream.random_raw(trials * tables.words_per_trial).view(np.uint8).reshape(trials, -1)
-        cells = draws[:, : tables.cell_bytes].reshape(trials, self.rates.months, tables.cells, reps)
-        quarters = draws[:, tables.cell_bytes:].reshape(trials, -1)
-
-        measures, bookings = _draw_measures(tables, layout, cells, trials, reps)
-        for key, (every, share) in layout.by_credit.items():
-            measures[key] = measures[every] * share
-        for key, values in layout.targets.items():
-            measures[key] = np.broadcast_to(values[:, None, :], (months, trials, reps))
-        lazy = {
-            (FORECAST,): lambda: [_forecast(layout, bookings)],
-            (MBO_SUM, MBO_COUNT): lambda: list(_draw_mbo(tables, layout, quarters, trials, reps)),
-        }
-        return Cube(first_month, self._rep_ids, LazyMeasures(measures, lazy), trials)
+        return draw_chunk(tables, layout, sum(sizes[:index]), sizes[index])
 
     def _layout(self, needed: Needs, first_month: Month, months: int) -> tuple[Tables, Layout]:
         key = (tuple(m.key for m in needed.deal_measures), tuple(needed.target_metrics), first_month, months)
         with self._lock:
             if self._tables is None:
-                self._tables = build_tables(self.rates)
+                self._tables = build_tables(self.rates, self.seed)
             if key not in self._layouts:
                 self._layouts[key] = build_layout(self.rates, needed, first_month, months)
             return self._tables, self._layouts[key]
@@ -272,61 +278,48 @@ class LazyMeasures(Mapping):
         return len(self._values) + sum(len(keys) for keys in self._lazy)
 
 
+def kernel_ready() -> bool:
+    """Whether this process has the trial kernel compiled, or loaded from numba's disk cache."""
+    kernel = sys.modules.get("comp_sim.synth.kernel")
+    return kernel is not None and bool(kernel.draw_measures.signatures)
+
+
+def prepare_kernel() -> None:
+    """Compile the trial kernel, or load it from the disk cache, by drawing one trial of one rep
+    (the same path as every draw, so the same compiled kernel): once per machine the compile
+    takes some seconds."""
+    synthesize_trials(1, 12, 1, seed=0).chunk(0, Needs((BOOKINGS,), ()), Month.parse("2026-01"), 12)
+
+
 def synthesize_trials(reps: int, months: int, trials: int, seed: int, *, start: str | Month = "2026-01",
                       config: SynthConfig | None = None, chunk_trials: int | None = None) -> MonteCarloSource:
     """Monte-Carlo trials of the synthetic team ``synthesize(reps, months, seed)`` draws."""
     return MonteCarloSource.synthetic(reps, trials, seed, start, config, chunk_trials, months=months)
 
 
-def _draw_measures(tables: Tables, layout: Layout, cells: np.ndarray, trials: int,
-                   reps: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Every deal measure, (months, trials, reps), from the cell bytes; and the bookings.
+def draw_chunk(tables: Tables, layout: Layout, first_trial: int, trials: int) -> Cube:
+    """Trials ``first_trial`` .. ``first_trial + trials - 1`` of a source as a cube of the
+    layout's measures: a function of its arguments alone, so a chunk can be drawn anywhere."""
+    from comp_sim.synth import kernel  # numba loads on the first draw, not with every command
 
-    Each measure adds its cells in cell order, so its values do not depend on which other
-    measures are drawn beside it."""
-    months = len(layout.source_month)
-    sums = [np.empty((months, trials, reps)) for _ in layout.measures]
-    keys = [m.key for m in layout.measures]
-    total = keys.index(BOOKINGS.key) if BOOKINGS.key in keys else len(sums)
-    if total == len(sums):
-        sums.append(np.empty((months, trials, reps)))
-    members = np.vstack([layout.members, np.ones((1, tables.cells), dtype=bool)])[: len(sums)]
-    written = np.zeros((len(sums), months), dtype=bool)
-    index = np.empty((trials, reps), dtype=np.intp)
-    amount = np.empty((trials, reps), dtype=np.float32)
-    count = np.empty((trials, reps), dtype=np.uint8)
-    scratch = np.empty((trials, reps))
-
-    def add(m: int, month: int, values: np.ndarray) -> None:
-        if written[m, month]:
-            np.add(sums[m][month], values, out=sums[m][month])
-        else:
-            np.copyto(sums[m][month], values)
-            written[m, month] = True
-
-    for drawn, cell in enumerate(tables.drawn):
-        into = np.flatnonzero(members[:, cell])
-        counted = any(m < len(keys) and layout.measures[m].kind == "count" for m in into)
-        for month in layout.month_order:
-            source = layout.source_month[month]
-            if source < 0:
-                continue
-            np.add(cells[:, source, cell, :], tables.rows[drawn, source], out=index)
-            np.take(tables.amounts, index, out=amount, mode="wrap")
-            if counted:
-                np.take(tables.counts, index, out=count, mode="wrap")
-            for m in into:
-                measure = layout.measures[m] if m < len(keys) else BOOKINGS
-                if measure.kind == "count":
-                    add(m, month, count)
-                elif measure.times:
-                    np.multiply(amount, tables.discount[cell], out=scratch)
-                    add(m, month, scratch)
-                else:
-                    add(m, month, amount)
-    for m, month in zip(*np.nonzero(~written)):
-        sums[m][month] = 0.0
-    return {measure.key: values for measure, values in zip(layout.measures, sums)}, sums[total]
+    reps, months = len(tables.rep_ids), len(layout.source_month)
+    values, words = kernel.draw_measures(
+        kernel.stream_state(tables.stream_at(first_trial)), trials, tables.words_per_trial, tables.cells,
+        tables.drawn, tables.rows, tables.amounts, tables.counts, tables.discount, layout.members, layout.kinds,
+        layout.source_month)
+    quarters = words.view(np.uint8)[:, tables.cell_bytes: tables.cell_bytes + tables.mbo_bytes].copy()
+    del words
+    measures = {measure.key: values[k] for k, measure in enumerate(layout.measures)}
+    bookings = values[layout.bookings]
+    for key, (every, share) in layout.by_credit.items():
+        measures[key] = measures[every] * share
+    for key, target in layout.targets.items():
+        measures[key] = np.broadcast_to(target[:, None, :], (months, trials, reps))
+    lazy = {
+        (FORECAST,): lambda: [_forecast(layout, bookings)],
+        (MBO_SUM, MBO_COUNT): lambda: list(_draw_mbo(tables, layout, quarters, trials, reps)),
+    }
+    return Cube(layout.first_month, tables.rep_ids, LazyMeasures(measures, lazy), trials)
 
 
 def _forecast(layout: Layout, bookings: np.ndarray) -> np.ndarray:
@@ -359,19 +352,15 @@ def _draw_mbo(tables: Tables, layout: Layout, quarters: np.ndarray, trials: int,
     return scores, np.broadcast_to(layout.mbo_count[:, None, :], (months, trials, reps))
 
 
-def build_tables(rates: Rates) -> Tables:
+def build_tables(rates: Rates, seed: int) -> Tables:
     """Outcome tables of every cell some rep books in, over the source's months: one table whose
-    rows are each cell's distinct (rate, mean, second moment)."""
+    rows are each cell's distinct (rate, mean, second moment); and the trials' stream of ``seed``."""
     reps = len(rates.reps)
     rate = rates.rate.reshape(reps, rates.months, -1)  # (reps, months, cells)
-    mean = rates.mean.reshape(reps, -1)
-    second = rates.second.reshape(reps, -1)
-    drawn = tuple(int(c) for c in np.flatnonzero(rate.sum(axis=(0, 1)) > 0))
-    params, rows, first_row = [], np.zeros((len(drawn), rates.months, reps), dtype=np.intp), 0
+    drawn = np.flatnonzero(rate.sum(axis=(0, 1)) > 0).astype(np.int64)
+    params, rows, first_row = [], np.zeros((len(drawn), rates.months, reps), dtype=np.int64), 0
     for i, cell in enumerate(drawn):
-        cell_params = np.stack([rate[:, :, cell], np.broadcast_to(mean[:, None, cell], rate.shape[:2]),
-                                np.broadcast_to(second[:, None, cell], rate.shape[:2])], axis=-1).reshape(-1, 3)
-        distinct, row_of = np.unique(cell_params, axis=0, return_inverse=True)
+        distinct, row_of = np.unique(pair_params(rates, cell).reshape(-1, 3), axis=0, return_inverse=True)
         params.append(distinct)
         rows[i] = (first_row + row_of.reshape(reps, rates.months).T) * LEVELS
         first_row += len(distinct)
@@ -380,10 +369,19 @@ def build_tables(rates: Rates) -> Tables:
     levels = (np.arange(LEVELS) + 0.5) / LEVELS
     mbo_table = np.clip(rates.mbo_mean[:, None] + rates.mbo_sd * inverse_normal(levels)[None, :], *rates.mbo_bounds)
     return Tables(
-        drawn=drawn, counts=count.ravel(), amounts=amount.ravel(), rows=rows,
+        seed=seed, rep_ids=tuple(rates.reps["rep_id"].astype(str)), drawn=drawn,
+        counts=count.ravel(), amounts=amount.ravel(), rows=rows,
         discount=np.ascontiguousarray(rates.discount.reshape(reps, -1).T), cells=rate.shape[2],
         quarter_of=quarter - quarter.min(), mbo_table=mbo_table.astype(np.float32).ravel(),
     )
+
+
+def pair_params(rates: Rates, cell: int) -> np.ndarray:
+    """(rate, mean, second moment) of a cell for every (rep, month), (reps, months, 3)."""
+    rate = rates.rate.reshape(len(rates.reps), rates.months, -1)[:, :, cell]
+    mean = rates.mean.reshape(len(rates.reps), -1)[:, None, cell]
+    second = rates.second.reshape(len(rates.reps), -1)[:, None, cell]
+    return np.stack([rate, np.broadcast_to(mean, rate.shape), np.broadcast_to(second, rate.shape)], axis=-1)
 
 
 def outcome_tables(params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -407,6 +405,8 @@ def outcome_tables(params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -> Layout:
     """The measures needed, as sums of cells, over the requested months. A measure of revenue or
     overlay credits only is the same measure over every credit times the rep's share of it."""
+    from comp_sim.synth.kernel import COUNT, SUM, TIMES_DISCOUNT
+
     wanted = {m.key: m for m in needed.deal_measures}
     by_credit = {}
     for key, measure in list(wanted.items()):
@@ -420,17 +420,18 @@ def build_layout(rates: Rates, needed: Needs, first_month: Month, months: int) -
         share = sum(rates.credit_share[:, kind, CREDIT_TYPES.index(t)] for t in types if t in CREDIT_TYPES)
         by_credit[key] = (every.key, np.asarray(share, dtype="float64") * np.ones(len(rates.reps)))
     measures = tuple(wanted.values())
-    cells = len(rates.products) * 2
-    members = (np.stack([_membership(m, rates.products) for m in measures]) if measures
-               else np.zeros((0, cells), bool))
+    drawn = measures if BOOKINGS in measures else measures + (BOOKINGS,)
+    members = np.stack([_membership(m, rates.products) for m in drawn])
+    kinds = np.array([COUNT if m.kind == "count" else TIMES_DISCOUNT if m.times else SUM for m in drawn],
+                     dtype=np.int64)
     offset = first_month - rates.first_month
-    source_month = tuple(offset + m if 0 <= offset + m < rates.months else -1 for m in range(months))
-    month_order = tuple(sorted(range(months), key=lambda m: ((first_month + m).ordinal % 3, m)))
+    source_month = np.array([offset + m if 0 <= offset + m < rates.months else -1 for m in range(months)],
+                            dtype=np.int64)
     target_cube = rates.targets.cube((), needed.target_metrics, first_month, months)
     targets = {target_key(t): target_cube.measures[target_key(t)][0].T.copy() for t in needed.target_metrics}
     return Layout(
-        measures=measures, members=members, source_month=source_month, month_order=month_order,
-        by_credit=by_credit,
+        first_month=first_month, measures=measures, members=members, kinds=kinds,
+        bookings=drawn.index(BOOKINGS), source_month=source_month, by_credit=by_credit,
         expected=rates.over(rates.expected, first_month, months).T.copy(),
         mbo_count=rates.over(rates.mbo_count, first_month, months).T.copy(),
         targets=targets, bias=rates.forecast_bias, weight=rates.forecast_weight,
@@ -588,8 +589,10 @@ def _team_discount(team: Team) -> np.ndarray:
     return np.repeat(mean[:, :, None], 2, axis=2)
 
 
-def rates_of_dataset(dataset: Dataset, config: SynthConfig) -> Rates:
+def rates_of_dataset(dataset: Dataset, config: SynthConfig, idle_reps: IdleReps = "inactive") -> Rates:
     """Rates around a loaded roster (see ``MonteCarloSource.from_dataset``)."""
+    if idle_reps not in IDLE_REPS:
+        raise UsageError(Issue(f"must be one of {', '.join(IDLE_REPS)}", path="idle_reps", value=idle_reps))
     reps, deals = dataset.reps, dataset.deals
     covered = dataset.months_covered()
     if not covered:
@@ -626,12 +629,11 @@ def rates_of_dataset(dataset: Dataset, config: SynthConfig) -> Rates:
 
     quota_cube = dataset.cube((), ("bookings",), first, months)
     quota = quota_cube.measures[QUOTA][0]  # (reps, months)
-    hire = pd.to_datetime(reps["hire_date"]).to_numpy().astype("datetime64[D]")
-    end = pd.to_datetime(reps["end_date"]).to_numpy().astype("datetime64[D]")
-    employed = days_employed(first, months, hire, end) / month_days(first, months)[None, :]
+    employed = employed_share(reps, first, months)
     bookings = np.bincount(rep_pos, weights=credited, minlength=n_reps)
     rep_rows = np.bincount(rep_pos, minlength=n_reps).astype("float64")
-    expected = _expected_bookings(reps, bookings, rep_rows, quota, employed, first, config)
+    idle = dataset.idle_sellers() if idle_reps == "team" else np.zeros(n_reps, dtype=bool)
+    expected = _expected_bookings(reps, bookings, rep_rows, quota, employed, first, config, idle)
 
     rate = expected[:, :, None] * mix[role_of][:, None, :] / np.where(cell_mean > 0, cell_mean, 1.0)[None, None, :]
     rep_discount_amount = np.bincount(rep_pos, weights=credited * discount, minlength=n_reps)
@@ -669,17 +671,22 @@ def _credit_share_of_deals(reps: int, rep_pos: np.ndarray, credited: np.ndarray,
 
 
 def _expected_bookings(reps: pd.DataFrame, bookings: np.ndarray, rep_rows: np.ndarray, quota: np.ndarray,
-                       employed: np.ndarray, first: Month, config: SynthConfig) -> np.ndarray:
+                       employed: np.ndarray, first: Month, config: SynthConfig,
+                       at_team_level: np.ndarray | None = None) -> np.ndarray:
     """Expected credited bookings (reps, months): the rep's attainment so far (shrunk to its
     team's by SHRINK_DEALS credit rows) x its quota, shaped by the quarter's seasonality; a rep
-    without a quota books its own monthly average (shrunk the same way)."""
+    without a quota books its own monthly average (shrunk the same way). Team figures are those
+    of reps with deals; a rep without any books nothing, or its team's level where
+    ``at_team_level`` (reps,) says so."""
     team = reps["team"].astype("string").fillna(reps["role"].astype(str)).to_numpy()
     team_codes, team_of = np.unique(team.astype(str), return_inverse=True)
     quota_total = quota.sum(axis=1)
+    active = rep_rows > 0
     with_quota = quota_total > 0
     active_months = employed.sum(axis=1)
 
     def shrunk(value: np.ndarray, usable: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        usable = usable & active
         team_num = np.bincount(team_of, weights=np.where(usable, numerator, 0.0), minlength=len(team_codes))
         team_den = np.bincount(team_of, weights=np.where(usable, denominator, 0.0), minlength=len(team_codes))
         overall = np.where(usable, numerator, 0.0).sum() / max(np.where(usable, denominator, 0.0).sum(), 1e-12)
@@ -694,7 +701,8 @@ def _expected_bookings(reps: pd.DataFrame, bookings: np.ndarray, rep_rows: np.nd
     season = seasonality(first, months, config)
     from_quota = attainment[:, None] * quota * season[None, :]
     from_average = monthly[:, None] * employed * season[None, :]
-    return np.where(with_quota[:, None], from_quota, from_average) * (employed > 0)
+    booking = (employed > 0) & (active if at_team_level is None else active | at_team_level)[:, None]
+    return np.where(with_quota[:, None], from_quota, from_average) * booking
 
 
 def _forecast_bias(dataset: Dataset, first: Month, months: int, credited: np.ndarray,
@@ -738,4 +746,5 @@ def _mbo_of(dataset: Dataset, first: Month, months: int) -> dict:
     return {"mbo_mean": mean, "mbo_sd": spread, "mbo_count": count, "mbo_bounds": bounds}
 
 
-__all__ = ["MonteCarloSource", "Rates", "synthesize_trials", "outcome_table", "inverse_normal"]
+__all__ = ["MonteCarloSource", "Rates", "synthesize_trials", "outcome_table", "inverse_normal", "draw_chunk",
+           "kernel_ready", "prepare_kernel"]

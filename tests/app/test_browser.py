@@ -36,17 +36,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url():
-    """A streamlit server on the app, stopped (by its own process id) after the module."""
+def app_url(tmp_path_factory):
+    """A streamlit server on the app, stopped (by its own process id) after the module. Its
+    output goes to a file: a pipe nobody reads fills up and blocks the server mid-run."""
     port = _free_port()
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    server = subprocess.Popen(
-        [streamlit, "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [streamlit, "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_server(port, server)
+        _wait_for_server(port, server, log)
         yield url
     finally:
         server.terminate()
@@ -56,12 +59,11 @@ def app_url():
             server.kill()
 
 
-def _wait_for_server(port: int, server: subprocess.Popen) -> None:
+def _wait_for_server(port: int, server: subprocess.Popen, log: Path) -> None:
     """Until the port accepts connections; fails with the server's output if it exits first."""
     while True:
         if server.poll() is not None:
-            output = server.stdout.read().decode(errors="replace") if server.stdout else ""
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{output}")
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text(errors='replace')}")
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -125,11 +127,18 @@ def _screenshot(page, name: str) -> None:
 
 
 def _charts_drawn(page) -> int:
-    """How many Vega charts the page holds, once every one has drawn its canvas or SVG."""
+    """How many Vega charts the page holds, once every one has drawn its canvas or SVG and no
+    more arrive (a loaded machine attaches a page's charts over several frames)."""
     page.wait_for_selector(".vega-embed", state="attached")
-    page.wait_for_function("() => [...document.querySelectorAll('.vega-embed')]"
-                           ".every(e => e.querySelector('canvas, svg'))")
-    return page.locator(".vega-embed").count()
+    count = -1
+    while True:
+        page.wait_for_function("() => [...document.querySelectorAll('.vega-embed')]"
+                               ".every(e => e.querySelector('canvas, svg'))")
+        drawn = page.locator(".vega-embed").count()
+        if drawn == count:
+            return drawn
+        count = drawn
+        page.wait_for_timeout(1000)
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -159,6 +168,8 @@ def test_a_bad_plan_upload_shows_its_errors_and_keeps_the_plans(page, tmp_path):
 def test_a_plan_edit_with_an_error_shows_the_line_in_the_page(page):
     _open(page, "Plan designer")
     editor = page.locator(".st-key-designer_yaml textarea")
+    page.wait_for_function("() => (document.querySelector('.st-key-designer_yaml textarea') || {value: ''})"
+                           ".value.includes('weight:')")  # the plan's text is in the editor
     text = editor.input_value()
     line = next(i for i, row in enumerate(text.splitlines(), start=1) if row.strip().startswith("weight:"))
     editor.fill(text.replace("weight:", "weight: lots #", 1))
@@ -169,3 +180,32 @@ def test_a_plan_edit_with_an_error_shows_the_line_in_the_page(page):
     assert f"edited-plan.yaml:{line}:" in error
     assert page.locator('[data-testid="stException"]').count() == 0
     _screenshot(page, "plan_designer_error")
+
+
+def test_a_crm_export_is_mapped_in_the_page_and_its_mapping_downloads(page, tmp_path):
+    from comp_sim import api
+
+    export = ROOT / "examples" / "hubspot"
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("CRM export", exact=True).click()
+    _settled(page)
+    page.locator('[data-testid="stMain"] input[type="file"]').set_input_files(
+        [str(path) for path in sorted(export.glob("*.csv"))])
+    page.wait_for_selector('[data-testid="stAlertContentError"]')
+    _settled(page)
+    assert "owners.csv:1: missing required column(s) role" in page.locator(
+        '[data-testid="stAlertContentError"]').first.inner_text()
+    role = page.get_by_label("role: value for every row / blank")
+    role.fill("AE")
+    role.press("Enter")
+    page.wait_for_selector('[data-testid="stAlertContentSuccess"]')
+    _settled(page)
+    assert "The export loads: 8 reps, 160 deals" in page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
+    _no_errors(page)
+    assert _charts_drawn(page) >= 1
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download mapping.yaml").click()
+    mapping = tmp_path / "mapping.yaml"
+    download.value.save_as(mapping)
+    assert len(api.load_data(export, mapping=mapping).deals) == 160  # the CLI reads the export as the page did
+    _screenshot(page, "crm_export")

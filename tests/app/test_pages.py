@@ -45,7 +45,9 @@ def test_the_summary_table_shows_the_api_comparison(app, simulation):
     assert list(shown.columns) == list(expected.index)
     for name, row in expected.iterrows():
         assert money_value(shown.loc["Total payout (USD)", name]) == approx_money(row["total_payout"])
-        assert shown.loc["Cost of sales (payout / bookings)", name] == f"{row['cost_of_sales']:.1%}"
+        cost_of_sales = row["cost_of_sales"]  # none for a plan paying on nobody's bookings
+        assert shown.loc["Cost of sales (payout / bookings)", name] == (
+            "n/a" if pd.isna(cost_of_sales) else f"{cost_of_sales:.1%}")
         assert shown.loc["Reps covered", name] == str(row["reps"])
     assert shown.loc["Change vs baseline, same reps (USD)", "Current plan 2026"] == "$0"
     assert shown.loc["Winners / losers vs baseline", "Balanced growth 2027"] == (
@@ -218,6 +220,17 @@ def test_a_bad_data_upload_shows_the_loader_errors(app, tmp_path):
     for issue in cli_error.value.issues:
         assert str(issue).replace(str(tmp_path) + "/", "") in message
     assert app.title[0].value == "Compare plans"  # the page still renders, on the bundled sample
+
+
+def test_a_bad_upload_counts_every_error_after_the_first_50(app):
+    app.sidebar.radio(key="data_source").set_value("Uploaded files").run()
+    rows = "".join(f"D{i},R1,2027-01-10,n/a\n" for i in range(120))
+    app.sidebar.file_uploader(key="data_upload").set_value(
+        [("reps.csv", b"rep_id,role\nR1,AE\n", "text/csv"),
+         ("deals.csv", ("deal_id,rep_id,close_date,amount\n" + rows).encode(), "text/csv")]).run()
+    message = app.error[0].value
+    assert message.count("deals.csv:") == 50
+    assert message.endswith("... and 70 more data error(s)")
 
 
 def test_a_missing_data_folder_says_so(app):

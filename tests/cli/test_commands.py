@@ -20,11 +20,12 @@ from cli_data import CLI, FORMULA_NAME, HAND_PLANS, PLANS, ROOT
 from rich.console import Console
 
 from comp_sim import api, cli
+from comp_sim.insight.lint import render_warnings
 from comp_sim.report.export import WORKBOOK
 
 CURRENT = str(PLANS / "current-2026.yaml")
 BALANCED = str(PLANS / "balanced-2027.yaml")
-COMMANDS = ["validate", "schema", "run", "explain", "synth", "lint", "gaming", "sensitivity", "app"]
+COMMANDS = ["validate", "schema", "run", "explain", "synth", "lint", "gaming", "sensitivity", "quotas", "app"]
 
 
 def comp_sim(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
@@ -144,6 +145,43 @@ def test_synth_writes_data_that_run_reads_back(tmp_path):
 def test_lint_warns_and_exits_0_on_valid_plans():
     done = comp_sim("lint", CURRENT, BALANCED)
     assert "current-2026" in done.stdout or "current-2026.yaml" in done.stdout
+
+
+def test_lint_with_data_takes_its_figures_from_a_run_over_that_data(data_dir):
+    on_data = comp_sim("lint", BALANCED, "--data", data_dir).stdout
+    expected = render_warnings(api.lint(BALANCED, data=api.load_data(data_dir)))
+    assert " ".join(on_data.split()) == " ".join(expected.split())
+    assert on_data != comp_sim("lint", BALANCED).stdout  # the bundled sample's population differs
+
+
+def test_what_the_data_says_as_it_loads_is_a_note_on_stderr(tmp_path, data_dir):
+    deals = pd.read_csv(data_dir / "deals.csv").assign(Stage=["Won"] * 7 + ["Lost"])
+    deals.to_csv(data_dir / "deals.csv", index=False)
+    (tmp_path / "m.yaml").write_text("deals:\n  filter: {Stage: won}\n")
+    done = comp_sim("gaming", "--plan", CURRENT, "--data", data_dir, "--mapping", tmp_path / "m.yaml")
+    notes = " ".join(done.stderr.split())
+    assert (f"note: {data_dir}/deals.csv: the filter deals.filter.Stage value 'won' matches no row of column "
+            "'Stage'; closest values there: 'Won' (case and spaces count in a match)") in notes
+    assert f"note: {data_dir}/deals.csv: the mapping's filter (Stage = 'won') kept 0 of 8 rows" in notes
+    run = comp_sim("run", "--plan", CURRENT, "--data", data_dir, "--mapping", tmp_path / "m.yaml", "--out", tmp_path / "o")
+    assert " ".join(run.stderr.split()).count("kept 0 of 8 rows") == 1  # said once, with the run's notes
+
+
+def test_quotas_writes_a_file_and_note_the_data_then_reads(tmp_path, data_dir):
+    (data_dir / "quotas.csv").unlink()
+    done = comp_sim("quotas", "--data", data_dir, "--method", "uniform", "--amount", "AE=300000",
+                    "--amount", "Hunter=240000", "--metric", "bookings", "--metric", "new_logos",
+                    "--amount", "new_logos:AE=4", "--amount", "new_logos:Hunter=6", "--out", data_dir / "quotas.csv")
+    text = " ".join(done.stdout.split())
+    assert "Quotas for the plan year 2027-01..2027-12 set from an amount per role" in text
+    # (3 reps x 12 months + R3 hired in April x 9) x 2 metrics = 90 rows
+    assert f"wrote {data_dir}/quotas.csv (90 rows) and {data_dir}/quotas.note.md" in text
+    assert "Quotas from history" in (data_dir / "quotas.note.md").read_text()
+    # R3 is hired on 1 April 2027: 9 of 12 months of AE's 300,000
+    assert api.load_data(data_dir).quotas.groupby(["rep_id", "metric"])["target"].sum().to_dict() == pytest.approx({
+        ("H1", "bookings"): 240_000.0, ("H1", "new_logos"): 6.0, ("R1", "bookings"): 300_000.0,
+        ("R1", "new_logos"): 4.0, ("R2", "bookings"): 300_000.0, ("R2", "new_logos"): 4.0,
+        ("R3", "bookings"): 225_000.0, ("R3", "new_logos"): 3.0})
 
 
 def test_gaming_and_sensitivity_print_tables(data_dir):

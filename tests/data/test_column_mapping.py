@@ -77,15 +77,15 @@ def test_a_mapped_column_missing_from_the_export(export: Path):
     with pytest.raises(DataError) as caught:
         load_data(export, mapping=mapping)
     assert str(caught.value) == (
-        f"<mapping>: deals.columns.amount: column 'Amount__c' (mapped to amount) is not in {export}/opps.csv "
-        "(columns: Id, OwnerId, StageName, Amount, CloseDate, Type, Won)"
+        f"<mapping>: deals.columns.amount: column 'Amount__c' (mapped to amount) is not in {export}/opps.csv; "
+        "did you mean 'Amount'? (columns: Id, OwnerId, StageName, Amount, CloseDate, Type, Won)"
     )
 
 
 def test_a_filter_on_a_missing_column(export: Path):
     mapping = {**MAPPING, "deals": {**MAPPING["deals"], "filter": {"Stage": "Closed Won"}}}
     with pytest.raises(DataError, match=r"^<mapping>: deals.filter.Stage: the filter reads column 'Stage', "
-                                        r"which is not in .*/opps.csv \(columns: Id, OwnerId,"):
+                                        r"which is not in .*/opps.csv; did you mean 'StageName'\? \(columns: Id, OwnerId,"):
         load_data(export, mapping=mapping)
 
 
@@ -129,18 +129,28 @@ def test_a_mapping_file_loads_and_errors_name_file_and_key_path(tmp_path: Path):
     with pytest.raises(DataError) as caught:
         load_mapping(tmp_path / "bad.yaml")
     assert str(caught.value).splitlines() == [
-        f"{tmp_path}/bad.yaml: deals.colums: unknown key 'colums'; did you mean 'columns'? "
-        "(allowed: file, sheet, columns, filter, values)",
-        f"{tmp_path}/bad.yaml: rep: unknown key 'rep'; did you mean 'reps'? (allowed: reps, quotas, deals, forecasts, mbo)",
+        f"{tmp_path}/bad.yaml:2:3: deals.colums: unknown key 'colums'; did you mean 'columns'? "
+        "(allowed: file, sheet, columns, filter, values, history_before)",
+        f"{tmp_path}/bad.yaml:3:1: rep: unknown key 'rep'; did you mean 'reps'? "
+        "(allowed: reps, quotas, deals, forecasts, mbo, defaults)",
     ]
 
 
 @pytest.mark.parametrize("text, expected", [
     ("deals:\n  columns: {amount: [\n", ":3:1: not valid YAML: expected the node content, but found '<stream end>'"),
     ("deals: !!python/object:os.system {}\n", ":1:8: not valid YAML: could not determine a constructor for the tag"),
-    ("- deals\n", ":1: a mapping file is a YAML mapping of tables (reps, quotas, deals, forecasts, mbo)"),
-    ("deals:\n  filter: {StageName: {a: 1}}\n", ": deals.filter.StageName: must be a text, a number, true/false or a list of them"),
-    ("deals:\n  columns: {amount: 5}\n", ": deals.columns.amount: must be a valid string (got 5)"),
+    ("- deals\n", ":1: a mapping file is a YAML mapping of tables (reps, quotas, deals, forecasts, mbo) and defaults"),
+    ("deals:\n  filter: {StageName: {a: 1}}\n", ":2:23: deals.filter.StageName: must be a text, a number, true/false or a list of them"),
+    ("deals:\n  columns: {amount: 5}\n", ":2:21: deals.columns.amount: must be a valid string (got 5)"),
+    ("deals:\n  columns:\n    amnt: Amount\n", ":3:5: deals.columns.amnt: unknown column 'amnt' of the deals table; "
+                                                 "did you mean 'amount'? (its columns: deal_id, rep_id, close_date, amount,"),
+    ("reps:\n  history_before: 2026-01-01\n", ":2:3: reps.history_before: unknown key 'history_before' "
+                                             "(allowed: file, sheet, columns, filter, values)"),
+    ("deals:\n  history_before: 2026-13-01\n", ": not valid YAML: month must be in 1..12 (write a date as YYYY-MM-DD)"),
+    ("deals:\n  history_before: soon\n", ":2:19: deals.history_before: must be a date written YYYY-MM-DD (got 'soon')"),
+    ("defaults:\n  rep: {role: AE}\n", ":2:3: defaults.rep: unknown table 'rep'; did you mean 'reps'?"),
+    ("defaults:\n  reps: {rol: AE}\n", ":2:10: defaults.reps.rol: unknown column 'rol' of the reps table; did you mean 'role'?"),
+    ("defaults:\n  reps: {role: [AE]}\n", ":2:16: defaults.reps.role: must be a text, a number or true/false"),
 ])
 def test_bad_mapping_files(tmp_path: Path, text: str, expected: str):
     write(tmp_path, {"m.yaml": text})
@@ -188,3 +198,126 @@ def test_pairs_alone_load_an_export_named_like_the_tables(tmp_path: Path):
     mapping = load_mapping(None, ["reps.rep_id=Id", "reps.role=Role", "deals.deal_id=Id", "deals.rep_id=Owner",
                                   "deals.close_date=Close", "deals.amount=Amt"])
     assert load_data(folder, mapping=mapping).deals[["deal_id", "rep_id", "amount"]].values.tolist() == [["O1", "U1", 5.0]]
+
+
+MAPPING_YAML = """\
+reps:
+  file: users.csv
+  columns: {rep_id: Id, name: Full Name, role: Sales_Role__c}
+  values:
+    role: {Account Executive: AE, Account Manager: AM}
+deals:
+  file: opps.csv
+  columns:
+    deal_id: Id
+    rep_id: OwnerId
+    amount: Amount__c
+    close_date: CloseDate
+  filter: {StageName: Closed Won}
+"""
+
+
+def test_errors_the_loader_finds_in_a_mapping_file_name_its_line(export: Path):
+    write(export, {"m.yaml": MAPPING_YAML})
+    with pytest.raises(DataError) as caught:
+        load_data(export, mapping=export / "m.yaml")
+    assert str(caught.value) == (
+        f"{export}/m.yaml:11:13: deals.columns.amount: column 'Amount__c' (mapped to amount) is not in "
+        f"{export}/opps.csv; did you mean 'Amount'? (columns: Id, OwnerId, StageName, Amount, CloseDate, Type, Won)")
+
+
+def test_a_map_pair_naming_a_column_the_export_lacks_names_the_pair(export: Path):
+    write(export, {"m.yaml": MAPPING_YAML})
+    mapping = load_mapping(export / "m.yaml", ["deals.amount=Amt"])
+    with pytest.raises(DataError) as caught:
+        load_data(export, mapping=mapping)
+    assert str(caught.value) == (
+        f"--map: column 'Amt' (mapped to amount) is not in {export}/opps.csv; did you mean 'Amount'? "
+        "(columns: Id, OwnerId, StageName, Amount, CloseDate, Type, Won) (got 'deals.amount=Amt')")
+
+
+def test_a_map_pair_for_a_column_comp_sim_does_not_have_is_refused():
+    with pytest.raises(UsageError) as caught:
+        parse_map_pairs(["deals.amnt=X"])
+    assert str(caught.value) == (
+        "--map: unknown column 'amnt' of the deals table; did you mean 'amount'? (its columns: deal_id, rep_id, "
+        "close_date, amount, product, account_id, new_logo, discount, split, credit_type) (got 'deals.amnt=X')")
+
+
+def test_missing_required_columns_show_the_exports_header_and_the_columns_that_look_like_them(tmp_path: Path):
+    folder = write(tmp_path, {"users.csv": USERS, "deals.csv": "Record ID,Deal owner,Close Date,Amount,Pipeline\n"
+                                                                "1,U1,2027-01-05,100,Sales\n"})
+    mapping = {"reps": MAPPING["reps"], "deals": {"columns": {"rep_id": "Deal owner"}}}
+    with pytest.raises(DataError) as caught:
+        load_data(folder, mapping=mapping)
+    assert str(caught.value) == (
+        f"{folder}/deals.csv:1: missing required column(s) deal_id, close_date, amount (the file has: Record ID, "
+        "Deal owner, Close Date, Amount, Pipeline); map them in the mapping's deals.columns, e.g. "
+        "{deal_id: Record ID, close_date: Close Date, amount: Amount}")
+
+
+def test_a_default_sets_a_column_the_export_lacks_and_fills_blanks(tmp_path: Path):
+    folder = write(tmp_path, {"users.csv": "Id,Name,TI\nU1,Ann,\nU2,Bob,65000\n"})
+    mapping = {"reps": {"file": "users.csv", "columns": {"rep_id": "Id", "name": "Name", "target_incentive": "TI"}},
+               "defaults": {"reps": {"role": "AE", "target_incentive": 80000}}}
+    reps = load_data(folder, mapping=mapping).reps
+    assert reps["role"].tolist() == ["AE", "AE"]
+    assert reps["target_incentive"].tolist() == [80000.0, 65000.0]
+
+
+def test_a_default_breaking_its_columns_rule_is_reported_at_its_line(tmp_path: Path):
+    folder = write(tmp_path, {"users.csv": "Id\nU1\n",
+                              "m.yaml": "reps:\n  file: users.csv\n  columns: {rep_id: Id}\n"
+                                        "defaults:\n  reps:\n    role: AE\n    target_incentive: -5\n"
+                                        "    hire_date: someday\n"})
+    with pytest.raises(DataError) as caught:
+        load_data(folder, mapping=folder / "m.yaml")
+    assert str(caught.value).splitlines() == [
+        f"{folder}/m.yaml:7:23: defaults.reps.target_incentive: must be 0 or more (got -5)",
+        f"{folder}/m.yaml:8:16: defaults.reps.hire_date: must be a date written YYYY-MM-DD, from 1900 to 2200 "
+        "(got 'someday')",
+    ]
+
+
+def test_a_filter_says_how_many_rows_it_kept(export: Path):
+    data = load_data(export, mapping=MAPPING)
+    assert f"{export}/opps.csv: the mapping's filter (StageName = 'Closed Won' or 'Closed - Won') kept 3 of 5 rows" \
+        in data.warnings
+
+
+def test_a_filter_value_no_row_has_names_the_closest_values_but_never_matches_them(export: Path):
+    mapping = {**MAPPING, "deals": {**MAPPING["deals"], "filter": {"StageName": "closed won"}}}
+    data = load_data(export, mapping=mapping)
+    assert data.deals.empty  # case counts in a match
+    assert list(data.warnings) == [
+        f"{export}/opps.csv: the filter deals.filter.StageName value 'closed won' matches no row of column "
+        "'StageName'; closest values there: 'Closed Won', 'Closed - Won', 'Closed Lost' (case and spaces count in a match)",
+        f"{export}/opps.csv: the mapping's filter (StageName = 'closed won') kept 0 of 5 rows",
+    ]
+
+
+def test_history_before_keeps_old_deals_for_new_logos_only(tmp_path: Path):
+    folder = write(tmp_path, {"reps.csv": "rep_id,role\nR1,AE\n",
+                              "deals.csv": "deal_id,rep_id,close_date,amount,account_id\n"
+                                           "D1,R1,2025-11-20,10,A1\nD2,R1,2026-02-03,20,A1\nD3,R1,2026-03-01,30,A2\n"})
+    data = load_data(folder, mapping={"deals": {"history_before": "2026-01-01"}})
+    # D1 only seeds A1's history: D2 is A1's second deal, so not a new logo; D3 opens A2
+    assert data.deals[["deal_id", "new_logo"]].values.tolist() == [["D2", False], ["D3", True]]
+    assert str(data.account_history) == "2025-11"
+    assert data.warnings == (f"{folder}/deals.csv: 1 deal row(s) closed before 2026-01-01 only seed the account "
+                             "history (history_before) and are not deals of the run",)
+    assert load_data(folder).account_history == data.account_history
+    flagged = write(tmp_path / "flagged", {"reps.csv": "rep_id,role\nR1,AE\n",
+                                           "deals.csv": "deal_id,rep_id,close_date,amount,new_logo\nD1,R1,2026-02-03,20,no\n"})
+    assert load_data(flagged).account_history is None  # every flag given: nothing derived
+
+
+def test_an_export_without_a_mapping_is_told_how_to_get_one(tmp_path: Path):
+    folder = write(tmp_path, {"owners.csv": "Name\nAnn\n", "all-deals.csv": "Record ID\n1\n"})
+    with pytest.raises(DataError) as caught:
+        load_data(folder)
+    assert str(caught.value) == (
+        f"{folder}: no reps table: it is required, as reps.csv, reps.parquet, reps.xlsx or a 'reps' sheet of a "
+        "workbook (found: all-deals.csv, owners.csv); a CRM export's files load through a column mapping "
+        "(--mapping FILE whose reps.file names the users file; examples/hubspot/mapping.yaml shows one, and the "
+        "app's CRM export source drafts one)")

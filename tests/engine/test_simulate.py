@@ -183,6 +183,20 @@ def test_non_zero_bookings_over_zero_quota_is_a_data_error_naming_rep_and_period
         simulate([plan(components=[QUARTERLY_REVENUE])], ds)
 
 
+def test_every_zero_quota_problem_is_counted_after_the_first_50():
+    # 10 reps x 12 months, each month booked and no quota: 120 problems, 50 shown, 70 counted
+    reps = [{"rep_id": f"R{r:02d}", "role": "AE"} for r in range(10)]
+    deals = [(f"D{r}-{m}", f"R{r:02d}", f"2027-{m:02d}-10", 1_000, "Core", False, 1.0)
+             for r in range(10) for m in range(1, 13)]
+    monthly = {**QUARTERLY_REVENUE, "measure": "month"}
+    with pytest.raises(DataError) as caught:
+        simulate([plan(components=[monthly])], data(reps, deals=deals))
+    assert caught.value.total == 120
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 51
+    assert lines[-1] == "... and 70 more data error(s)"
+
+
 def test_on_zero_replaces_the_error_for_a_plan_ratio():
     p = plan(metrics={"logo_attainment": {"ratio": ["new_logos", "target.new_logos"], "on_zero": 1.0}},
              components=[{**QUARTERLY_REVENUE, "metric": "logo_attainment", "measure": "year"}])

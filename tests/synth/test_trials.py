@@ -127,6 +127,34 @@ def test_from_dataset_centres_each_rep_on_its_shrunk_attainment_times_quota():
     assert trials[QUOTA][0].tolist() == pytest.approx([100_000.0, 100_000.0])
 
 
+def test_a_rep_without_deals_books_nothing_unless_asked_and_does_not_move_the_team():
+    # A and B as above; C has a 100k quota and no deal. The team's level is A's and B's alone:
+    # 200k / 200k = 1.0. C books nothing, or with idle_reps="team" the team's 1.0 x 100k. M,
+    # their manager, has no deal either and books nothing in both: a manager sells through the team.
+    reps = pd.DataFrame({"rep_id": ["A", "B", "C", "M"], "role": ["AE", "AE", "AE", "Manager"], "team": "T",
+                         "manager_id": ["M", "M", "M", None]})
+    deals = pd.DataFrame({
+        "deal_id": [f"D{i}" for i in range(20)], "rep_id": ["A"] * 12 + ["B"] * 8,
+        "close_date": [f"2026-{m:02d}-10" for m in range(1, 13)] + [f"2026-{m:02d}-10" for m in range(1, 9)],
+        "amount": 10_000.0, "product": "Core", "new_logo": False})
+    quotas = pd.DataFrame({"rep_id": ["A", "B", "C"], "period": "2026", "target": 100_000.0})
+    data = Dataset.from_frames(reps, deals, quotas)
+    needs = Needs((BOOKINGS,), ("bookings",))
+    inactive = annual(MonteCarloSource.from_dataset(data, 4000, seed=0), needs)[BOOKINGS.key]
+    assert inactive.mean(axis=0)[:2] == pytest.approx([110_909.1, 91_111.1], rel=0.02)
+    assert (inactive[:, 2:] == 0).all()
+    team = annual(MonteCarloSource.from_dataset(data, 4000, seed=0, idle_reps="team"), needs)[BOOKINGS.key]
+    assert team.mean(axis=0)[:3] == pytest.approx([110_909.1, 91_111.1, 100_000.0], rel=0.02)
+    assert (team[:, 3] == 0).all()
+    plan = {"plan": "T", "id": "t", "start": "2026-01", "roles": {"AE": {"target_incentive": 1000}},
+            "components": [{"id": "c", "weight": 1.0, "metric": "attainment", "measure": "year",
+                            "curve": {"points": [[0, 0], [1, 1]]}}]}
+    assert "1 rep(s) without a deal in the data (and no team to manage) book nothing in the trials (--idle-reps team, or " \
+           "idle_reps='team', gives them their team's level)" in api.simulate([plan], data, trials=5).notes
+    with pytest.raises(UsageError, match=r"^<input>: idle_reps: must be one of inactive, team \(got 'all'\)$"):
+        MonteCarloSource.from_dataset(data, 5, seed=0, idle_reps="all")
+
+
 def test_rates_shift_to_the_months_a_run_asks_for():
     rates: Rates = MonteCarloSource.synthetic(3, 2, 0, "2026-01").rates
     moved = rates.over(rates.expected, Month.parse("2026-07"), 12)
