@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
-from comp_sim.errors import Issue, UsageError
+from comp_sim.errors import CompSimError, Issue, UsageError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -36,7 +37,12 @@ MAX_LOCAL_WORKERS = 64
 CONNECT_SECONDS = 10
 RETRIES = 2  # a task that raised is tried again this many times (a lost worker's tasks always are)
 TASKS_PER_THREAD = 2  # tasks out (running, queued or done and waiting for their turn) per worker thread
+TASK_KEY = "comp-sim-chunk"  # a task's key: TASK_KEY-run-chunk index, as a dashboard shows it
 DISTRIBUTION = "comp-sim"  # the package workers must have, in this version
+# Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also fixes glibc's mmap threshold
+# at 128 KiB: every array a chunk makes is mapped and unmapped afresh, and a chunk took several
+# times longer (mostly system time; benchmarks/bench_dask.py). Local workers start without it.
+EAGER_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
 
 @dataclass
@@ -58,6 +64,7 @@ class Cluster:
         source_on_workers = self._send_source(source)
         [work_on_workers] = client.scatter([work], broadcast=True, hash=False)
         window = max(2, TASKS_PER_THREAD * sum(client.nthreads().values()))
+        run = uuid.uuid4().hex[:12]
         out: dict[str, tuple[int, Any]] = {}
         finished = as_completed(loop=client.loop)
         ready: dict[int, T] = {}
@@ -65,8 +72,8 @@ class Cluster:
         try:
             while wanted < len(keep):
                 while submitted < len(keep) and submitted - wanted < window:
-                    future = client.submit(task, source_on_workers, work_on_workers, submitted, keep[submitted],
-                                           retries=RETRIES, pure=False)
+                    future = client.submit(_reported, task, source_on_workers, work_on_workers, submitted,
+                                           keep[submitted], key=f"{TASK_KEY}-{run}-{submitted}", retries=RETRIES)
                     out[future.key] = (submitted, future)
                     finished.add(future)
                     submitted += 1
@@ -91,16 +98,28 @@ class Cluster:
         return self._source[1]
 
     def _result(self, future: Any, index: int) -> Any:
-        """A task's result; its own error (bad data found in the chunk) as it is, and a chunk
-        whose workers kept dying as an error naming the cluster."""
+        """A task's result; the bad input it found (data that breaks a rule in the chunk) raised
+        here as it is, and a chunk whose workers kept dying as an error naming the cluster."""
         from distributed import KilledWorker
 
         try:
-            return future.result()
+            result = future.result()
         except KilledWorker as exc:
             raise UsageError(Issue(f"the Dask workers at {self.address} died running chunk {index} of the trials "
                                    f"again and again ({exc}); give the workers more memory or smaller chunks",
                                    path="scheduler", value=self.address)) from None
+        if isinstance(result, CompSimError):
+            raise result
+        return result
+
+
+def _reported(task: Callable[..., T], *args: Any) -> T | CompSimError:
+    """``task(*args)`` on a worker, with bad input it finds returned rather than raised: the same
+    input fails the same way however often it is tried, and the worker does not log it."""
+    try:
+        return task(*args)
+    except CompSimError as exc:
+        return exc
 
 
 Scheduler = Union[str, "Client", Cluster, None]  # an address, "local:N", a client; None: in this process
@@ -114,6 +133,7 @@ def open_cluster(scheduler: Scheduler) -> Iterator[Cluster | None]:
     if scheduler is None or isinstance(scheduler, Cluster):
         yield scheduler
         return
+    import dask
     from distributed import Client, LocalCluster
 
     if isinstance(scheduler, Client):
@@ -122,8 +142,9 @@ def open_cluster(scheduler: Scheduler) -> Iterator[Cluster | None]:
     address = str(scheduler).strip()
     if address.startswith(LOCAL):
         workers = _local_workers(address)
-        with (LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR) as local,
+        with (dask.config.set({EAGER_TRIM: None}),
+              LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.CRITICAL) as local,
               Client(local, set_as_default=False) as client):
             yield Cluster(client, address)
         return

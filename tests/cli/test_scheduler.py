@@ -75,3 +75,31 @@ def test_the_installed_command_names_an_address_it_cannot_reach_without_a_traceb
         "tcp://127.0.0.1:1 after 10 s); start one with `dask scheduler` and workers with `dask worker "
         "tcp://127.0.0.1:1`, or give local:N for N worker processes on this machine")
     assert not (tmp_path / "out").exists()
+
+
+ZERO_QUOTA_PLAN = """\
+plan: Test
+id: test
+start: 2027-01
+roles: {AE: {target_incentive: 12000}}
+components:
+  - {id: revenue, weight: 1.0, metric: attainment, measure: quarter, curve: {points: [[0, 0], [1, 1], [2, 3]]}}
+"""
+
+
+@pytest.mark.slow
+def test_bad_data_found_on_a_worker_reads_as_it_does_here_and_nothing_else(tmp_path):
+    """Bookings over a quarter without quota is found while the chunk runs, on a worker: the
+    message is the one a run here gives, with no worker log or traceback beside it."""
+    (tmp_path / "plan.yaml").write_text(ZERO_QUOTA_PLAN)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "reps.csv").write_text("rep_id,role\nR1,AE\n")
+    (data / "deals.csv").write_text("deal_id,rep_id,close_date,amount\nD1,R1,2027-05-10,5000\n")
+    (data / "quotas.csv").write_text("rep_id,period,metric,target\nR1,2027-Q1,bookings,10000\n")
+    runs = [subprocess.run([str(CLI), "run", "--plan", "plan.yaml", "--data", "data", *extra, "--out", "out"],
+                           capture_output=True, text=True, cwd=tmp_path) for extra in ([], ["--scheduler", "local:2"])]
+    assert [done.returncode for done in runs] == [1, 1]
+    assert runs[1].stderr == runs[0].stderr
+    assert runs[0].stderr.strip().startswith("rep R1: 2027-Q2: attainment = bookings / quota = 5,000.00 / 0: ")
+    assert not (tmp_path / "out").exists()

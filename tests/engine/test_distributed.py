@@ -67,7 +67,7 @@ def test_chunks_on_two_worker_processes_equal_the_run_in_this_process(local_clus
         there = run_plans(plans, source(seed), detail_trials=20, cluster=local_cluster)
     assert_same_results(here, there)
     assert [len(r.detail) for r in there] == [2, 2, 2] and sum(run.trials for run in there[0].detail) == 20
-    chunks = [t for t in tasks.data if t["key"].startswith("chunk_totals")]
+    chunks = [t for t in tasks.data if t["key"].startswith(distributed.TASK_KEY)]
     assert len(chunks) == 7  # ceil(90 / 13) chunks, each a task
     assert len({t["worker"] for t in chunks}) == 2  # shared by both workers
 
