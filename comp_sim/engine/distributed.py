@@ -20,7 +20,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -99,18 +99,23 @@ class Cluster:
 
     def _result(self, future: Any, index: int) -> Any:
         """A task's result; the bad input it found (data that breaks a rule in the chunk) raised
-        here as it is, and a chunk whose workers kept dying as an error naming the cluster."""
+        here as it is; workers that kept dying as an error naming the cluster: those running one
+        chunk again and again, or every worker holding the trials at once (what was sent is lost)."""
         from distributed import KilledWorker
 
         try:
             result = future.result()
         except KilledWorker as exc:
-            raise UsageError(Issue(f"the Dask workers at {self.address} died running chunk {index} of the trials "
-                                   f"again and again ({exc}); give the workers more memory or smaller chunks",
-                                   path="scheduler", value=self.address)) from None
+            raise self._died(f"running chunk {index} of the trials again and again ({exc})") from None
+        except CancelledError:
+            raise self._died(f"all at once, losing the trials sent to them (chunk {index} was out)") from None
         if isinstance(result, CompSimError):
             raise result
         return result
+
+    def _died(self, how: str) -> UsageError:
+        return UsageError(Issue(f"the Dask workers at {self.address} died {how}; give the workers more memory, "
+                                f"or run fewer reps or trials at once", path="scheduler", value=self.address))
 
 
 def _reported(task: Callable[..., T], *args: Any) -> T | CompSimError:

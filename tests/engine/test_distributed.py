@@ -22,7 +22,7 @@ from comp_sim import api
 from comp_sim.engine import distributed
 from comp_sim.engine.results import PlanResult
 from comp_sim.engine.simulate import run_plans
-from comp_sim.errors import DataError
+from comp_sim.errors import DataError, UsageError
 from comp_sim.measures import Needs
 from comp_sim.periods import Month
 from comp_sim.plan.loader import load_plan
@@ -178,3 +178,39 @@ def test_sensitivity_and_gaming_on_the_cluster_equal_the_run_in_this_process(loc
         pd.testing.assert_frame_equal(here, api.sensitivity(PROGRAMS, **options, scheduler=local_cluster))
     here = api.gaming("plans/current-2026.yaml", seed=2)
     pd.testing.assert_frame_equal(here, api.gaming("plans/current-2026.yaml", seed=2, scheduler=local_cluster))
+
+
+@dataclass
+class AlwaysDies(DiesOnce):
+    """A source whose chunk ``index`` kills every worker process that runs it."""
+
+    def chunk(self, index: int, needed: Needs, first_month: Month, months: int):
+        if index == self.index:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return self.source.chunk(index, needed, first_month, months)
+
+
+@pytest.mark.slow
+def test_a_chunk_that_kills_every_worker_stops_the_run_naming_it(local_cluster, tmp_path):
+    with pytest.raises(UsageError) as stopped:
+        run_plans([load_plan(PLANS[0])], AlwaysDies(source(12, trials=40), tmp_path / "unused", index=1),
+                  cluster=local_cluster)
+    # whether Dask gives up on the chunk first, or both workers die at once with the trials
+    assert str(stopped.value).startswith("<input>: scheduler: the Dask workers at local:2 died ")
+    assert str(stopped.value).endswith("give the workers more memory, or run fewer reps or trials at once "
+                                       "(got 'local:2')")
+    local_cluster.client.wait_for_workers(2)
+
+
+def test_a_scheduler_whose_workers_run_another_comp_sim_is_refused_naming_them(local_cluster, monkeypatch):
+    here, real = os.getpid(), distributed.version
+    monkeypatch.setattr(distributed, "version", lambda name: "0.0.0" if os.getpid() == here else real(name))
+    address = local_cluster.client.scheduler.address
+    with pytest.raises(UsageError) as refused:
+        with distributed.open_cluster(address):
+            pass
+    workers = sorted(local_cluster.client.scheduler_info()["workers"])
+    assert str(refused.value) == (
+        f"<input>: scheduler: the workers of the Dask scheduler at {address} must run comp-sim 0.0.0 ("
+        + ", ".join(f"{worker} has {real('comp-sim')}" for worker in workers)
+        + f"); install it on every worker (got '{address}')")
