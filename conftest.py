@@ -1,4 +1,5 @@
-"""Fixtures every test folder may use: a Dask cluster of two worker processes on this machine."""
+"""Fixtures every test folder may use (here, beside tests/, so that the doctest run over tests/ does
+not import it as a second module named conftest): a Dask cluster of two worker processes."""
 
 from __future__ import annotations
 
