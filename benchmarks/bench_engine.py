@@ -86,7 +86,7 @@ def measure(reps: int, trials: int) -> dict:
     report = clock.lap()
     load = os.getloadavg()[0]
     peak = peak_mib()
-    words = source.trials * source._tables.words_per_trial
+    words = source.trials * source._made.tables.words_per_trial
     return {"kernel": kernel, "setup": setup, "drawing": drawing, "run": run, "tables": report,
             "peak_mib": peak, "drawing_peak_mib": drawing_peak, "chunk_trials": source.chunk_sizes()[0],
             "covered": len(results[0].roster.rep_ids), "workers": workers, "load": load,

@@ -27,6 +27,7 @@ from comp_sim.data.quotas import (DEFAULT_REACH, METHODS as QUOTA_METHODS, METRI
                                   parse_amounts, quota_figure, quotas_from_history)
 from comp_sim.data.write import write_dataset, write_quotas
 from comp_sim.engine.compile import compile_plan
+from comp_sim.engine.distributed import Scheduler, open_cluster
 from comp_sim.engine.results import PlanResult
 from comp_sim.engine.simulate import HistoricalSource, Progress, TrialSource, run_plans
 from comp_sim.errors import CompSimError, DataError, Issue, PlanError, UsageError
@@ -220,6 +221,7 @@ def simulate(
     detail_trials: int | None = None,
     progress: Progress | None = None,
     idle_reps: IdleReps = "inactive",
+    scheduler: Scheduler = None,
 ) -> Simulation:
     """Run plans (and programs: plan sets paying a whole team) over data and return the SPEC
     tables; ``plans`` may name program files beside plan files.
@@ -230,6 +232,10 @@ def simulate(
     ``"team"`` (then it books at its team's level). ``synthetic=N`` draws ``trials`` (default
     1000) trials of N synthetic reps over the plan year of the latest plan start, so earlier
     plans replay on it.
+
+    ``scheduler`` runs the trials' chunks on a Dask cluster, with the same numbers to the cent:
+    ``"local:N"`` (N worker processes on this machine), a scheduler's address
+    (``"tcp://host:8786"``), or a connected ``distributed.Client``.
     """
     units = load_units(plans)
     loaded = plans_of(units)
@@ -250,7 +256,8 @@ def simulate(
         else:
             _check_work(trials, len(dataset.reps))
             source = MonteCarloSource.from_dataset(dataset, trials, seed, idle_reps=idle_reps)
-    results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
+    with open_cluster(scheduler) as cluster:
+        results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress, cluster=cluster)
     _finite_totals(results)
     programs = program_results(units, results, source.reps)
     notes = _notes(results, programs, dataset)
@@ -364,31 +371,39 @@ def _population(plan: Plan, data: DataSource | None) -> tuple[Simulation | None,
         return None, f"the plan cannot run on {where} ({str(exc).splitlines()[0]})"
 
 
-def gaming(plan: PlanSource | ProgramSource, data: DataSource | None = None, seed: int = 0) -> pd.DataFrame:
+def gaming(plan: PlanSource | ProgramSource, data: DataSource | None = None, seed: int = 0, *,
+           scheduler: Scheduler = None) -> pd.DataFrame:
     """Per gaming strategy (pull, push, sandbag, discount, split): who gains, how much, at what
-    cost; for a program, per plan of it (a ``plan`` column says which)."""
+    cost; for a program, per plan of it (a ``plan`` column says which). ``scheduler`` as for
+    ``simulate``."""
     unit, dataset = load_unit(plan), load_data(data)
-    return pd.concat([gaming_report(p, dataset, seed) for p in unit.plans], ignore_index=True)
+    with open_cluster(scheduler) as cluster:
+        return pd.concat([gaming_report(p, dataset, seed, cluster) for p in unit.plans], ignore_index=True)
 
 
 def sensitivity(plans: Sequence[PlanSource], data: DataSource | TrialSource | None = None,
-                shifts: Sequence[float] = DEFAULT_SHIFTS, **options: Any) -> pd.DataFrame:
-    """Cost and payout % of TI as team attainment, product mix or new logos shift."""
+                shifts: Sequence[float] = DEFAULT_SHIFTS, *, scheduler: Scheduler = None,
+                **options: Any) -> pd.DataFrame:
+    """Cost and payout % of TI as team attainment, product mix or new logos shift;
+    ``scheduler`` as for ``simulate``."""
     source = data if hasattr(data, "chunk_sizes") else load_data(data)  # type: ignore[arg-type]
-    return _sensitivity(load_units(plans), source, shifts, **options)
+    units = load_units(plans)
+    with open_cluster(scheduler) as cluster:
+        return _sensitivity(units, source, shifts, cluster=cluster, **options)
 
 
 def calibrate(plan: PlanSource | ProgramSource, *, lever: str = "rates", cost_neutral_to: Any = None,
               budget: float | None = None, pay_at_quota: float | None = None, data: DataSource | None = None,
               trials: int | None = None, seed: int = 0, texts: dict[str, str] | None = None,
-              on_step: Any = None) -> Calibration:
+              on_step: Any = None, scheduler: Scheduler = None) -> Calibration:
     """Solve one scale on a lever (``ti``, ``rates``, ``upside``) of a plan or of every plan of a
     program so that its mean cost over the data (or ``trials`` Monte-Carlo trials around it)
     meets a target within 0.1%: the cost of the plan or program ``cost_neutral_to``, a
     ``budget``, or a ``pay_at_quota`` (payout % of TI of reps within 5% of quota). Returns the
     scale, the figure reached, the calibrated plans and their YAML (comments and key order kept;
     ``texts`` gives plan texts by id when the plans were not read from files) and the guard
-    figures before and after."""
+    figures before and after. ``scheduler`` as for ``simulate``: every run of the search goes to
+    it, over trials sent to its workers once."""
     unit = load_unit(plan)
     dataset = load_data(data)
     if trials is not None and trials <= 0:
@@ -396,12 +411,14 @@ def calibrate(plan: PlanSource | ProgramSource, *, lever: str = "rates", cost_ne
     _check_work(trials or 1, len(dataset.reps))
     source: TrialSource = (HistoricalSource(dataset) if trials is None or trials == 1
                            else MonteCarloSource.from_dataset(dataset, trials, seed))
-    baseline = None
-    if cost_neutral_to is not None:
-        reference = load_unit(cost_neutral_to)
-        baseline = program_results([reference], run_plans(list(reference.plans), source), source.reps)[0]
-    target = cost_target(baseline, budget, pay_at_quota, unit.currency)
-    return _calibrate(unit, target, lever, source, baseline, texts, on_step)
+    reference = None if cost_neutral_to is None else load_unit(cost_neutral_to)
+    with open_cluster(scheduler) as cluster:
+        baseline = None
+        if reference is not None:
+            baseline = program_results([reference], run_plans(list(reference.plans), source, cluster=cluster),
+                                       source.reps)[0]
+        target = cost_target(baseline, budget, pay_at_quota, unit.currency)
+        return _calibrate(unit, target, lever, source, baseline, texts, on_step, cluster)
 
 
 def write_calibrated(calibration: Calibration, out: Path | str, *, force: bool = False) -> list[Path]:

@@ -141,6 +141,10 @@ HistoryOption = Annotated[str | None, typer.Option(
     "--history-before", help="Deals closed before this date (YYYY-MM-DD) only decide which accounts are new "
                              "(new logos without a new_logo column); they are not paid.", show_default=False)]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
+SchedulerOption = Annotated[str | None, typer.Option(
+    "--scheduler", help="Run the trials on a Dask cluster, with the same numbers: a scheduler's address "
+                        "(tcp://host:8786), or local:N for N worker processes on this machine.",
+    show_default=False)]
 EXPLAIN_FORMATS = ("text", "json", "html")
 
 
@@ -173,6 +177,7 @@ def run(
     history_before: HistoryOption = None,
     fmt: Annotated[str, typer.Option("--format", help=f"Table format: {', '.join(FORMATS)}.")] = "csv",
     force: ForceOption = False,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run plans or programs over data and compare them: prints a comparison table and writes
     payouts, statements, winners and losers, the comparison and summary.json to --out."""
@@ -198,7 +203,7 @@ def run(
     _prepare_kernel(trials, synthetic)
     with _progress("Simulating") as progress:
         simulation = api.simulate(units, dataset, trials=trials, seed=seed, synthetic=synthetic,
-                                  progress=progress, idle_reps=idle_reps)
+                                  progress=progress, idle_reps=idle_reps, scheduler=scheduler)
     comparison = api.compare(simulation, baseline)
     out.print(_comparison_table(comparison, simulation), crop=False)  # a narrow terminal wraps, never cuts
     for note in simulation.notes:
@@ -301,11 +306,12 @@ def gaming(
     map_pairs: MapOption = None,
     history_before: HistoryOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (which reps pair up to split deals).")] = 0,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """What each gaming strategy (pull or push a deal, sandbag, discount, split) gains the reps
     it pays and costs the company, under one plan."""
     loaded = api.load_units([_one(plan, program)])[0]
-    report = api.gaming(loaded, _load_data(data, mapping, map_pairs, history_before), seed=seed)
+    report = api.gaming(loaded, _load_data(data, mapping, map_pairs, history_before), seed=seed, scheduler=scheduler)
     out.print(_frame_table(report, f"Gaming {loaded.name} ({loaded.id})", [
         *([("plan", "plan", "text")] if len(loaded.plans) > 1 else []), ("strategy", "strategy", "text"), ("share_of_reps_gaining", "reps it pays", "pct"),
         ("mean_gain_per_rep", "mean gain", "money"), ("max_gain", "most gained", "money"),
@@ -324,12 +330,14 @@ def sensitivity(
     history_before: HistoryOption = None,
     dimension: Annotated[str, typer.Option("--dimension", help=f"What shifts: {', '.join(DIMENSIONS)}.")] = "attainment",
     seed: Annotated[int, typer.Option("--seed", help="Random seed (which deals change for mix and new_logos).")] = 0,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Cost, cost of sales and payout % of TI as team attainment, product mix or new logos shift
     by -30%..+30%, and what 1% more costs per plan."""
     dimension = _choice(dimension, DIMENSIONS, "--dimension")
     units = api.load_units(_sources(plan, program))
-    table = api.sensitivity(units, _load_data(data, mapping, map_pairs, history_before), seed=seed, dimension=dimension)
+    table = api.sensitivity(units, _load_data(data, mapping, map_pairs, history_before), seed=seed, dimension=dimension,
+                            scheduler=scheduler)
     order = {u.id: index for index, u in enumerate(units)}
     table = table.sort_values("plan", key=lambda ids: ids.map(order), kind="stable")  # plan by plan
     out.print(_frame_table(table, f"Sensitivity to {dimension}", [
@@ -437,6 +445,7 @@ def calibrate(
                                                                 "the data as it happened).", show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the trials.")] = 0,
     force: ForceOption = False,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Solve one scale on a lever of a plan (or of every plan of a program) so that its mean cost
     meets a target within 0.1%: cost-neutral to another plan or program, a budget, or a payout
@@ -459,7 +468,7 @@ def calibrate(
     with _progress("Calibrating", unit="runs") as progress:
         result = api.calibrate(unit, lever=lever, cost_neutral_to=cost_neutral_to, budget=budget,
                                pay_at_quota=pay_at_quota, data=dataset, trials=trials, seed=seed,
-                               on_step=lambda step, scale, figure: progress(step, 0))
+                               on_step=lambda step, scale, figure: progress(step, 0), scheduler=scheduler)
     currency = unit.currency
     _say(f"{unit.id}: {lever} lever x {result.scale:.6g} meets {result.target.label}: "
          f"{'cost' if result.target.kind == 'cost' else 'payout at quota'} "

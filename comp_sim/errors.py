@@ -14,7 +14,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-NO_VALUE: Any = object()
+
+class _NoValue:
+    """No value given (``None`` is a value); one object, kept one when pickled to a worker."""
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+    def __reduce__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE: Any = _NoValue()
 MAX_REPORTED = 50
 
 
@@ -113,6 +124,10 @@ class CompSimError(Exception):
         self.issues: list[Issue] = list(issues)
         self.total = max(total or 0, len(self.issues))
         super().__init__(self.render())
+
+    def __reduce__(self) -> tuple:
+        """Pickled with its issues (a chunk run on a Dask worker reports them as they are)."""
+        return type(self), (self.issues, self.total)
 
     @property
     def shown(self) -> list[Issue]:

@@ -116,8 +116,50 @@ def divide_where_positive(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class ChunkTotals:
+    """What a plan's result keeps of one chunk of trials: its per-trial totals, its share of the
+    per-rep sums, and the full detail of the trials kept in detail. Small next to the chunk's
+    payout rows, so a chunk run on another process or machine sends only this back."""
+
+    trials: int
+    paid: np.ndarray  # (trials, reps)
+    capped: np.ndarray  # (trials, reps)
+    bookings: np.ndarray  # (trials, reps)
+    quota: np.ndarray  # (trials, reps)
+    company_bookings: np.ndarray  # (trials, reps)
+    by_component: np.ndarray  # (trials, lines)
+    by_month: np.ndarray  # (trials, 12)
+    rep_component_sum: np.ndarray  # (reps, lines) summed over the chunk's trials
+    outstanding: np.ndarray | None  # (trials, reps)
+    detail: PlanRun | None  # the chunk's first trials that are kept in detail
+
+    @classmethod
+    def of(cls, run: PlanRun, keep: int) -> ChunkTotals:
+        """A chunk's run folded into totals, keeping its first ``keep`` trials in detail."""
+        n_trials, n_reps = run.bookings.shape
+        lines = run.paid_lines()
+        paid, capped = np.zeros((n_trials, n_reps)), np.zeros((n_trials, n_reps))
+        by_component = np.zeros((n_trials, len(lines)))
+        by_month = np.zeros((n_trials, PLAN_YEAR_MONTHS))
+        rep_component_sum = np.zeros((n_reps, len(lines)))
+        # Loops over lines and periods: numpy reduces a short trailing axis slowly.
+        for index, line in enumerate(lines):
+            paid += line.paid
+            by_component[:, index] = line.paid.sum(axis=1)
+            rep_component_sum[:, index] = line.paid.sum(axis=0)
+            for period, month in enumerate(line.pay_months):
+                by_month[:, month] += line.amounts[:, :, period].sum(axis=1)
+        for c in run.components:
+            if c.cut_by_cap:
+                capped += total(c.capped)
+        detail = None if keep <= 0 else run if keep >= n_trials else _first_trials(run, keep)
+        return cls(n_trials, paid, capped, run.bookings, run.quota, run.company_bookings, by_component, by_month,
+                   rep_component_sum, None if run.draw is None else run.draw.outstanding, detail)
+
+
 class PlanAccumulator:
-    """Collects a plan's chunks of trials into a ``PlanResult``."""
+    """Collects a plan's chunks of trials, in order, into a ``PlanResult``."""
 
     def __init__(self, compiled: CompiledPlan, roster: Roster, reps: pd.DataFrame, trials: int,
                  detail_trials: int):
@@ -135,27 +177,28 @@ class PlanAccumulator:
         self.detail_trials = detail_trials
         self.done = 0
 
-    def add(self, run: PlanRun) -> None:
-        """Fold one chunk of trials (the next ``run.trials`` trials) into the totals."""
+    def keep(self, first_trial: int, trials: int) -> int:
+        """How many trials of the chunk starting at ``first_trial`` are kept in detail."""
+        return max(0, min(trials, self.detail_trials - first_trial))
+
+    def add(self, chunk: ChunkTotals) -> None:
+        """Fold one chunk of trials (the next ``chunk.trials`` trials) into the totals; the
+        per-rep sums add up chunk after chunk, so the result is the same however the chunks
+        were computed."""
         result, lo = self.result, self.done
-        hi = lo + run.trials
-        # Loops over lines and periods: numpy reduces a short trailing axis slowly.
-        for index, line in enumerate(run.paid_lines()):
-            result.paid[lo:hi] += line.paid
-            result.by_component[lo:hi, index] = line.paid.sum(axis=1)
-            result.rep_component_sum[:, index] += line.paid.sum(axis=0)
-            for period, month in enumerate(line.pay_months):
-                result.by_month[lo:hi, month] += line.amounts[:, :, period].sum(axis=1)
-        for c in run.components:
-            if c.cut_by_cap:
-                result.capped[lo:hi] += total(c.capped)
-        result.bookings[lo:hi] = run.bookings
-        result.quota[lo:hi] = run.quota
-        result.company_bookings[lo:hi] = run.company_bookings
-        if run.draw is not None:
-            result.outstanding[lo:hi] = run.draw.outstanding
-        if lo < self.detail_trials:
-            result.detail.append(run if hi <= self.detail_trials else _first_trials(run, self.detail_trials - lo))
+        hi = lo + chunk.trials
+        result.paid[lo:hi] = chunk.paid
+        result.capped[lo:hi] = chunk.capped
+        result.bookings[lo:hi] = chunk.bookings
+        result.quota[lo:hi] = chunk.quota
+        result.company_bookings[lo:hi] = chunk.company_bookings
+        result.by_component[lo:hi] = chunk.by_component
+        result.by_month[lo:hi] = chunk.by_month
+        result.rep_component_sum += chunk.rep_component_sum
+        if chunk.outstanding is not None:
+            result.outstanding[lo:hi] = chunk.outstanding
+        if chunk.detail is not None:
+            result.detail.append(chunk.detail)
         self.done = hi
 
 

@@ -12,20 +12,23 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import pandas as pd
 
 from comp_sim.data.cube import Cube
 from comp_sim.data.dataset import REQUIRED, Dataset
 from comp_sim.engine.compile import CompiledPlan, compile_plan, needs
-from comp_sim.engine.results import PlanAccumulator, PlanResult
-from comp_sim.engine.run import PlanRun, build_roster, run_plan
+from comp_sim.engine.results import ChunkTotals, PlanAccumulator, PlanResult
+from comp_sim.engine.run import Roster, build_roster, run_plan
 from comp_sim.errors import DataError, Issue
 from comp_sim.measures import Needs, table_of
 from comp_sim.periods import MONTHS_PER, PLAN_YEAR_MONTHS, Month
 from comp_sim.plan.loader import format_path
 from comp_sim.plan.models import Plan
+
+if TYPE_CHECKING:
+    from comp_sim.engine.distributed import Cluster
 
 Progress = Callable[[int, int], None]  # (trials done, trials in all)
 T = TypeVar("T")
@@ -108,10 +111,11 @@ def plan_year(plan: Plan, covered: Sequence[Month]) -> Month:
 
 
 def run_plans(plans: Sequence[Plan], source: TrialSource, *, detail_trials: int | None = None,
-              progress: Progress | None = None, workers: int | None = None) -> list[PlanResult]:
+              progress: Progress | None = None, workers: int | None = None,
+              cluster: Cluster | None = None) -> list[PlanResult]:
     """Every plan over every trial of the source, chunk by chunk on ``workers`` threads
-    (default: one per core)."""
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    (default: one per core), or as tasks on a Dask ``cluster``; the chunks are folded in order
+    either way, so the numbers are the same to the bit."""
     covered = source.months_covered()
     compiled = [compile_plan(plan, plan_year(plan, covered)) for plan in plans]
     first = min(c.start for c in compiled)
@@ -123,20 +127,44 @@ def run_plans(plans: Sequence[Plan], source: TrialSource, *, detail_trials: int 
         detail_trials = max(1, min(source.trials, DETAIL_ROWS // rows))
     accumulators = [PlanAccumulator(c, r, _covered_reps(source.reps, r.positions), source.trials, detail_trials)
                     for c, r in zip(compiled, rosters)]
-    needed = needs(compiled)
-
-    def run_chunk(index: int) -> list[PlanRun]:
-        cube = source.chunk(index, needed, first, months)
-        return [run_plan(c, cube, r) for c, r in zip(compiled, rosters)]
-
+    work = ChunkWork(tuple(compiled), tuple(rosters), needs(compiled), first, months)
+    sizes = source.chunk_sizes()
+    starts = [sum(sizes[:index]) for index in range(len(sizes))]
+    keep = [accumulators[0].keep(start, size) for start, size in zip(starts, sizes)]
+    if cluster is not None:
+        chunks = cluster.in_order(chunk_totals, source, work, keep)
+    else:
+        workers = workers if workers is not None else (os.cpu_count() or 1)
+        chunks = _in_order(lambda index: chunk_totals(source, work, index, keep[index]), len(sizes), workers)
     done = 0
-    for runs in _in_order(run_chunk, len(source.chunk_sizes()), workers):
-        for accumulator, run in zip(accumulators, runs):
-            accumulator.add(run)
-        done += runs[0].trials
+    for totals in chunks:
+        for accumulator, chunk in zip(accumulators, totals):
+            accumulator.add(chunk)
+        done += totals[0].trials
         if progress is not None:
             progress(done, source.trials)
     return [a.result for a in accumulators]
+
+
+@dataclass(frozen=True)
+class ChunkWork:
+    """What every chunk of one run does: the compiled plans and their rosters over the months
+    from ``first``, reading the ``needed`` measures. Made once per run and sent once to a
+    cluster's workers."""
+
+    compiled: tuple[CompiledPlan, ...]
+    rosters: tuple[Roster, ...]
+    needed: Needs
+    first: Month
+    months: int
+
+
+def chunk_totals(source: TrialSource, work: ChunkWork, index: int, keep: int) -> list[ChunkTotals]:
+    """Chunk ``index`` of the source through every plan, folded into each plan's totals (the
+    first ``keep`` trials kept in detail): a function of its arguments alone, so it runs the
+    same on any thread, process or machine, and again after a worker is lost."""
+    cube = source.chunk(index, work.needed, work.first, work.months)
+    return [ChunkTotals.of(run_plan(c, cube, r), keep) for c, r in zip(work.compiled, work.rosters)]
 
 
 def check_tables(compiled: Sequence[CompiledPlan], source: TrialSource) -> None:

@@ -32,6 +32,7 @@ import numpy as np
 from ruamel.yaml import YAML
 from scipy.optimize import brentq
 
+from comp_sim.engine.distributed import Cluster
 from comp_sim.engine.simulate import TrialSource, run_plans
 from comp_sim.errors import Issue, UsageError
 from comp_sim.plan.loader import load_plan
@@ -158,10 +159,12 @@ def _tidy(value: float) -> float | int:
 
 def calibrate(unit: Program, target: Target, lever: Lever, source: TrialSource,
               baseline: ProgramResult | None = None, texts: dict[str, str] | None = None,
-              on_step: Callable[[int, float, float], None] | None = None) -> Calibration:
+              on_step: Callable[[int, float, float], None] | None = None,
+              cluster: Cluster | None = None) -> Calibration:
     """Solve the scale of ``lever`` on every plan of ``unit`` that meets ``target`` over
-    ``source`` (the same trials every time). ``baseline`` (the run of the plan or program the
-    target is neutral to, when it is one) gives the winners and losers of the guard figures."""
+    ``source`` (the same trials every time; each run's chunks on ``cluster`` when given).
+    ``baseline`` (the run of the plan or program the target is neutral to, when it is one) gives
+    the winners and losers of the guard figures."""
     if lever not in LEVERS:
         raise UsageError(Issue(f"the lever is one of {', '.join(LEVERS)}", path="lever", value=lever))
     population = source.reps
@@ -173,7 +176,7 @@ def calibrate(unit: Program, target: Target, lever: Lever, source: TrialSource,
         if scale not in figures:
             plans = [scaled(plan, lever, scale) if scale != 1.0 else plan for plan in unit.plans]
             program = Program(unit.id, unit.name, tuple(plans), unit.source, unit.description)
-            result = program_results([program], run_plans(plans, source), population)[0]
+            result = program_results([program], run_plans(plans, source, cluster=cluster), population)[0]
             figures[scale] = (_measured(result, target), result)
             evaluations += 1
             if on_step is not None:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from comp_sim.data.dataset import Dataset
 from comp_sim.engine.results import PlanResult
+from comp_sim.engine.distributed import Cluster
 from comp_sim.engine.simulate import HistoricalSource, run_plans
 from comp_sim.insight.lint import pays_on_bookings
 from comp_sim.periods import MONTHS_PER, PLAN_YEAR_MONTHS, Month, month_ordinals
@@ -87,7 +88,7 @@ def gaming_grain(plan: Plan) -> str:
     return min(grains, key=MONTHS_PER.__getitem__) if grains else "quarter"
 
 
-def gaming_report(plan: Plan, dataset: Dataset, seed: int = 0) -> pd.DataFrame:
+def gaming_report(plan: Plan, dataset: Dataset, seed: int = 0, cluster: Cluster | None = None) -> pd.DataFrame:
     """One row per strategy: share of reps it pays, their mean gain, and the plan's added cost.
 
     ``mean_gain_per_rep`` is the mean over the reps it pays (0 when it pays none; a pair's gain
@@ -96,7 +97,7 @@ def gaming_report(plan: Plan, dataset: Dataset, seed: int = 0) -> pd.DataFrame:
     the plan's cost.
     """
     loaded = plan
-    base = _replay(loaded, dataset)
+    base = _replay(loaded, dataset, cluster)
     year = _Year.of(loaded, dataset, base)
     base_paid = pd.Series(base.paid[0], index=list(year.rep_ids))
     base_cost = float(base_paid.sum())
@@ -105,7 +106,7 @@ def gaming_report(plan: Plan, dataset: Dataset, seed: int = 0) -> pd.DataFrame:
         variants, groups = play(dataset, year, np.random.default_rng(seed))
         gains = None
         for modified in variants:  # each rep (or pair) plays the variant that pays them most
-            paid = _replay(loaded, modified).paid[0]
+            paid = _replay(loaded, modified, cluster).paid[0]
             change = pd.Series(paid, index=list(year.rep_ids)) - base_paid
             gain = change.groupby(groups.reindex(change.index).to_numpy()).sum()
             gains = gain if gains is None else np.maximum(gains, gain)
@@ -129,9 +130,9 @@ def gaming_report(plan: Plan, dataset: Dataset, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _replay(plan: Plan, dataset: Dataset) -> PlanResult:
-    """The plan over the data as it happened (one trial)."""
-    return run_plans([plan], HistoricalSource(dataset))[0]
+def _replay(plan: Plan, dataset: Dataset, cluster: Cluster | None) -> PlanResult:
+    """The plan over the data as it happened (one trial), on ``cluster`` when given."""
+    return run_plans([plan], HistoricalSource(dataset), cluster=cluster)[0]
 
 
 # --------------------------------------------------------------------------- strategies

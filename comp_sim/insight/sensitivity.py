@@ -25,6 +25,7 @@ import pandas as pd
 
 from comp_sim.data.cube import Cube
 from comp_sim.data.dataset import Dataset
+from comp_sim.engine.distributed import Cluster
 from comp_sim.engine.simulate import HistoricalSource, TrialSource, run_plans
 from comp_sim.errors import Issue, UsageError
 from comp_sim.measures import Needs
@@ -89,11 +90,13 @@ def sensitivity(
     seed: int = 0,
     dimension: Dimension = "attainment",
     strategic: Sequence[str] | None = None,
+    cluster: Cluster | None = None,
 ) -> pd.DataFrame:
     """One row per plan or program (``units``) and shift: cost, bookings, cost of sales, mean
     payout % of TI, share of reps at or above quota. ``data`` is a Dataset or a ``TrialSource``; ``trials`` > 1 draws
     that many Monte-Carlo trials around the data's reps (seeded by ``seed``). Over trials
-    (attainment only) the figures are means over trials."""
+    (attainment only) the figures are means over trials. Each shift's run goes to ``cluster``
+    when given."""
     if dimension not in DIMENSIONS:
         raise UsageError(Issue(f"dimension is one of {', '.join(DIMENSIONS)}", path="dimension", value=dimension))
     loaded = list({plan.id: plan for unit in units for plan in unit.plans}.values())
@@ -110,14 +113,14 @@ def sensitivity(
             raise UsageError(Issue(f"a {dimension} shift changes deals, so it needs deal-level data, not "
                                    "Monte-Carlo trials", path="dimension", value=dimension))
         for shift in shifts:
-            rows += rows_of(run_plans(loaded, ScaledSource(data, 1.0 + shift)), shift)
+            rows += rows_of(run_plans(loaded, ScaledSource(data, 1.0 + shift), cluster=cluster), shift)
         return pd.DataFrame(rows, columns=COLUMNS)
     dataset = data
     draws = np.random.default_rng(seed).random(len(dataset.deals))  # (deals,)
     products = strategic_products(loaded, dataset, strategic) if dimension == "mix" else ()
     for shift in shifts:
         shifted = shift_dataset(dataset, dimension, shift, draws, products)
-        rows += rows_of(run_plans(loaded, HistoricalSource(shifted)), shift)
+        rows += rows_of(run_plans(loaded, HistoricalSource(shifted), cluster=cluster), shift)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

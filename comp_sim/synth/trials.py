@@ -34,6 +34,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -176,9 +178,8 @@ class MonteCarloSource:
     chunk_trials: int | None = None
     covered: list[Month] = field(default_factory=list)
     label: str = ""
-    _layouts: dict = field(default_factory=dict, repr=False)
-    _tables: Tables | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _made: Made = field(default_factory=lambda: Made(), repr=False, compare=False)
+    _token: str = field(default_factory=lambda: uuid.uuid4().hex, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.trials < 1:
@@ -223,13 +224,17 @@ class MonteCarloSource:
 
     def chunk_sizes(self) -> list[int]:
         """Trials per chunk: ``chunk_trials``, or what keeps a chunk's arrays near CHUNK_BYTES."""
-        size = self.chunk_trials
-        if size is None:
-            cell = max(1, len(self.rates.reps)) * max(1, self.rates.months) * 8 * ARRAYS_PER_CHUNK
-            size = max(1, CHUNK_BYTES // cell)
-        size = min(size, self.trials)
+        size = min(self.chunk_trials or chunk_trials_for(len(self.rates.reps), self.rates.months), self.trials)
         full, rest = divmod(self.trials, size)
         return [size] * full + ([rest] if rest else [])
+
+    def __getstate__(self) -> dict:
+        """Pickled (to a Dask worker) without what it made: the rates make it again where it
+        lands, once per process (``resident``)."""
+        return {**self.__dict__, "_made": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _made=resident(state["_token"]))
 
     def chunk(self, index: int, needed: Needs, first_month: Month, months: int) -> Cube:
         """Trials ``sum(chunk_sizes()[:index])`` onwards, as a cube of every measure needed."""
@@ -239,12 +244,43 @@ class MonteCarloSource:
 
     def _layout(self, needed: Needs, first_month: Month, months: int) -> tuple[Tables, Layout]:
         key = (tuple(m.key for m in needed.deal_measures), tuple(needed.target_metrics), first_month, months)
-        with self._lock:
-            if self._tables is None:
-                self._tables = build_tables(self.rates, self.seed)
-            if key not in self._layouts:
-                self._layouts[key] = build_layout(self.rates, needed, first_month, months)
-            return self._tables, self._layouts[key]
+        made = self._made
+        with made.lock:
+            if made.tables is None:
+                made.tables = build_tables(self.rates, self.seed)
+            if key not in made.layouts:
+                made.layouts[key] = build_layout(self.rates, needed, first_month, months)
+            return made.tables, made.layouts[key]
+
+
+@dataclass
+class Made:
+    """What a source makes from its rates once and reads for every chunk: its outcome tables and
+    a layout per set of measures and months."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    tables: Tables | None = None
+    layouts: dict = field(default_factory=dict)
+
+
+RESIDENT_SOURCES = 2  # sources whose tables a process keeps after every copy of them is gone
+_resident: OrderedDict[str, Made] = OrderedDict()
+_resident_lock = threading.Lock()
+
+
+def resident(token: str) -> Made:
+    """What the source ``token`` made in this process, shared by every copy of it unpickled here.
+
+    A Dask worker may drop its copy of a source between tasks (Dask's active memory manager
+    removes replicas that no task waiting there needs) and fetch another for a later task; a new
+    copy would make the tables again, which takes as long as many chunks, so what the last
+    RESIDENT_SOURCES sources made is kept."""
+    with _resident_lock:
+        made = _resident.pop(token, None) or Made()
+        _resident[token] = made
+        while len(_resident) > RESIDENT_SOURCES:
+            _resident.popitem(last=False)
+        return made
 
 
 class LazyMeasures(Mapping):
@@ -281,6 +317,15 @@ def prepare_kernel() -> None:
     (the same path as every draw, so the same compiled kernel): once per machine the compile
     takes some seconds."""
     synthesize_trials(1, 12, 1, seed=0).chunk(0, Needs((BOOKINGS,), ()), Month.parse("2026-01"), 12)
+
+
+def chunk_trials_for(reps: int, months: int) -> int:
+    """Trials per chunk that keep a chunk's measure arrays near CHUNK_BYTES.
+
+    >>> chunk_trials_for(1_000, 12), chunk_trials_for(100_000, 12)
+    (87, 1)
+    """
+    return max(1, CHUNK_BYTES // (max(1, reps) * max(1, months) * 8 * ARRAYS_PER_CHUNK))
 
 
 def synthesize_trials(reps: int, months: int, trials: int, seed: int, *, start: str | Month = "2026-01",

@@ -105,6 +105,17 @@ BAD = {
     "sensitivity unknown dimension": (["sensitivity", "--plan", CURRENT, "--dimension", "weather"],
                                       "--dimension: must be one of attainment, mix, new_logos (got 'weather')"),
     "validate invalid plan": (["validate", CURRENT, "{tmp}/badplan.yaml"], "badplan.yaml"),
+    "scheduler unreachable": ([*RUN, "--trials", "20", "--scheduler", "tcp://127.0.0.1:1", "--out", "{tmp}/out"],
+                              "scheduler: cannot reach a Dask scheduler at 'tcp://127.0.0.1:1' (Timed out trying to "
+                              "connect to tcp://127.0.0.1:1 after 10 s)"),
+    "scheduler not an address": (["calibrate", "--plan", BALANCED, "--budget", "1000000", "--scheduler", "foo",
+                                  "--out", "{tmp}/b.yaml"],
+                                 "cannot reach a Dask scheduler at 'foo' (missing port number in address 'foo')"),
+    "scheduler of another scheme": (["gaming", "--plan", CURRENT, "--scheduler", "http://host:8786"],
+                                    "cannot reach a Dask scheduler at 'http://host:8786' (unknown address scheme 'http'"),
+    "scheduler of no local workers": (["sensitivity", "--plan", CURRENT, "--scheduler", "local:0"],
+                                      "scheduler: local:N starts N worker processes on this machine: N is a whole "
+                                      "number from 1 to 64 (got 'local:0')"),
     "schema output is a folder": (["schema", "--out", "{tmp}/full"], "full: cannot write here"),
 }
 

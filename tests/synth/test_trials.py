@@ -222,3 +222,24 @@ def test_a_measure_is_its_cells_summed_whatever_is_drawn_beside_it():
     np.testing.assert_allclose(both, cube.measures[BOOKINGS.key], rtol=1e-12, atol=1e-6)
     alone = synthesize_trials(12, 12, 30, seed=3).chunk(0, Needs((existing,), ()), START, 12)
     np.testing.assert_array_equal(alone.measures[existing.key], cube.measures[existing.key])
+
+
+def test_copies_of_a_source_sent_to_one_process_share_the_tables_it_made_there():
+    """A Dask worker may drop its copy of a source and fetch another: the copies unpickled in
+    one process draw from the tables the first made, and give the same chunks as the source."""
+    import pickle
+    from dataclasses import replace
+
+    source = synthesize_trials(30, 12, 40, seed=4, chunk_trials=10)
+    needed, start = Needs((BOOKINGS,), ()), Month.parse("2026-01")
+    sent = pickle.dumps(source)
+    first, second = pickle.loads(sent), pickle.loads(sent)
+    assert first._made is second._made and first._made is not source._made
+    assert first._made.tables is None
+    drawn = first.chunk(2, needed, start, 12)
+    assert second._made.tables is not None  # made once, by the first copy
+    np.testing.assert_array_equal(second.chunk(2, needed, start, 12).measures["sum:amount"],
+                                  source.chunk(2, needed, start, 12).measures["sum:amount"])
+    np.testing.assert_array_equal(drawn.measures["sum:amount"], source.chunk(2, needed, start, 12).measures["sum:amount"])
+    other = replace(source, seed=5)  # another source: its own tables, wherever it goes
+    assert pickle.loads(pickle.dumps(other))._made is not first._made
