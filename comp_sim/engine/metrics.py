@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from comp_sim.engine.teams import Teams
-from comp_sim.engine.windows import running_sum, window_sums
+from comp_sim.engine.windows import cumulative_window_sums, running_sum, window_sums
 from comp_sim.errors import MAX_REPORTED, DataError, Issue
 from comp_sim.measures import Measure, measure_key
 from comp_sim.periods import MONTHS_PER, Month, Window, plan_windows
@@ -42,10 +42,13 @@ class PlanYear:
         """Sums of a monthly measure over each window (from the plan start when cumulative)."""
         cached = self._sums.get((key, grain, cumulative))
         if cached is None:
-            if cumulative:
-                cached = per_trial_row(running_sum, self.window_sums(key, grain, False))
+            size = MONTHS_PER[grain]
+            if not cumulative:
+                cached = per_trial_row(lambda v: window_sums(v, size), self.monthly[key])
+            elif (key, grain, False) in self._sums:
+                cached = per_trial_row(running_sum, self._sums[(key, grain, False)])
             else:
-                cached = per_trial_row(lambda v: window_sums(v, MONTHS_PER[grain]), self.monthly[key])
+                cached = per_trial_row(lambda v: cumulative_window_sums(v, size), self.monthly[key])
             self._sums[(key, grain, cumulative)] = cached
         return cached
 
