@@ -396,21 +396,36 @@ def _apply_plan_cap(compiled: CompiledPlan, components: tuple[ComponentRun, ...]
         lines[order].append((index, due, amount))
     capped_runs = []
     for c, walked in zip(components, lines):
-        changed = [(i, due, paid) for i, due, paid in walked
-                   if (due != paid).any() or (due != c.payment[trial_index, rep_index, i]).any()]
-        if not changed:  # the cap left its lines as they were
+        before = [c.payment[trial_index, rep_index, index] for index, _, _ in walked]
+        new_payments = [(index, due) for (index, due, _), old in zip(walked, before) if (due != old).any()]
+        new_amounts = [(index, paid) for (index, _, paid), old in zip(walked, before) if (paid != old).any()]
+        if not new_payments and not new_amounts:  # the cap left its lines as they were
             capped_runs.append(c)
             continue
-        payment = c.payment.copy(order="K")
-        amount = c.payment.copy(order="K")
+        cuts = [(index, due - paid) for index, due, paid in walked if (due != paid).any()]
         capped = zeros_in_layout_of(c.payment)
-        for index, due, paid in changed:
-            payment[trial_index, rep_index, index] = due
-            amount[trial_index, rep_index, index] = paid
-            capped[trial_index, rep_index, index] = due - paid
-        capped_runs.append(replace(c, payment=payment, amount=amount, capped=capped, paid=total(amount),
-                                   cut_by_cap=bool(capped.any())))
+        for index, cut in cuts:
+            capped[trial_index, rep_index, index] = cut
+        amount = _with_walked(c.payment, new_amounts, trial_index, rep_index)
+        paid = c.paid
+        if new_amounts:  # only the walked pairs' totals change
+            paid = c.paid.copy(order="K")
+            paid[trial_index, rep_index] = total(amount[trial_index, rep_index])
+        capped_runs.append(replace(c, payment=_with_walked(c.payment, new_payments, trial_index, rep_index),
+                                   amount=amount, capped=capped, paid=paid, cut_by_cap=bool(cuts)))
     return tuple(capped_runs)
+
+
+def _with_walked(values: np.ndarray, changes: list[tuple[int, np.ndarray]], trial_index: np.ndarray,
+                 rep_index: np.ndarray) -> np.ndarray:
+    """``values`` with the walked (trial, rep) pairs of some windows set anew: a copy, or
+    ``values`` itself when nothing changes."""
+    if not changes:
+        return values
+    out = values.copy(order="K")
+    for index, new in changes:
+        out[trial_index, rep_index, index] = new
+    return out
 
 
 def _positive_total(run: ComponentRun) -> np.ndarray:
