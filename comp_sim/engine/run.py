@@ -284,7 +284,8 @@ def _plan_year_measures(compiled: CompiledPlan, cube: Cube, roster: Roster,
     the tenure of the rep they belong to when the plan has a ramp.
 
     When the cube is the plan year and these are all its reps, they are the cube's own arrays
-    (no copy)."""
+    (no copy); a subset of the reps is copied in the cube's memory layout, and a target that is
+    the same in every trial is taken once and broadcast."""
     positions = np.arange(len(cube.rep_ids)) if everyone else roster.positions
     every_rep = len(positions) == len(cube.rep_ids)
     ramp = compiled.plan.ramp
@@ -292,7 +293,7 @@ def _plan_year_measures(compiled: CompiledPlan, cube: Cube, roster: Roster,
     measures = {}
     for key in {measure_key(m) for m in compiled.measures}:
         values = cube.window(key, compiled.start, PLAN_YEAR_MONTHS)
-        values = values if every_rep else values[:, positions, :]
+        values = values if every_rep else per_trial_row(lambda v: take_in_layout(v, positions, axis=1), values)
         if factors is not None and split_target(key) is not None:
             values = per_trial_row(lambda v: v * factors[None], values)
         measures[key] = values
@@ -443,6 +444,25 @@ def zeros_in_layout_of(values: np.ndarray) -> np.ndarray:
     >>> zeros_in_layout_of(np.ones((2, 3, 4)).transpose(1, 2, 0)).strides
     (32, 8, 96)
     """
-    slow_to_fast = sorted(range(values.ndim), key=lambda axis: -values.strides[axis])
+    slow_to_fast = _slow_to_fast(values)
     zeros = np.zeros([values.shape[axis] for axis in slow_to_fast])
     return zeros.transpose(np.argsort(slow_to_fast))
+
+
+def take_in_layout(values: np.ndarray, indices: np.ndarray, axis: int) -> np.ndarray:
+    """``np.take(values, indices, axis)`` laid out in memory like ``values`` (numpy's take and
+    fancy indexing first copy a transposed array into C order, and return another layout).
+
+    >>> months_first = np.arange(24.0).reshape(4, 2, 3).transpose(1, 2, 0)  # (trials, reps, months)
+    >>> taken = take_in_layout(months_first, np.array([0, 2]), axis=1)
+    >>> taken.strides, bool((taken == months_first[:, [0, 2], :]).all())
+    ((16, 8, 32), True)
+    """
+    slow_to_fast = _slow_to_fast(values)
+    taken = np.take(values.transpose(slow_to_fast), indices, axis=slow_to_fast.index(axis))
+    return taken.transpose(np.argsort(slow_to_fast))
+
+
+def _slow_to_fast(values: np.ndarray) -> list[int]:
+    """The axes of an array, from the one with the largest stride to the smallest."""
+    return sorted(range(values.ndim), key=lambda axis: -values.strides[axis])
