@@ -20,7 +20,7 @@ from comp_sim.errors import MAX_REPORTED, DataError, Issue
 from comp_sim.measures import Measure, measure_key
 from comp_sim.periods import MONTHS_PER, Month, Window, plan_windows
 from comp_sim.plan.models import Plan
-from comp_sim.plan.rules import is_zero
+from comp_sim.plan.rules import HALF_STEP, is_zero, kernel_views
 from comp_sim.plan.metrics import safe_divide
 
 
@@ -110,9 +110,18 @@ class MetricContext:
     def ratio(self, name: str, top: np.ndarray, bottom: np.ndarray, on_zero: float | None,
               top_name: str, bottom_name: str, fix: str) -> np.ndarray:
         """top / bottom; 0 / 0 is 0; x / 0 is ``on_zero`` or a data error naming rep and period."""
+        out = np.empty_like(top, dtype="float64")
+        views = kernel_views(top, bottom, out)
+        if views is not None:
+            from comp_sim.plan import kernels
+
+            broken = kernels.divide_where_not_zero(*views[:2], HALF_STEP, np.nan if on_zero is None else on_zero,
+                                                   views[2])
+            if not broken or on_zero is not None:
+                return out
         zero = per_trial_row(is_zero, bottom)
         if not zero.any():
-            return np.divide(top, bottom, out=np.empty_like(top, dtype="float64"))
+            return np.divide(top, bottom, out=out)
         broken = zero & ~is_zero(top)
         if not broken.any():
             return safe_divide(top, bottom, zero)
