@@ -13,11 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from comp_sim.data.dataset import COLUMNS, REQUIRED, TABLES, Dataset, normalize
 from comp_sim.data.loader import load_data as _load_data
-from comp_sim.data.loader import read_export_file
+from comp_sim.data.loader import read_export_file, sheet_names
 from comp_sim.data.mapping import Mapping, guess_columns, load_mapping, mapping_yaml, with_history_before
 from comp_sim.data.quotas import (DEFAULT_REACH, METHODS as QUOTA_METHODS, METRICS as QUOTA_METRICS,
                                   SPREADS as QUOTA_SPREADS, QuotaSet, check_options as check_quota_options,
@@ -35,7 +36,17 @@ from comp_sim.insight.gaming import gaming_report
 from comp_sim.insight.lint import PlanWarning, lint_plan, render_warnings
 from comp_sim.insight.sensitivity import DEFAULT_SHIFTS, DIMENSIONS, elasticity
 from comp_sim.insight.sensitivity import sensitivity as _sensitivity
-from comp_sim.output import FORMATS, check_output_file, check_output_folder, write_folder_atomic, write_text_atomic
+from comp_sim.limits import (DATA_ROOT_VARIABLE, MAX_REP_TRIALS, MAX_SYNTH_DATA_REPS, MAX_SYNTH_MONTHS,
+                              MAX_SYNTHETIC_REPS, MAX_TRIALS, MAX_UPLOAD_MB)
+from comp_sim.output import (
+    FORMATS,
+    check_output_apart,
+    check_output_file,
+    check_output_folder,
+    printable,
+    write_folder_atomic,
+    write_text_atomic,
+)
 from comp_sim.periods import PLAN_YEAR_MONTHS, month_ordinals
 from comp_sim.plan.loader import PlanSource, load_plan
 from comp_sim.plan.models import Plan
@@ -48,6 +59,7 @@ from comp_sim.report.explain import Statement, statement
 from comp_sim.report.export import WORKBOOK, write_results
 from comp_sim.report.lines import quiet_lines
 from comp_sim.report.simulation import Simulation
+from comp_sim.safe_yaml import parse_yaml, plain
 from comp_sim.synth import MonteCarloSource, synthesize, synthesize_trials
 from comp_sim.synth.trials import IDLE_REPS, IdleReps, kernel_ready, prepare_kernel
 
@@ -57,6 +69,21 @@ SAMPLE_DATA_DIR = ROOT / "data" / "sample"
 
 DataSource = Dataset | str | Path | dict
 HISTORY_MONTHS = 12  # months of account history before a plan year that derived new logos need
+
+
+def _check_work(trials: int, reps: int, *, synthetic: bool = False) -> None:
+    """Refuse a run larger than limits allow (trials, synthetic reps, reps x trials)."""
+    issues = []
+    if trials > MAX_TRIALS:
+        issues.append(Issue(f"at most {MAX_TRIALS:,} Monte-Carlo trials a run", path="trials", value=trials))
+    if synthetic and reps > MAX_SYNTHETIC_REPS:
+        issues.append(Issue(f"at most {MAX_SYNTHETIC_REPS:,} synthetic reps", path="synthetic", value=reps))
+    if not issues and reps * trials > MAX_REP_TRIALS:
+        issues.append(Issue(f"reps x trials is at most {MAX_REP_TRIALS:,} a run (a run keeps every trial's "
+                            "total per rep); run fewer trials or split the reps", path="trials",
+                            value=f"{reps:,} x {trials:,}"))
+    if issues:
+        raise UsageError(issues)
 
 
 def bundled_plan_paths() -> list[Path]:
@@ -143,6 +170,7 @@ def simulate(
     dataset = None
     source: TrialSource
     if synthetic is not None:
+        _check_work(trials or 1000, synthetic, synthetic=True)
         start = max(plan.start for plan in loaded)
         source = MonteCarloSource.synthetic(synthetic, trials or 1000, seed, start)
     else:
@@ -150,8 +178,10 @@ def simulate(
         if trials is None or trials == 1:
             source = HistoricalSource(dataset)
         else:
+            _check_work(trials, len(dataset.reps))
             source = MonteCarloSource.from_dataset(dataset, trials, seed, idle_reps=idle_reps)
     results = run_plans(loaded, source, detail_trials=detail_trials, progress=progress)
+    _finite_totals(results)
     programs = program_results(units, results, source.reps)
     notes = _notes(results, programs, dataset)
     if isinstance(source, MonteCarloSource) and dataset is not None and (idle := int(dataset.idle_sellers().sum())):
@@ -160,6 +190,26 @@ def simulate(
                         "book nothing in the trials (--idle-reps team, or idle_reps='team', gives them their "
                         "team's level)"))
     return Simulation(results, source.trials, seed, source.label, notes, programs)
+
+
+def _finite_totals(results: list[PlanResult]) -> None:
+    """Every payout a run reports is a finite number: plan and data numbers are bounded, but
+    rates, multipliers and amounts multiply (thirty multipliers of 1e12 make 1e360, which a
+    64-bit float holds as inf), so such a run fails rather than report inf or NaN."""
+    issues = []
+    for result in results:
+        broken = ~np.isfinite(result.paid)
+        if not broken.any():
+            continue
+        trial, rep = (int(i) for i in np.argwhere(broken)[0])
+        components = [c for c, total in zip(result.component_ids, result.rep_component_sum[rep])
+                      if not np.isfinite(total)]
+        where = f"rep {result.roster.rep_ids[rep]}" + (f", trial {trial}" if result.trials > 1 else "")
+        issues.append(Issue(f"payouts are not finite numbers ({result.paid[trial, rep]} for {where}, "
+                            f"component {', '.join(components) or '?'}): the plan's rates, multipliers and "
+                            "amounts multiply past what a 64-bit number holds", source=result.plan.source))
+    if issues:
+        raise PlanError(issues)
 
 
 def compare(simulation: Simulation, baseline: str | None = None) -> Comparison:
@@ -273,6 +323,7 @@ def calibrate(plan: PlanSource | ProgramSource, *, lever: str = "rates", cost_ne
     dataset = load_data(data)
     if trials is not None and trials <= 0:
         raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
+    _check_work(trials or 1, len(dataset.reps))
     source: TrialSource = (HistoricalSource(dataset) if trials is None or trials == 1
                            else MonteCarloSource.from_dataset(dataset, trials, seed))
     baseline = None
@@ -382,13 +433,14 @@ def _notes(results: list[PlanResult], programs: list[ProgramResult], dataset: Da
 
 __all__ = [
     "load_plan", "load_plans", "load_program", "load_units", "load_data", "load_mapping", "synthesize", "synthesize_trials", "write_dataset",
-    "kernel_ready", "prepare_kernel",
+    "kernel_ready", "prepare_kernel", "MAX_SYNTH_DATA_REPS", "MAX_SYNTH_MONTHS",
     "simulate", "compare", "who_wins", "explain", "calibrate", "write_calibrated", "statement_html", "lint", "render_warnings", "gaming", "sensitivity",
     "elasticity", "write_results", "schema_text", "pay_curve_points", "quiet_lines", "check_output_folder",
-    "check_output_file", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",
+    "check_output_file", "check_output_apart", "printable", "write_text_atomic", "bundled_plan_paths", "Simulation", "Comparison", "Statement",
     "PlanWarning", "Plan", "Program", "Dataset", "TABLES", "DIMENSIONS", "FORMATS", "WORKBOOK", "PLANS_DIR",
-    "SAMPLE_DATA_DIR", "LEVERS", "BEHAVIOURS", "Calibration", "CompSimError", "PlanError", "DataError", "UsageError", "Issue",
+    "SAMPLE_DATA_DIR", "DATA_ROOT_VARIABLE", "MAX_UPLOAD_MB", "LEVERS", "BEHAVIOURS", "Calibration", "CompSimError",
+    "PlanError", "DataError", "UsageError", "Issue",
     "quotas", "write_quotas", "with_quotas", "QuotaSet", "QUOTA_METHODS", "QUOTA_METRICS", "QUOTA_SPREADS",
     "DEFAULT_REACH", "check_quota_options", "parse_amounts", "quota_figure", "IDLE_REPS", "Mapping", "COLUMNS",
-    "REQUIRED", "guess_columns", "mapping_yaml", "read_export_file",
+    "REQUIRED", "guess_columns", "mapping_yaml", "read_export_file", "sheet_names", "parse_yaml", "plain",
 ]

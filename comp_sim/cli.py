@@ -1,18 +1,22 @@
 """The ``comp-sim`` command: parse arguments, call the API, print. Never computes a payout itself.
 
 Bad input exits 1 with the errors on stderr; an internal error exits 2 with a short message and
-a hint to re-run with ``--debug`` (which shows the traceback).
+a hint to re-run with ``--debug`` (which shows the traceback). User text (names, paths, values)
+is printed literally: no rich markup or emoji codes are read in it (``deals.csv:100:`` stays
+that), and its control characters are written out (``api.printable``).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from warnings import filterwarnings
 
 import typer
 from rich.console import Console
@@ -33,8 +37,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 STATE = {"debug": False}
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,17 +53,23 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
             try:
                 return func(*a, **kw)
             except CompSimError as exc:
-                err.print(exc.render(), markup=False)
+                _tell(exc.render())
                 raise typer.Exit(1) from None
             except typer.Exit:
                 raise
             except KeyboardInterrupt:
                 err.print("interrupted")
                 raise typer.Exit(130) from None
+            except MemoryError:  # inputs within every bound may still need more than this machine has
+                files = [str(v) for value in kw.values() for v in (value if isinstance(value, list) else [value])
+                         if isinstance(v, Path)]
+                _tell(f"{', '.join(files) or 'the inputs'}: not enough memory to run on these inputs "
+                      "(README \"Limits\" lists what comp-sim accepts)")
+                raise typer.Exit(1) from None
             except Exception as exc:  # the last line of defence: no traceback for users
                 if STATE["debug"]:
                     raise
-                err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
+                _tell(f"internal error: {type(exc).__name__}: {exc}")
                 err.print("re-run with --debug to see the traceback, and please report it")
                 raise typer.Exit(2) from None
 
@@ -86,7 +96,7 @@ def validate(
             unit = api.load_units([path])[0]
         except CompSimError as exc:
             failed.append(exc)
-            err.print(exc.render(), markup=False)
+            _tell(exc.render())
         else:
             if unit.single:
                 _say(f"OK  {path}  ({unit.id}: {len(unit.plans[0].components)} components)")
@@ -179,18 +189,20 @@ def run(
                                "they do not apply to --synthetic", path="--map"))
     api.check_output_folder(out_dir, force)
     units = api.load_units(_sources(plan, program))
+    api.check_output_apart(out_dir, _inputs(units, None if synthetic else data, mapping))
     ids = [u.id for u in units]
     if baseline is not None and baseline not in ids:
         raise UsageError(Issue(f"no plan '{baseline}' among the --plan and --program files (ids: {', '.join(ids)})",
                                path="--baseline"))
     dataset = None if synthetic is not None else _load_data(data, mapping, map_pairs, history_before, notes=False)
+    _prepare_kernel(trials, synthetic)
     with _progress("Simulating") as progress:
         simulation = api.simulate(units, dataset, trials=trials, seed=seed, synthetic=synthetic,
                                   progress=progress, idle_reps=idle_reps)
     comparison = api.compare(simulation, baseline)
     out.print(_comparison_table(comparison, simulation), crop=False)  # a narrow terminal wraps, never cuts
     for note in simulation.notes:
-        err.print(f"note: {note}", markup=False, highlight=False)
+        _tell(f"note: {note}")
     _print_lint(simulation)
     files = api.write_results(simulation, out_dir, fmt=fmt, force=force, comparison=comparison)
     _say(f"wrote {len(files)} files to {out_dir}: {', '.join(f.name for f in files)}")
@@ -218,11 +230,13 @@ def explain(
     if out_file is not None:
         api.check_output_file(out_file, force)
     loaded = api.load_units([_one(plan, program)])[0]
+    if out_file is not None:
+        api.check_output_apart(out_file, _inputs([loaded], data, mapping))
     dataset = _load_data(data, mapping, map_pairs, history_before)
     statement = api.explain(loaded, dataset, rep)
     text = {"text": statement.text, "json": statement.json, "html": statement.html}[fmt]()
     if out_file is None:
-        sys.stdout.write(text)
+        sys.stdout.write(api.printable(text))
     else:
         api.write_text_atomic(out_file, text)
         _say(f"wrote {out_file} (total paid {statement.total:,.2f} {statement.header['currency']})")
@@ -240,8 +254,8 @@ def synth(
 ) -> None:
     """Write a synthetic dataset (reps, quotas, deals, forecasts, mbo) that --data reads back."""
     fmt = _choice(fmt, FORMATS, "--format")
-    _positive(reps, "--reps")
-    _positive(months, "--months")
+    _positive(reps, "--reps", api.MAX_SYNTH_DATA_REPS)
+    _positive(months, "--months", api.MAX_SYNTH_MONTHS)
     api.check_output_folder(out_dir, force)
     dataset = api.synthesize(reps, months, seed, start=start)
     api.write_dataset(dataset, out_dir, fmt=fmt, force=force)
@@ -270,7 +284,7 @@ def lint(
             found = [(p, api.lint(p, data=dataset)) for p in api.load_units([path])[0].plans]
         except CompSimError as exc:
             invalid += 1
-            err.print(exc.render(), markup=False)
+            _tell(exc.render())
             continue
         for plan, warnings in found:
             _say(api.render_warnings(warnings) if warnings else f"{plan.source}: no warnings\n", end="")
@@ -438,7 +452,10 @@ def calibrate(
         api.check_output_folder(out_path, force)
     else:
         api.check_output_file(out_path, force)
+    baseline = api.load_units([cost_neutral_to]) if cost_neutral_to is not None else []
+    api.check_output_apart(out_path, _inputs([unit, *baseline], data, mapping))
     dataset = _load_data(data, mapping, map_pairs)
+    _prepare_kernel(trials, None)
     with _progress("Calibrating", unit="runs") as progress:
         result = api.calibrate(unit, lever=lever, cost_neutral_to=cost_neutral_to, budget=budget,
                                pay_at_quota=pay_at_quota, data=dataset, trials=trials, seed=seed,
@@ -473,19 +490,27 @@ def _guard_table(result: api.Calibration, currency: str) -> Table:
     return table
 
 
-@command("app", epilog="Example: comp-sim app --port 8502 --headless")
+@command("app", epilog="Example: comp-sim app --port 8502 --headless --data-root ~/exports")
 def app_command(
     port: Annotated[int | None, typer.Option("--port", help="Port to serve on (Streamlit's default: 8501).",
                                              show_default=False)] = None,
     headless: Annotated[bool, typer.Option("--headless", help="Do not open a browser.")] = False,
+    data_root: Annotated[Path | None, typer.Option(
+        "--data-root", help="The folder under which the app's Folder source reads (default: this folder).",
+        show_default=False)] = None,
 ) -> None:
-    """Open the app (Streamlit) on the bundled plans and sample data."""
-    command_line = [sys.executable, "-m", "streamlit", "run", str(api.ROOT / "app.py")]
+    """Open the app (Streamlit) on the bundled plans and sample data; uploads are limited to
+    the app's bound wherever it is started from."""
+    root = (data_root or Path.cwd()).resolve()
+    if not root.is_dir():
+        raise UsageError(Issue("the data root must be a folder", path="--data-root", value=str(data_root)))
+    command_line = [sys.executable, "-m", "streamlit", "run", str(api.ROOT / "app.py"),
+                    "--server.maxUploadSize", str(api.MAX_UPLOAD_MB)]
     if port is not None:
         command_line += ["--server.port", str(port)]
     if headless:
         command_line += ["--server.headless", "true"]
-    raise typer.Exit(subprocess.call(command_line))
+    raise typer.Exit(subprocess.call(command_line, env={**os.environ, api.DATA_ROOT_VARIABLE: str(root)}))
 
 
 def _sources(plans: list[Path] | None, programs: list[Path] | None) -> list[Path]:
@@ -503,9 +528,21 @@ def _one(plan: Path | None, program: Path | None) -> Path:
     return plan if plan is not None else program  # type: ignore[return-value]
 
 
+def _inputs(units: Sequence[api.Program], data: Path | None, mapping: Path | None) -> list[str | Path | None]:
+    """Every file and folder a command reads: plan and program files (and a program's plans),
+    the data folder (the bundled sample without --data) and the mapping file."""
+    files = [u.source for u in units] + [p.source for p in api.plans_of(units)]
+    return [*(f for f in files if not f.startswith("<")), data or api.SAMPLE_DATA_DIR, mapping]
+
+
 def _say(text: str, end: str = "\n") -> None:
-    """Plain text on stdout, unwrapped (the terminal wraps) and without rich's markup."""
-    out.print(text, end=end, markup=False, highlight=False, soft_wrap=True)
+    """Plain text on stdout, unwrapped (the terminal wraps), printed literally."""
+    out.print(api.printable(text), end=end, highlight=False, soft_wrap=True)
+
+
+def _tell(text: str) -> None:
+    """Plain text on stderr (errors, notes, warnings), printed literally."""
+    err.print(api.printable(text))
 
 
 def _choice(value: str, allowed: Sequence[str], option: str) -> str:
@@ -514,9 +551,11 @@ def _choice(value: str, allowed: Sequence[str], option: str) -> str:
     return value
 
 
-def _positive(value: int | None, option: str) -> None:
+def _positive(value: int | None, option: str, most: int | None = None) -> None:
     if value is not None and value <= 0:
         raise UsageError(Issue("must be a whole number above 0", path=option, value=value))
+    if value is not None and most is not None and value > most:
+        raise UsageError(Issue(f"must be at most {most:,}", path=option, value=value))
 
 
 def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] | None,
@@ -528,6 +567,13 @@ def _load_data(folder: Path | None, mapping_file: Path | None, pairs: list[str] 
         for note in dataset.warnings:
             err.print(f"note: {note}", markup=False, highlight=False)
     return dataset
+
+
+def _prepare_kernel(trials: int | None, synthetic: int | None) -> None:
+    """Say so while Monte-Carlo's trial kernel loads (compiled once per machine, some seconds)."""
+    if (synthetic is not None or (trials or 1) > 1) and not api.kernel_ready():
+        with err.status("Preparing the Monte-Carlo trial kernel (compiled once per machine)..."):
+            api.prepare_kernel()
 
 
 @contextmanager
@@ -549,8 +595,8 @@ def _comparison_table(comparison: api.Comparison, simulation: api.Simulation) ->
     """One column per plan or program, one row per figure finance asks for first. The change
     against the baseline is over the reps both cover; reps only one covers are counted."""
     currency = {u.id: u.currency for u in simulation.units}
-    table = Table(title=f"Compared with {comparison.baseline} ({simulation.data_label}, "
-                        f"{simulation.trials} trial{'s' if simulation.trials != 1 else ''})")
+    table = Table(title=api.printable(f"Compared with {comparison.baseline} ({simulation.data_label}, "
+                                      f"{simulation.trials} trial{'s' if simulation.trials != 1 else ''})"))
     table.add_column("")
     for unit_id in comparison.plans["plan"]:
         table.add_column(str(unit_id), justify="right")
@@ -595,7 +641,7 @@ def _frame_table(frame: pd.DataFrame, title: str, columns: list[tuple[str, str, 
     (whole units; the currency goes in the label), pct, shift (a signed percentage) and number."""
     currencies = sorted(set(frame["currency"])) if "currency" in frame and len(frame) else []
     suffix = f" ({currencies[0]})" if len(currencies) == 1 else ""
-    table = Table(title=title)
+    table = Table(title=api.printable(title))
     cells = [[_format(kind, record[column]) for column, _, kind in columns] for record in frame.to_dict(orient="records")]
     for position, (column, label, kind) in enumerate(columns):
         # names and figures are never cut short; a narrow terminal wraps the headers instead
@@ -611,7 +657,7 @@ def _frame_table(frame: pd.DataFrame, title: str, columns: list[tuple[str, str, 
 
 def _format(kind: str, value: Any) -> str:
     if kind == "text":
-        return str(value)
+        return api.printable(str(value))
     if value is None or value != value:
         return "n/a"
     if kind == "money":
@@ -642,15 +688,16 @@ def _print_lint(simulation: api.Simulation) -> None:
             if warning.severity in ("high", "medium"):
                 shown += 1
                 gist = warning.message.split(": ")[0]
-                err.print(f"warning[{warning.id}, {warning.severity}] {warning.location}: {gist}",
-                          markup=False, highlight=False)
+                _tell(f"warning[{warning.id}, {warning.severity}] {warning.location}: {gist}")
     if shown:
-        err.print("(comp-sim lint PLAN shows the figures and a fix for each warning)", markup=False, highlight=False)
+        _tell("(comp-sim lint PLAN shows the figures and a fix for each warning)")
 
 
 def main(args: Sequence[str] | None = None) -> None:
     """Entry point: usage errors (an unknown option, a missing value) are bad input too, so they
-    exit 1 like every other bad input, keeping 2 for internal errors."""
+    exit 1 like every other bad input, keeping 2 for internal errors. numpy's overflow warnings
+    are not shown: a run whose payouts overflow fails with its own message."""
+    filterwarnings("ignore", message="(overflow|invalid value) encountered", category=RuntimeWarning)
     args = list(sys.argv[1:] if args is None else args) or ["--help"]
     command_group = typer.main.get_command(app)
     try:

@@ -16,7 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "comp_sim"
 
 # Layers from the bottom up; a module may import its own layer and the ones below.
 LAYERS = [
-    ("base", ["comp_sim.errors", "comp_sim.periods", "comp_sim.measures", "comp_sim.output", "comp_sim.limits"]),
+    ("base", ["comp_sim.errors", "comp_sim.periods", "comp_sim.measures", "comp_sim.output", "comp_sim.limits",
+              "comp_sim.safe_yaml"]),
     ("plan", ["comp_sim.plan"]),
     ("data", ["comp_sim.data"]),
     ("synth", ["comp_sim.synth"]),

@@ -22,7 +22,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from comp_sim import api
 from comp_sim.api import (COLUMNS, DEFAULT_REACH, QUOTA_METHODS, QUOTA_METRICS, QUOTA_SPREADS, REQUIRED, TABLES,
@@ -72,7 +71,7 @@ class Export:
             path.write_bytes(content)
             if name.lower().endswith(".xlsx"):
                 try:
-                    sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
+                    sheets = api.sheet_names(path)
                 except Exception:  # an unreadable workbook: the loader says why when it is picked
                     sheets = []
                 self.sources += [name] if len(sheets) <= 1 else [f"{name} [{sheet}]" for sheet in sheets]
@@ -362,12 +361,10 @@ def _parse_more(table: str, text: str, problems: list[Issue]) -> dict[str, Any]:
     """The table's YAML box (more filters or value translations), or a problem saying why not."""
     if not str(text).strip():
         return {}
-    try:
-        parsed = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Issue(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", source=f"{table} (more)",
-                              line=mark.line + 1 if mark else None))
+    try:  # with the guards of a mapping file: no tags, aliases or deep nesting
+        parsed = api.plain(api.parse_yaml(text, f"{table} (more)", "mapping", DataError))
+    except DataError as exc:
+        problems.extend(exc.issues)
         return {}
     if not isinstance(parsed, dict):
         problems.append(Issue("write the keys of the table's mapping, e.g. values: {product: {Pro X: ProX}}",
@@ -379,8 +376,8 @@ def _parse_more(table: str, text: str, problems: list[Issue]) -> dict[str, Any]:
 def _scalar(text: str) -> Any:
     """A default typed in a box as the value YAML would read: 80000 a number, true a flag."""
     try:
-        value = YAML(typ="safe", pure=True).load(str(text))
-    except YAMLError:
+        value = api.plain(api.parse_yaml(str(text), "default", "value", DataError))
+    except DataError:
         return str(text).strip()
     if isinstance(value, dt.date):
         return value.isoformat()

@@ -8,6 +8,8 @@ switch or an unrelated widget costs nothing and a plan edit re-runs only what ch
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,9 +17,21 @@ from pathlib import Path
 import streamlit as st
 
 from comp_sim import api
-from comp_sim.api import TABLES, CompSimError, DataError, Dataset, Issue, Mapping, Plan, PlanError
+from comp_sim.api import (
+    DATA_ROOT_VARIABLE,
+    MAX_UPLOAD_MB,
+    TABLES,
+    CompSimError,
+    Dataset,
+    DataError,
+    Issue,
+    Mapping,
+    Plan,
+    PlanError,
+    printable,
+)
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the same bound as server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20  # Streamlit's server.maxUploadSize: `comp-sim app` passes it
 DATA_FORMATS = ("csv", "parquet", "xlsx")
 SAMPLE, UPLOAD, FOLDER, SYNTHETIC = "Bundled sample", "Uploaded files", "Folder", "Synthetic"
 CRM_EXPORT = "CRM export"  # mapped in the page by comp_sim.app.crm
@@ -97,6 +111,30 @@ def folder_dataset(folder: str, stamp: tuple) -> Dataset:
     return api.load_data(folder)
 
 
+def data_root() -> Path:
+    """The folder under which the Folder source may read: ``$COMP_SIM_DATA_ROOT``, or the
+    folder the app was started in."""
+    return Path(os.environ.get(DATA_ROOT_VARIABLE) or os.getcwd()).resolve()
+
+
+def folder_in_root(typed: str, root: Path) -> Path:
+    """The folder typed (relative to the root, or absolute), links followed; a folder outside
+    the root is refused without saying whether it exists or what it holds."""
+    path = (root / Path(typed).expanduser()).resolve()
+    if not path.is_relative_to(root):
+        raise DataError(Issue(f"the app reads data folders inside {root} only (its data root: "
+                              "`comp-sim app --data-root FOLDER` sets it)", source=typed))
+    return path
+
+
+def _stamp(folder: Path) -> tuple:
+    """The names, sizes and times of a folder's entries (links not followed): a data folder's
+    cache key."""
+    if not folder.is_dir():
+        return ()
+    return tuple((p.name, p.lstat().st_size, p.lstat().st_mtime_ns) for p in sorted(folder.iterdir()))
+
+
 def load_upload(files: list[tuple[str, bytes]], mapping: Mapping | None = None) -> Dataset:
     """Uploaded data files (``reps.csv``, ``deals.xlsx``, a workbook with a sheet per table, or
     an export's files read through ``mapping``) through the same loader and checks as the CLI's
@@ -153,9 +191,22 @@ def simulation(inputs: Inputs) -> api.Simulation:
 
 
 def show_errors(title: str, error: CompSimError) -> None:
-    """Every issue of an input error, one per line, as the CLI prints them."""
-    st.error(f"**{title}**\n\n" + "\n".join(f"- `{issue}`" for issue in error.shown)
+    """Every issue of an input error, one per line, as the CLI prints them: literally, in code
+    spans (no markdown, emoji codes or line numbers read as ``:100:``), control characters
+    written out."""
+    st.error(f"**{title}**\n\n" + "\n".join(f"- {_code(printable(str(issue)))}" for issue in error.shown)
              + (f"\n\n... and {error.hidden} more {error.kind} error(s)" if error.hidden > 0 else ""))
+
+
+def _code(text: str) -> str:
+    """``text`` as one markdown code span, however many backticks it holds.
+
+    >>> _code("a `b` c")
+    '`` a `b` c ``'
+    """
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    return f"{fence} {text} {fence}" if runs else f"`{text}`"
 
 
 def sidebar() -> Inputs | None:
@@ -253,12 +304,11 @@ def _data_picker() -> tuple[Dataset, tuple, str] | None:
             return synthetic_dataset(int(reps), int(seed)), ("synthetic", int(reps), int(seed)), \
                 f"synthetic: {int(reps)} reps, seed {int(seed)}"
         if source == FOLDER:
-            folder = st.text_input("Data folder on this machine", key="data_folder",
-                                   placeholder="/path/to/crm-export")
+            root = data_root()
+            folder = st.text_input(f"Data folder, in {root}", key="data_folder", placeholder="crm-export")
             if folder:
-                path = Path(folder).expanduser()
-                stamp = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                              for p in sorted(path.iterdir())) if path.is_dir() else ()
+                path = folder_in_root(folder, root)
+                stamp = _stamp(path)
                 return folder_dataset(str(path), stamp), ("folder", str(path), stamp), str(path)
         if source == UPLOAD:
             files = st.file_uploader("Data files (reps, quotas, deals, forecasts, mbo)",

@@ -24,11 +24,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 
 from comp_sim.data.dataset import CREDIT_TYPES, COLUMNS, DATES, NUMBERS, REQUIRED, TABLES, TEXT, Dataset, text_values
+from comp_sim.data.files import Unreadable as _Unreadable
+from comp_sim.data.files import check_file, check_workbook, csv_line_breaks, read_parquet
 from comp_sim.data.mapping import Mapping, TableMapping, load_mapping, missing_columns_hint
 from comp_sim.errors import MAX_REPORTED, NO_VALUE, DataError, Issue, closest, did_you_mean
+from comp_sim.limits import MAX_DATA_FILE_BYTES, MAX_NUMBER, NUMBER_RULE
+from comp_sim.output import file_problem
 from comp_sim.periods import Period
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -164,9 +167,11 @@ def _scan_folder(folder: Path, mapping: Mapping | None, found: dict[str, list[_P
         elif _supported(path, table, report):
             found.setdefault(table, []).append(_Place(str(path), path, _sheet(mapping, table)))
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.name in named or path.name.startswith((".", "~$")):
+        if path.name in named or path.name.startswith((".", "~$")):
             continue
         stem, suffix = path.stem.strip().lower(), path.suffix.lower()
+        if suffix not in SUFFIXES and (path.is_dir() or not path.is_file()):
+            continue  # a folder, a link to nothing, a FIFO: only one named like a data file is an error
         if stem in TABLES:
             if _supported(path, stem, report):
                 found.setdefault(stem, []).append(_Place(str(path), path, _sheet(mapping, stem)))
@@ -174,12 +179,24 @@ def _scan_folder(folder: Path, mapping: Mapping | None, found: dict[str, list[_P
             _add_workbook(path, found, report)
 
 
+def sheet_names(path: Path) -> list[str]:
+    """A workbook's sheets, read only once it passed the workbook checks (``check_workbook``);
+    DataError naming the file when it did not, or cannot be opened."""
+    try:
+        check_workbook(path)
+        return pd.ExcelFile(path, engine="openpyxl").sheet_names
+    except _Unreadable as exc:
+        raise DataError(Issue(exc.message, source=str(path))) from None
+    except Exception as exc:  # any failure to open is an unreadable file, reported as such
+        raise DataError(Issue(f"cannot read as an .xlsx workbook: {_reason(exc)}", source=str(path))) from None
+
+
 def _add_workbook(path: Path, found: dict[str, list[_Place]], report: _Report) -> None:
     """A workbook's sheets named like tables (in any case) are those tables."""
     try:
-        sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
-    except Exception as exc:  # any failure to open is an unreadable file, reported as such
-        report.issue(f"cannot read as an .xlsx workbook: {_reason(exc)}", source=str(path))
+        sheets = sheet_names(path)
+    except DataError as exc:
+        report.issues += exc.issues
         return
     matched = [(sheet.strip().lower(), sheet) for sheet in sheets if sheet.strip().lower() in TABLES]
     if not matched:
@@ -192,8 +209,9 @@ def _add_workbook(path: Path, found: dict[str, list[_Place]], report: _Report) -
 
 def _supported(path: Path, table: str, report: _Report) -> bool:
     if path.suffix.lower() in SUFFIXES:
-        if not path.is_file():
-            report.issue("no such file", source=str(path))
+        problem = file_problem(path, "data file", MAX_DATA_FILE_BYTES)
+        if problem:  # missing, a folder, a FIFO, a device, a link to nothing, too big
+            report.issue(problem, source=str(path))
             return False
         return True
     report.issue(f"unknown file type '{path.suffix}' for the {table} table: use .csv, .parquet or .xlsx",
@@ -246,12 +264,6 @@ def _read_table(place: _Place, table: str, mapping: Mapping | None, report: _Rep
     return _apply_mapping(_Table(table, place.label, frame, lines), rules, mapping, report)
 
 
-class _Unreadable(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
 def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame, np.ndarray]:
     """The raw table and the line (or row) of each of its rows."""
     if place.frame is not None:
@@ -259,6 +271,7 @@ def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame,
     path = place.path
     assert path is not None
     try:
+        check_file(path)  # a regular file within the size bound, before anything reads it
         if path.stat().st_size == 0:
             raise _Unreadable(f"the file is empty: it needs a header row naming the columns "
                               f"(at least {', '.join(REQUIRED[table])})")
@@ -266,7 +279,8 @@ def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame,
         if suffix == ".csv":
             return _read_csv(path, rules)
         if suffix == ".parquet":
-            return _numbered(_plain_index(pq.read_table(path).to_pandas(date_as_object=False)), 1)
+            return _numbered(_plain_index(read_parquet(path).to_pandas(date_as_object=False)), 1)
+        check_workbook(path)
         return _numbered(_read_sheet(path, place.sheet, table), 2)
     except _Unreadable:
         raise
@@ -292,6 +306,7 @@ def _read_csv(path: Path, rules: TableMapping) -> tuple[pd.DataFrame, np.ndarray
     empty cell is missing ("NA" is a region); blank lines are kept, and line breaks inside
     quoted cells counted, so that each row's line is the line it starts on."""
     text = {rules.columns.get(column, column): pa.string() for column in TEXT}
+    breaks = csv_line_breaks(path)
     arrow = pa_csv.read_csv(
         path,
         parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
@@ -302,8 +317,6 @@ def _read_csv(path: Path, rules: TableMapping) -> tuple[pd.DataFrame, np.ndarray
     if binary:
         raise _Unreadable(NOT_UTF8)
     frame, lines = _numbered(arrow.to_pandas(date_as_object=False), 2)
-    with path.open("rb") as file:
-        breaks = sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 24), b""))
     if breaks > len(frame) + 1:  # more line breaks than rows and header: some are inside cells
         inside = np.zeros(len(frame), dtype="int64")
         for column in frame.columns:
@@ -524,9 +537,9 @@ def _convert(t: _Table, report: _Report) -> pd.DataFrame:
             frame[column] = text_values(raw)
             empty = (frame[column].isna() | (frame[column] == "")).to_numpy(dtype=bool)
         elif column in NUMBERS:
-            frame[column], bad, infinite = _numbers(raw)
+            frame[column], bad, outside = _numbers(raw)
             report.rows(t, column, bad, "must be a number")
-            report.rows(t, column, infinite, "must be a finite number")
+            report.rows(t, column, outside, NUMBER_RULE)
             _range(t, column, frame[column], report)
             empty = raw.isna().to_numpy(dtype=bool)
         elif column in DATES:
@@ -544,7 +557,8 @@ def _convert(t: _Table, report: _Report) -> pd.DataFrame:
 
 
 def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Numbers as float64; which cells are not numbers, and which are infinite."""
+    """Numbers as float64; which cells are not numbers, and which are infinite or beyond
+    ``MAX_NUMBER`` (two deals of 1e308 would add up to inf)."""
     if pd.api.types.is_bool_dtype(raw.dtype):
         numbers = pd.Series(np.nan, index=raw.index)
     elif pd.api.types.is_numeric_dtype(raw.dtype):
@@ -554,8 +568,9 @@ def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
     values = numbers.to_numpy()
     bad = raw.notna().to_numpy(dtype=bool) & np.isnan(values)
-    infinite = np.isinf(values)
-    return numbers.where(~infinite), bad, infinite
+    with np.errstate(invalid="ignore"):
+        outside = np.isinf(values) | (np.abs(values) > MAX_NUMBER)
+    return numbers.where(~outside), bad, outside
 
 
 def _range(t: _Table, column: str, numbers: pd.Series, report: _Report) -> None:

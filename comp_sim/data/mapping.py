@@ -33,16 +33,16 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from comp_sim.data.dataset import COLUMNS, TABLES
 from comp_sim.errors import NO_VALUE, DataError, Issue, UsageError, did_you_mean
+from comp_sim.limits import MAX_MAPPING_BYTES
 from comp_sim.output import read_text_bounded
 from comp_sim.plan.loader import format_path
 from comp_sim.plan.models import position
+from comp_sim.safe_yaml import parse_yaml, plain
 
 Scalar = Union[bool, int, float, str]
-MAX_MAPPING_BYTES = 1_000_000
 GUESS_CUTOFF = 0.8  # how alike (0..1, difflib's ratio) an export column's name must be to be guessed
 
 
@@ -121,8 +121,10 @@ def load_mapping(source: str | Path | dict | Mapping | None, pairs: Sequence[str
     elif source is None:
         return parse_map_pairs(pairs)
     else:
+        label = name or str(source)
         text = read_text_bounded(Path(source), "mapping file", MAX_MAPPING_BYTES, DataError)
-        mapping = _validate(_read(text, name or str(source)), name or str(source), _lines_of(text))
+        tree = parse_yaml(text, label, "mapping file", DataError, limit=MAX_MAPPING_BYTES)
+        mapping = _validate(_read(tree, label), label, tree)
     if not pairs:
         return mapping
     merged = merge(mapping, parse_map_pairs(pairs))
@@ -289,28 +291,15 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def _read(text: str, source: str) -> Any:
-    try:
-        tree = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DataError(Issue(f"not valid YAML: {problem}", source=source,
-                              line=mark.line + 1 if mark else None,
-                              column=mark.column + 1 if mark else None)) from None
-    except ValueError as exc:  # a date that is not one: 2026-13-01
-        raise DataError(Issue(f"not valid YAML: {exc} (write a date as YYYY-MM-DD)", source=source)) from None
+def _read(tree: Any, source: str) -> Any:
+    """The mapping file's YAML tree (read with the plan reader's guards: no tags, aliases or
+    deep nesting, ``comp_sim.safe_yaml``) as plain data."""
     if tree is None:
         return {}
     if not isinstance(tree, dict):
         raise DataError(Issue(f"a mapping file is a YAML mapping of tables ({', '.join(TABLES)}) and defaults",
                               source=source, line=1))
-    return tree
-
-
-def _lines_of(text: str) -> Any:
-    """The YAML's nodes with their lines and columns (the text has loaded safely already)."""
-    return YAML(typ="rt").load(text)
+    return plain(tree)
 
 
 def _validate(data: dict, source: str, tree: Any = None) -> Mapping:

@@ -11,8 +11,15 @@ import pandas as pd
 from comp_sim.data.dataset import REQUIRED, TABLES, Dataset
 from comp_sim.data.quotas import QuotaSet
 from comp_sim.errors import Issue, UsageError
-from comp_sim.output import FORMATS, check_output_file, escape_frame, write_bytes_atomic, write_folder_atomic, \
-    write_text_atomic
+from comp_sim.output import (
+    FORMATS,
+    check_output_file,
+    escape_frame,
+    exact_xlsx_numbers,
+    write_bytes_atomic,
+    write_folder_atomic,
+    write_text_atomic,
+)
 
 
 def write_dataset(dataset: Dataset, out_dir: Path | str, fmt: str = "csv", force: bool = False) -> list[Path]:
@@ -25,9 +32,9 @@ def write_dataset(dataset: Dataset, out_dir: Path | str, fmt: str = "csv", force
 
     def fill(folder: Path) -> None:
         if fmt == "xlsx":
-            with pd.ExcelWriter(folder / "data.xlsx", engine="openpyxl") as writer:
+            with exact_xlsx_numbers(), pd.ExcelWriter(folder / "data.xlsx", engine="openpyxl") as writer:
                 for name, frame in tables.items():
-                    escape_frame(frame).to_excel(writer, sheet_name=name, index=False)
+                    escape_frame(frame, xlsx=True).to_excel(writer, sheet_name=name, index=False)
         elif fmt == "csv":
             for name, frame in tables.items():
                 escape_frame(frame).to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")

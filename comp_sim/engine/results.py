@@ -20,8 +20,33 @@ from comp_sim.periods import PLAN_YEAR_MONTHS, Month
 from comp_sim.plan.models import Plan
 
 
+class RepFigures:
+    """Figures of a plan's or a program's results worked out from its (trials, reps) ``paid``,
+    ``bookings`` and ``quota`` and its (reps,) ``cap_basis_ti``, in one place for both."""
+
+    paid: np.ndarray
+    bookings: np.ndarray
+    quota: np.ndarray
+    cap_basis_ti: np.ndarray
+
+    @property
+    def total_cost(self) -> np.ndarray:
+        """(trials,) total payout in each trial."""
+        return self.paid.sum(axis=1)
+
+    @property
+    def attainment(self) -> np.ndarray:
+        """(trials, reps) plan-year bookings / quota (NaN without a quota)."""
+        return divide_where_positive(self.bookings, self.quota)
+
+    @property
+    def payout_pct_ti(self) -> np.ndarray:
+        """(trials, reps) payout as a share of the rep's prorated plan-year TI (NaN without TI)."""
+        return divide_where_positive(self.paid, np.broadcast_to(self.cap_basis_ti, self.paid.shape))
+
+
 @dataclass
-class PlanResult:
+class PlanResult(RepFigures):
     """One plan's results over all trials."""
 
     compiled: CompiledPlan
@@ -67,16 +92,6 @@ class PlanResult:
         return [str(self.start + i) for i in range(PLAN_YEAR_MONTHS)]
 
     @property
-    def total_cost(self) -> np.ndarray:
-        """(trials,) total payout of the plan in each trial."""
-        return self.paid.sum(axis=1)
-
-    @property
-    def attainment(self) -> np.ndarray:
-        """(trials, reps) plan-year bookings / quota (NaN without a quota)."""
-        return divide_where_positive(self.bookings, self.quota)
-
-    @property
     def cap_basis_ti(self) -> np.ndarray:
         """(reps,) prorated plan-year TI of each covered rep."""
         return self.roster.cap_basis_ti
@@ -85,10 +100,6 @@ class PlanResult:
     def annual_ti(self) -> np.ndarray:
         return self.roster.annual_ti
 
-    @property
-    def payout_pct_ti(self) -> np.ndarray:
-        """(trials, reps) payout as a share of the rep's prorated plan-year TI (NaN without TI)."""
-        return divide_where_positive(self.paid, np.broadcast_to(self.roster.cap_basis_ti, self.paid.shape))
 
 
 def divide_where_positive(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Load plan files: safe YAML with line numbers -> the validated ``Plan``, or every error at once.
 
-Plan files never execute code: the YAML is parsed as plain data, and any tag or alias (the
-vehicles for object construction and "billion laughs" expansion) is rejected before loading.
+Plan files never execute code: the YAML is parsed as plain data, and any tag, alias or nesting
+deeper than the limit is rejected before loading (``comp_sim.safe_yaml``).
 
 >>> plan = load_plan('''
 ... plan: Demo
@@ -18,23 +18,18 @@ vehicles for object construction and "billion laughs" expansion) is rejected bef
 from __future__ import annotations
 
 import difflib
-import io
 import typing
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, DocumentStartEvent, NodeEvent
 
 from comp_sim.errors import NO_VALUE, Issue, PlanError
+from comp_sim.limits import MAX_PLAN_BYTES
 from comp_sim.output import read_text_bounded
 from comp_sim.plan.models import TAG_PREFIX, Plan, position
-
-MAX_PLAN_BYTES = 1_000_000
-_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+from comp_sim.safe_yaml import parse_yaml, plain
 
 PlanSource = typing.Union[str, Path, dict, Plan]
 
@@ -81,69 +76,10 @@ def parse_plan(text: str, source: str) -> Plan:
 
 
 def safe_yaml(text: str, source: str, what: str = "plan") -> Any:
-    """Parse YAML to ruamel's round-trip tree, refusing tags, aliases and extra documents
-    (``what`` names the kind of file in errors: plan, program)."""
-    if len(text.encode("utf-8")) > MAX_PLAN_BYTES:
-        raise PlanError(Issue(f"a {what} file is at most {MAX_PLAN_BYTES:,} bytes", source=source))
-    yaml = YAML(typ="rt")
-    issues: list[Issue] = []
-    documents = 0
-    try:
-        for event in yaml.parse(io.StringIO(text)):
-            mark = event.start_mark
-            where = {"source": source, "line": mark.line + 1, "column": mark.column + 1}
-            if isinstance(event, DocumentStartEvent):
-                documents += 1
-                if documents == 2:
-                    issues.append(Issue(f"a {what} file holds one YAML document (found a second '---')", **where))
-            elif isinstance(event, AliasEvent):
-                issues.append(Issue(f"anchors and aliases (&name / *name) are not allowed in {what} files",
-                                    value=f"*{event.anchor}", **where))
-            elif isinstance(event, NodeEvent) and getattr(event, "tag", None):
-                tag = str(event.tag)
-                if tag not in _PLAIN_TAGS:
-                    issues.append(Issue(f"YAML tags are not allowed in {what} files: a {what} is plain data",
-                                        value=tag, **where))
-    except MarkedYAMLError as exc:
-        raise PlanError(_yaml_issue(exc, source)) from None
-    except YAMLError as exc:
-        raise PlanError(Issue(f"not valid YAML: {exc}", source=source)) from None
-    if issues:
-        raise PlanError(issues)
-    try:
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
-        raise PlanError(_yaml_issue(exc, source)) from None
-    except YAMLError as exc:
-        raise PlanError(Issue(f"not valid YAML: {exc}", source=source)) from None
-
-
-def _yaml_issue(exc: MarkedYAMLError, source: str) -> Issue:
-    mark = exc.problem_mark or exc.context_mark
-    problem = exc.problem or "not valid YAML"
-    context = exc.context_mark
-    if exc.context and context is not None and mark is not None and context.line != mark.line:
-        what = str(exc.context).removeprefix("while parsing ").removeprefix("while constructing ").removeprefix("a ")
-        problem += f" (in the {what} that starts at line {context.line + 1}, column {context.column + 1})"
-    line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-    return Issue(f"not valid YAML: {problem}", source=source, line=line, column=column)
-
-
-def plain(node: Any) -> Any:
-    """Round-trip YAML nodes as plain dicts, lists and scalars for validation."""
-    if isinstance(node, dict):
-        return {str(k) if not isinstance(k, (int, float, bool)) else k: plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [plain(v) for v in node]
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return str(node)
+    """Parse YAML to ruamel's round-trip tree with the guards of ``comp_sim.safe_yaml`` (no
+    tags, aliases, second document or deep nesting); ``what`` names the kind of file in errors:
+    plan, program."""
+    return parse_yaml(text, source, f"{what} file", PlanError, limit=MAX_PLAN_BYTES)
 
 
 # --------------------------------------------------------------------------- error mapping
@@ -195,7 +131,7 @@ def _describe(error: dict, full_loc: tuple) -> tuple[str, Any, bool]:
 
 
 # Errors of our own rules quote the offending value in their message already.
-_OWN_RULES = {"points_order", "points_finite", "bands_open", "bands_order", "month"}
+_OWN_RULES = {"points_order", "bands_open", "bands_order", "month", "number_range"}
 
 
 def _issue(tree: Any, source: str, loc: tuple, message: str, value: Any = NO_VALUE, at_key: bool = False) -> Issue:

@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from comp_sim.limits import MAX_METRIC_DEPTH, MAX_PLAN_METRICS
 from comp_sim.measures import Measure, split_target
 from comp_sim.periods import Month
 from comp_sim.plan.components import (
@@ -131,7 +132,7 @@ class Plan(StrictModel):
         min_length=1, description="Roles the plan covers, with their default annual TI."
     )
     metrics: dict[str, MetricDef] = Field(
-        default_factory=dict, description="Plan-defined metrics by name."
+        default_factory=dict, max_length=MAX_PLAN_METRICS, description="Plan-defined metrics by name."
     )
     components: list[Component] = Field(min_length=1, description="What the plan pays for.")
     modifiers: list[Modifier] = Field(default_factory=list, description="Gates and multipliers.")
@@ -269,6 +270,7 @@ def plan_rule_issues(plan: Plan) -> list[RuleIssue]:
     issues += _weights_sum_to_one(plan)
     issues += _metric_references(plan)
     issues += _metric_cycles(plan)
+    issues += _metric_depth(plan)
     issues += _modifier_targets(plan)
     return issues
 
@@ -362,6 +364,37 @@ def _metric_cycles(plan: Plan) -> list[RuleIssue]:
                 on_trail.add(operand)
                 stack.append(iter(u.name for u in plan.metrics[operand].references()))
     return sorted(issues, key=lambda issue: list(plan.metrics).index(issue[0][1]))
+
+
+def _metric_depth(plan: Plan) -> list[RuleIssue]:
+    """Plan metrics nest at most ``MAX_METRIC_DEPTH`` deep: each level of a ratio of ratios
+    doubles what a metric reads (40 chained ratios read 2^40 measures). One depth-first walk
+    gives each metric its depth once; cycles are ``_metric_cycles``' to report."""
+    reads = {name: [u.name for u in metric.references() if u.name in plan.metrics]
+             for name, metric in plan.metrics.items()}
+    issues: list[RuleIssue] = []
+    depth: dict[str, int] = {}  # 1 + the depth of the deepest plan metric a metric reads; 0 for none
+    walking: set[str] = set()
+    for root in reads:
+        if root in depth:
+            continue
+        walk = [(root, iter(reads[root]))]
+        walking.add(root)
+        while walk:
+            name, rest = walk[-1]
+            operand = next(rest, None)
+            if operand is None:
+                walk.pop()
+                walking.discard(name)
+                depth[name] = max((depth.get(m, 0) + 1 for m in reads[name]), default=0)
+                if depth[name] == MAX_METRIC_DEPTH + 1:
+                    key = plan.metrics[name].references()[0].loc[0]  # ratio or team
+                    issues.append((("metrics", name, key), f"metrics nest at most {MAX_METRIC_DEPTH} deep (each "
+                                   f"level doubles what a metric reads); '{name}' nests {depth[name]}", None))
+            elif operand not in depth and operand not in walking:
+                walking.add(operand)
+                walk.append((operand, iter(reads[operand])))
+    return issues
 
 
 def _modifier_targets(plan: Plan) -> list[RuleIssue]:

@@ -22,11 +22,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
+
+from comp_sim.limits import MAX_NUMBER, NUMBER_RULE
 
 EDGE_DECIMALS = 9
 HALF_STEP = 0.5 * 10.0**-EDGE_DECIMALS  # round(m, 9) >= e  <=>  m >= e - HALF_STEP
@@ -34,9 +36,20 @@ KERNEL_MIN_SIZE = 1 << 15  # values from which an array function runs its compil
 
 
 class StrictModel(BaseModel):
-    """Unknown keys are errors; models are immutable once validated."""
+    """Unknown keys are errors; models are immutable once validated; every number (money,
+    thresholds, rates, curve points) is finite and within ``MAX_NUMBER``, since a NaN gate
+    minimum or a rate of 1e308 would silently change or overflow every payout."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*")
+    @classmethod
+    def _finite(cls, value: Any) -> Any:
+        numbers = value if isinstance(value, list) and all(isinstance(v, tuple) for v in value) else [value]
+        for number in (n for item in numbers for n in (item if isinstance(item, tuple) else (item,))):
+            if isinstance(number, float) and not (math.isfinite(number) and abs(number) <= MAX_NUMBER):
+                raise PydanticCustomError("number_range", NUMBER_RULE + " (got {number})", {"number": number})
+        return value
 
 
 # --------------------------------------------------------------------------- edges
@@ -189,9 +202,6 @@ def _check_points(points: list[tuple[float, float]]) -> list[tuple[float, float]
                 "an x value may repeat once to make a step, not more (got {cur} three times)",
                 {"cur": cur},
             )
-    for x, y in points:
-        if not (math.isfinite(x) and math.isfinite(y)):
-            raise PydanticCustomError("points_finite", "points must be finite numbers", {})
     return points
 
 

@@ -1,7 +1,9 @@
 """Write a simulation's tables to a folder: CSV, Parquet or one XLSX workbook, and summary.json.
 
-The folder appears whole or not at all (``comp_sim.output.write_folder_atomic``), and text cells
-a spreadsheet would run as a formula are escaped (``comp_sim.output.escape_frame``).
+The folder appears whole or not at all (``comp_sim.output.write_folder_atomic``), text cells a
+spreadsheet would run as a formula are escaped (``comp_sim.output.escape_frame``, which also
+writes control characters out in a workbook), and every float is written as the shortest text
+that reads back as the same float, so payout rows still sum to their statement.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from comp_sim.errors import Issue, UsageError
-from comp_sim.output import FORMATS, Format, escape_frame, write_folder_atomic
+from comp_sim.output import FORMATS, Format, escape_frame, exact_xlsx_numbers, write_folder_atomic
 
 if TYPE_CHECKING:
     from comp_sim.report.compare import Comparison
@@ -49,7 +51,7 @@ def write_results(simulation: Simulation, out_dir: Path | str, *, fmt: Format = 
 
 def _write_table(frame: pd.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "csv":
-        escape_frame(frame).to_csv(path, index=False, float_format="%.10g")
+        escape_frame(frame).to_csv(path, index=False)
     else:
         frame.to_parquet(path, index=False)
 
@@ -65,7 +67,7 @@ def write_workbook(path: Path, simulation: Simulation, comparison: Comparison | 
     payouts = simulation.payouts
     if simulation.trials > 1:
         payouts = payouts[payouts["trial"] == 0]
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    with exact_xlsx_numbers(), pd.ExcelWriter(path, engine="openpyxl") as writer:
         _sheet(writer, "Summary", simulation.summary, money)
         if comparison is not None:
             _sheet(writer, "Comparison", comparison.plans, money)
@@ -120,7 +122,7 @@ COUNT_COLUMNS = ("trial", "trials", "reps", "winners", "losers", "common_reps")
 
 
 def _sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, money: str) -> None:
-    escape_frame(frame).to_excel(writer, sheet_name=name, index=False)
+    escape_frame(frame, xlsx=True).to_excel(writer, sheet_name=name, index=False)
     sheet = writer.sheets[name]
     sheet.freeze_panes = "A2"
     for index, column in enumerate(frame.columns, start=1):

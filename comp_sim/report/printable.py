@@ -2,16 +2,17 @@
 external files), so it can be mailed to a rep or printed to PDF from any browser.
 
 Every text that comes from a plan or a data file is escaped, so a rep named ``<script>`` prints
-as text.
+as text, and its control characters are written out (``comp_sim.output.printable``).
 """
 
 from __future__ import annotations
 
-from html import escape
+import html
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from comp_sim.output import printable
 from comp_sim.report.lines import DRAW_LINE_IDS, money, quiet_lines
 
 if TYPE_CHECKING:
@@ -41,6 +42,10 @@ tr.total td { font-weight: bold; border-top: 2px solid #1a1a1a; }
 @media print { body { padding: 0; max-width: none; } tr { break-inside: avoid; }
                .fact { border-color: #999; } th { background: #eee !important; } }
 """
+
+
+def escape(text: str) -> str:
+    return html.escape(printable(text))
 
 
 def statement_html(statement: Statement) -> str:

@@ -14,12 +14,12 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from comp_sim.engine.results import PlanResult, divide_where_positive
+from comp_sim.engine.results import PlanResult, RepFigures
 from comp_sim.plan.program import Program
 
 
 @dataclass
-class ProgramResult:
+class ProgramResult(RepFigures):
     """What a program paid, per rep of the whole team and per trial."""
 
     program: Program
@@ -87,19 +87,6 @@ class ProgramResult:
     @property
     def rep_ids(self) -> list[str]:
         return self.reps["rep_id"].tolist()
-
-    @property
-    def total_cost(self) -> np.ndarray:
-        """(trials,) what the program paid in each trial."""
-        return self.paid.sum(axis=1)
-
-    @property
-    def attainment(self) -> np.ndarray:
-        return divide_where_positive(self.bookings, self.quota)
-
-    @property
-    def payout_pct_ti(self) -> np.ndarray:
-        return divide_where_positive(self.paid, np.broadcast_to(self.cap_basis_ti, self.paid.shape))
 
     @cached_property
     def uncovered(self) -> pd.DataFrame:

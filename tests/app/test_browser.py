@@ -36,17 +36,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url():
-    """A streamlit server on the app, stopped (by its own process id) after the module."""
+def app_url(tmp_path_factory):
+    """A streamlit server on the app, stopped (by its own process id) after the module. Its
+    output goes to a file: a pipe nobody reads fills up and blocks the server mid-run."""
     port = _free_port()
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    server = subprocess.Popen(
-        [streamlit, "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [streamlit, "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_server(port, server)
+        _wait_for_server(port, server, log)
         yield url
     finally:
         server.terminate()
@@ -56,12 +59,11 @@ def app_url():
             server.kill()
 
 
-def _wait_for_server(port: int, server: subprocess.Popen) -> None:
+def _wait_for_server(port: int, server: subprocess.Popen, log: Path) -> None:
     """Until the port accepts connections; fails with the server's output if it exits first."""
     while True:
         if server.poll() is not None:
-            output = server.stdout.read().decode(errors="replace") if server.stdout else ""
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{output}")
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text(errors='replace')}")
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return

@@ -127,7 +127,7 @@ def test_a_filter_value_no_row_has_is_said_with_the_closest_values(app):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("filter: [", "deals (more):1: not valid YAML"),
+    ("filter: [", "deals (more):1:10: not valid YAML"),
     ("- a list", "deals (more): write the keys of the table's mapping"),
 ])
 def test_a_bad_yaml_box_is_an_error_in_the_page(app, text, message):

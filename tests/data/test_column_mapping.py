@@ -138,7 +138,7 @@ def test_a_mapping_file_loads_and_errors_name_file_and_key_path(tmp_path: Path):
 
 @pytest.mark.parametrize("text, expected", [
     ("deals:\n  columns: {amount: [\n", ":3:1: not valid YAML: expected the node content, but found '<stream end>'"),
-    ("deals: !!python/object:os.system {}\n", ":1:8: not valid YAML: could not determine a constructor for the tag"),
+    ("deals: !!python/object:os.system {}\n", ":1:8: YAML tags are not allowed in mapping files: a mapping is plain data"),
     ("- deals\n", ":1: a mapping file is a YAML mapping of tables (reps, quotas, deals, forecasts, mbo) and defaults"),
     ("deals:\n  filter: {StageName: {a: 1}}\n", ":2:23: deals.filter.StageName: must be a text, a number, true/false or a list of them"),
     ("deals:\n  columns: {amount: 5}\n", ":2:21: deals.columns.amount: must be a valid string (got 5)"),

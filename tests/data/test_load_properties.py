@@ -15,6 +15,7 @@ from pandas.testing import assert_frame_equal
 from comp_sim.data.dataset import TABLES, Dataset
 from comp_sim.data.loader import load_data
 from comp_sim.errors import DataError
+from comp_sim.limits import NUMBER_RULE
 
 # ids and names as exports write them: leading zeros, "NA", spaces, commas and quotes inside
 TEXT = st.text(st.characters(codec="utf-8", categories=("L", "N", "Zs", "P"), exclude_characters="\r\n\x00"),
@@ -89,7 +90,7 @@ def test_one_bad_amount_is_reported_at_its_line(rows, data):
         try:
             load_data(folder)
         except DataError as error:
-            rule = "must be a finite number (got inf)" if word == "inf" else f"must be a number (got '{word}')"
+            rule = f"{NUMBER_RULE} (got inf)" if word == "inf" else f"must be a number (got '{word}')"
             assert str(error) == f"{folder}/deals.csv:{bad_row + 2}: amount: {rule}"
         else:
             raise AssertionError("a bad amount loaded")

@@ -108,7 +108,7 @@ BAD_PLANS = [
     ("modifier-no-kind", GOOD + "modifiers:\n  - id: g\n    applies_to: [revenue]\n",
      "14:5: modifiers[0]: a modifier needs exactly one of multiplier or gate"),
     ("ratio-cycle", GOOD + "metrics:\n  a: {ratio: [b, bookings]}\n  b: {ratio: [a, bookings]}\n",
-     "14:14: metrics.a.ratio: metrics refer to each other in a cycle: a -> b -> a\n"),
+     "14:14: metrics.a.ratio: metrics refer to each other in a cycle: a -> b -> a"),
     ("target-of-ratio", GOOD + "metrics:\n  x: {ratio: [bookings, target.attainment]}\n",
      "14:25: metrics.x.ratio[1]: 'target.attainment' does not resolve"),
     ("metric-shadows-builtin", GOOD + "metrics:\n  bookings: {sum: amount}\n",
