@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from comp_sim.engine.teams import Teams
-from comp_sim.engine.windows import running_sum, window_sums
+from comp_sim.engine.windows import cumulative_window_sums, running_sum, window_sums
 from comp_sim.errors import MAX_REPORTED, DataError, Issue
 from comp_sim.measures import Measure, measure_key
 from comp_sim.periods import MONTHS_PER, Month, Window, plan_windows
 from comp_sim.plan.models import Plan
-from comp_sim.plan.rules import is_zero
+from comp_sim.plan.rules import HALF_STEP, is_zero, kernel_views
 from comp_sim.plan.metrics import safe_divide
 
 
@@ -42,10 +42,13 @@ class PlanYear:
         """Sums of a monthly measure over each window (from the plan start when cumulative)."""
         cached = self._sums.get((key, grain, cumulative))
         if cached is None:
-            if cumulative:
-                cached = per_trial_row(running_sum, self.window_sums(key, grain, False))
+            size = MONTHS_PER[grain]
+            if not cumulative:
+                cached = per_trial_row(lambda v: window_sums(v, size), self.monthly[key])
+            elif (key, grain, False) in self._sums:
+                cached = per_trial_row(running_sum, self._sums[(key, grain, False)])
             else:
-                cached = per_trial_row(lambda v: window_sums(v, MONTHS_PER[grain]), self.monthly[key])
+                cached = per_trial_row(lambda v: cumulative_window_sums(v, size), self.monthly[key])
             self._sums[(key, grain, cumulative)] = cached
         return cached
 
@@ -107,9 +110,18 @@ class MetricContext:
     def ratio(self, name: str, top: np.ndarray, bottom: np.ndarray, on_zero: float | None,
               top_name: str, bottom_name: str, fix: str) -> np.ndarray:
         """top / bottom; 0 / 0 is 0; x / 0 is ``on_zero`` or a data error naming rep and period."""
+        out = np.empty_like(top, dtype="float64")
+        views = kernel_views(top, bottom, out)
+        if views is not None:
+            from comp_sim.plan import kernels
+
+            broken = kernels.divide_where_not_zero(*views[:2], HALF_STEP, np.nan if on_zero is None else on_zero,
+                                                   views[2])
+            if not broken or on_zero is not None:
+                return out
         zero = per_trial_row(is_zero, bottom)
         if not zero.any():
-            return np.divide(top, bottom, out=np.empty_like(top, dtype="float64"))
+            return np.divide(top, bottom, out=out)
         broken = zero & ~is_zero(top)
         if not broken.any():
             return safe_divide(top, bottom, zero)

@@ -284,7 +284,8 @@ def _plan_year_measures(compiled: CompiledPlan, cube: Cube, roster: Roster,
     the tenure of the rep they belong to when the plan has a ramp.
 
     When the cube is the plan year and these are all its reps, they are the cube's own arrays
-    (no copy)."""
+    (no copy); a subset of the reps is copied in the cube's memory layout, and a target that is
+    the same in every trial is taken once and broadcast."""
     positions = np.arange(len(cube.rep_ids)) if everyone else roster.positions
     every_rep = len(positions) == len(cube.rep_ids)
     ramp = compiled.plan.ramp
@@ -292,7 +293,7 @@ def _plan_year_measures(compiled: CompiledPlan, cube: Cube, roster: Roster,
     measures = {}
     for key in {measure_key(m) for m in compiled.measures}:
         values = cube.window(key, compiled.start, PLAN_YEAR_MONTHS)
-        values = values if every_rep else values[:, positions, :]
+        values = values if every_rep else per_trial_row(lambda v: take_in_layout(v, positions, axis=1), values)
         if factors is not None and split_target(key) is not None:
             values = per_trial_row(lambda v: v * factors[None], values)
         measures[key] = values
@@ -396,21 +397,36 @@ def _apply_plan_cap(compiled: CompiledPlan, components: tuple[ComponentRun, ...]
         lines[order].append((index, due, amount))
     capped_runs = []
     for c, walked in zip(components, lines):
-        changed = [(i, due, paid) for i, due, paid in walked
-                   if (due != paid).any() or (due != c.payment[trial_index, rep_index, i]).any()]
-        if not changed:  # the cap left its lines as they were
+        before = [c.payment[trial_index, rep_index, index] for index, _, _ in walked]
+        new_payments = [(index, due) for (index, due, _), old in zip(walked, before) if (due != old).any()]
+        new_amounts = [(index, paid) for (index, _, paid), old in zip(walked, before) if (paid != old).any()]
+        if not new_payments and not new_amounts:  # the cap left its lines as they were
             capped_runs.append(c)
             continue
-        payment = c.payment.copy(order="K")
-        amount = c.payment.copy(order="K")
+        cuts = [(index, due - paid) for index, due, paid in walked if (due != paid).any()]
         capped = zeros_in_layout_of(c.payment)
-        for index, due, paid in changed:
-            payment[trial_index, rep_index, index] = due
-            amount[trial_index, rep_index, index] = paid
-            capped[trial_index, rep_index, index] = due - paid
-        capped_runs.append(replace(c, payment=payment, amount=amount, capped=capped, paid=total(amount),
-                                   cut_by_cap=bool(capped.any())))
+        for index, cut in cuts:
+            capped[trial_index, rep_index, index] = cut
+        amount = _with_walked(c.payment, new_amounts, trial_index, rep_index)
+        paid = c.paid
+        if new_amounts:  # only the walked pairs' totals change
+            paid = c.paid.copy(order="K")
+            paid[trial_index, rep_index] = total(amount[trial_index, rep_index])
+        capped_runs.append(replace(c, payment=_with_walked(c.payment, new_payments, trial_index, rep_index),
+                                   amount=amount, capped=capped, paid=paid, cut_by_cap=bool(cuts)))
     return tuple(capped_runs)
+
+
+def _with_walked(values: np.ndarray, changes: list[tuple[int, np.ndarray]], trial_index: np.ndarray,
+                 rep_index: np.ndarray) -> np.ndarray:
+    """``values`` with the walked (trial, rep) pairs of some windows set anew: a copy, or
+    ``values`` itself when nothing changes."""
+    if not changes:
+        return values
+    out = values.copy(order="K")
+    for index, new in changes:
+        out[trial_index, rep_index, index] = new
+    return out
 
 
 def _positive_total(run: ComponentRun) -> np.ndarray:
@@ -428,6 +444,25 @@ def zeros_in_layout_of(values: np.ndarray) -> np.ndarray:
     >>> zeros_in_layout_of(np.ones((2, 3, 4)).transpose(1, 2, 0)).strides
     (32, 8, 96)
     """
-    slow_to_fast = sorted(range(values.ndim), key=lambda axis: -values.strides[axis])
+    slow_to_fast = _slow_to_fast(values)
     zeros = np.zeros([values.shape[axis] for axis in slow_to_fast])
     return zeros.transpose(np.argsort(slow_to_fast))
+
+
+def take_in_layout(values: np.ndarray, indices: np.ndarray, axis: int) -> np.ndarray:
+    """``np.take(values, indices, axis)`` laid out in memory like ``values`` (numpy's take and
+    fancy indexing first copy a transposed array into C order, and return another layout).
+
+    >>> months_first = np.arange(24.0).reshape(4, 2, 3).transpose(1, 2, 0)  # (trials, reps, months)
+    >>> taken = take_in_layout(months_first, np.array([0, 2]), axis=1)
+    >>> taken.strides, bool((taken == months_first[:, [0, 2], :]).all())
+    ((16, 8, 32), True)
+    """
+    slow_to_fast = _slow_to_fast(values)
+    taken = np.take(values.transpose(slow_to_fast), indices, axis=slow_to_fast.index(axis))
+    return taken.transpose(np.argsort(slow_to_fast))
+
+
+def _slow_to_fast(values: np.ndarray) -> list[int]:
+    """The axes of an array, from the one with the largest stride to the smallest."""
+    return sorted(range(values.ndim), key=lambda axis: -values.strides[axis])

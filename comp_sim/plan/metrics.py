@@ -49,7 +49,7 @@ from comp_sim.measures import (
     target_key,
 )
 from comp_sim.plan.components import MetricKind, MetricUse
-from comp_sim.plan.rules import StrictModel, is_zero
+from comp_sim.plan.rules import HALF_STEP, StrictModel, is_zero, kernel_views
 
 if TYPE_CHECKING:
     from comp_sim.plan.models import Plan
@@ -91,9 +91,16 @@ def safe_divide(top: np.ndarray, bottom: np.ndarray, zero: np.ndarray | None = N
     >>> safe_divide(np.array([1.0, 2.0]), np.array([4.0, 0.0])).tolist()
     [0.25, 0.0]
     """
+    out = np.empty_like(top, dtype="float64")
+    views = kernel_views(top, bottom, out) if zero is None else None
+    if views is not None:
+        from comp_sim.plan import kernels
+
+        kernels.divide_where_not_zero(*views[:2], HALF_STEP, 0.0, views[2])
+        return out
     zero = is_zero(bottom) if zero is None else zero
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.divide(top, bottom, out=np.empty_like(top, dtype="float64"))
+        np.divide(top, bottom, out=out)
     np.copyto(out, 0.0, where=zero)
     return out
 
@@ -105,7 +112,14 @@ def forecast_accuracy(bookings: np.ndarray, forecast: np.ndarray) -> np.ndarray:
     >>> forecast_accuracy(np.array([90.0, 110.0, 0.0, 5.0, 300.0]), np.array([100.0, 100.0, 0.0, 0.0, 100.0])).tolist()
     [0.9, 0.9, 1.0, 0.0, 0.0]
     """
-    accuracy = np.subtract(bookings, forecast)
+    out = np.empty_like(bookings, dtype="float64")
+    views = kernel_views(bookings, forecast, out)
+    if views is not None:
+        from comp_sim.plan import kernels
+
+        kernels.forecast_accuracy(*views[:2], HALF_STEP, views[2])
+        return out
+    accuracy = np.subtract(bookings, forecast, out=out)
     np.abs(accuracy, out=accuracy)
     with np.errstate(divide="ignore", invalid="ignore"):
         np.divide(accuracy, forecast, out=accuracy)

@@ -32,6 +32,7 @@ from comp_sim.limits import MAX_NUMBER, NUMBER_RULE
 
 EDGE_DECIMALS = 9
 HALF_STEP = 0.5 * 10.0**-EDGE_DECIMALS  # round(m, 9) >= e  <=>  m >= e - HALF_STEP
+KERNEL_MIN_SIZE = 1 << 15  # values from which an array function runs its compiled kernel (plan/kernels.py)
 
 
 class StrictModel(BaseModel):
@@ -112,34 +113,70 @@ class PiecewiseLinear:
 
     def __call__(self, metric: np.ndarray) -> np.ndarray:
         m = np.asarray(metric, dtype="float64")
+        out = np.empty_like(m)
+        views = kernel_views(m, out)
+        if views is not None:
+            from comp_sim.plan import kernels
+
+            kernels.piecewise_linear(views[0], self.thresholds, self.strict, self.intercepts, self.slopes,
+                                     np.inf if self.cap is None else self.cap, views[1])
+            return out
         segment = _count(self.thresholds, m, np.greater if self.strict else np.greater_equal)
-        out = _linear(segment, m, self.intercepts, self.slopes)
+        _linear(segment, m, self.intercepts, self.slopes, out)
         if self.cap is not None:
             np.minimum(out, self.cap, out=out)
         return out
 
 
-def _linear(segment: np.ndarray, metric: np.ndarray, intercepts: np.ndarray,
-            slopes: np.ndarray) -> np.ndarray:
-    """``intercept + slope x metric`` with the coefficients of each element's segment.
-
-    The lookups run over the arrays in memory order, and the result keeps the metric's layout.
-    """
-    out = np.empty_like(metric, dtype="float64")
+def _linear(segment: np.ndarray, metric: np.ndarray, intercepts: np.ndarray, slopes: np.ndarray,
+            out: np.ndarray) -> None:
+    """``intercept + slope x metric`` with the coefficients of each element's segment, into
+    ``out`` (laid out like the metric). The lookups run over the arrays in memory order."""
     flat_out, flat_segment, flat_metric = (_memory_order(a) for a in (out, segment, metric))
     if flat_out is None or flat_segment is None or flat_metric is None:
         out[...] = np.take(slopes, segment) * metric + np.take(intercepts, segment)
-        return out
+        return
     # np.take into ``out=`` buffers its result (mode "raise"); a fresh array is faster
     np.multiply(np.take(slopes, flat_segment), flat_metric, out=flat_out)
     flat_out += np.take(intercepts, flat_segment)
-    return out
 
 
 def _memory_order(values: np.ndarray) -> np.ndarray | None:
     """A flat view of the array in memory order, or None when it is not one block."""
     flat = values.ravel(order="K")
     return flat if values.size == 0 or np.may_share_memory(flat, values) else None
+
+
+def kernel_views(*arrays: np.ndarray) -> list[np.ndarray] | None:
+    """The arrays as flat views in memory order, for a compiled kernel to walk side by side:
+    when they are large enough to be worth one (KERNEL_MIN_SIZE), float64, of one shape and
+    layout, each one block; else None, and numpy computes.
+
+    >>> kernel_views(np.zeros(10)) is None
+    True
+    >>> months_first = np.zeros((4, 2, 4096)).transpose(1, 2, 0)
+    >>> [v.shape for v in kernel_views(months_first, np.empty_like(months_first))]
+    [(32768,), (32768,)]
+    >>> kernel_views(months_first, np.zeros(months_first.shape)) is None  # laid out otherwise
+    True
+    """
+    first = arrays[0]
+    if first.size < KERNEL_MIN_SIZE:
+        return None
+    views = []
+    for values in arrays:
+        if values.dtype != np.float64 or values.shape != first.shape or _steps(values) != _steps(first):
+            return None
+        flat = _memory_order(values)
+        if flat is None:
+            return None
+        views.append(flat)
+    return views
+
+
+def _steps(values: np.ndarray) -> list[int]:
+    """The strides of the axes longer than 1 (what says how an array is laid out)."""
+    return [stride for length, stride in zip(values.shape, values.strides) if length > 1]
 
 
 def _floats(values: Sequence[float]) -> np.ndarray:

@@ -130,8 +130,10 @@ def figures(unit: PlanResult | ProgramResult) -> dict[str, Any]:
     overlay = unit.bookings.sum(axis=1) - bookings
     pct = unit.payout_pct_ti
     attainment = unit.attainment
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cost_of_sales = np.where(bookings > 0, cost / bookings, np.nan)
+    # Divided only where bookings are positive. Over bookings of a hair above 0 (a deal of 5e-324
+    # is valid data) the ratio is past float64's range: inf, which the mean leaves out.
+    with np.errstate(over="ignore"):
+        cost_of_sales = np.divide(cost, bookings, out=np.full_like(cost, np.nan), where=bookings > 0)
     finite_pct = np.isfinite(pct)
     valid_pct = pct.ravel() if finite_pct.all() else pct[finite_pct]
     pct_mean = float(valid_pct.mean()) if valid_pct.size else None

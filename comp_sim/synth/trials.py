@@ -307,16 +307,22 @@ class LazyMeasures(Mapping):
 
 
 def kernel_ready() -> bool:
-    """Whether this process has the trial kernel compiled, or loaded from numba's disk cache."""
+    """Whether this process has the trial kernel and the engine's array kernels
+    (``comp_sim.plan.kernels``) compiled, or loaded from numba's disk cache."""
     kernel = sys.modules.get("comp_sim.synth.kernel")
-    return kernel is not None and bool(kernel.draw_measures.signatures)
+    array_kernels = sys.modules.get("comp_sim.plan.kernels")
+    return (kernel is not None and bool(kernel.draw_measures.signatures) and array_kernels is not None
+            and array_kernels.ready())
 
 
 def prepare_kernel() -> None:
     """Compile the trial kernel, or load it from the disk cache, by drawing one trial of one rep
-    (the same path as every draw, so the same compiled kernel): once per machine the compile
-    takes some seconds."""
+    (the same path as every draw, so the same compiled kernel), and the array kernels a large
+    run's engine calls: once per machine the compile takes some seconds."""
+    from comp_sim.plan import kernels
+
     synthesize_trials(1, 12, 1, seed=0).chunk(0, Needs((BOOKINGS,), ()), Month.parse("2026-01"), 12)
+    kernels.prepare()
 
 
 def chunk_trials_for(reps: int, months: int) -> int:
