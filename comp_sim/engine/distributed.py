@@ -148,7 +148,8 @@ def open_cluster(scheduler: Scheduler) -> Iterator[Cluster | None]:
     if address.startswith(LOCAL):
         workers = _local_workers(address)
         with (dask.config.set({EAGER_TRIM: None}),
-              LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+              LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=":0",  # a free port: no warning when 8787 is taken
                            silence_logs=logging.CRITICAL) as local,
               Client(local, set_as_default=False) as client):
             yield Cluster(client, address)

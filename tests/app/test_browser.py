@@ -169,7 +169,7 @@ def test_the_app_opens_on_the_programs_with_who_wins_and_why_drawn(page):
     assert "Current plan 2026" in picked and "Proposed role plans 2027" in picked
     main = page.locator('[data-testid="stMain"]')
     assert main.get_by_text("Winners and losers against Current plan 2026", exact=True).count() == 1
-    page.wait_for_selector('[data-testid="stMetric"]')
+    _compare_done(page)  # the metrics of this run, not a half-drawn page
     metrics = main.locator('[data-testid="stMetric"]').all()[:2]
     assert [(m.locator('[data-testid="stMetricLabel"]').inner_text(), m.locator('[data-testid="stMetricValue"]')
              .inner_text()) for m in metrics] == [("Winners", "48"), ("Losers", "31")]
