@@ -240,7 +240,9 @@ def who_wins_and_why(sim: api.Simulation, comparison: api.Comparison, inputs: In
     over = " (their mean pay over the Monte-Carlo trials)" if sim.trials > 1 else ""
     st.caption(f"Winners earn more under the proposal than under the baseline, losers less{over}. Each behaviour is "
                "read from the reps' own deals and forecasts over the plan year, as it happened. A proposal that "
-               "rewards what it sets out to has winners who show more of it, and less discounting.")
+               "rewards what it sets out to has winners who show more of it, and less discounting. The reps columns "
+               "count the winners and losers with deals of their own in the plan year (managers and sales "
+               "engineers are paid on others' deals).")
     places = st.tabs([inputs.names[p] for p in covered]) if len(covered) > 1 else [st.container()]
     for proposal, place in zip(covered, places):
         table = who_wins_table(inputs.unit_texts, inputs.data_key, inputs.trials, inputs.seed, inputs.baseline,
