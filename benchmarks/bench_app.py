@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from comp_sim import api  # noqa: E402
+from comp_sim.app.designer import draft_plan  # noqa: E402
 from comp_sim.synth import synthesize  # noqa: E402
 
 WAIT = float("inf")  # AppTest asks for a timeout; every run is waited for
@@ -65,8 +66,10 @@ def main() -> None:
         if at.error:
             raise SystemExit(f"the edit was rejected: {at.error[0].value}")
     draft = next(m.value for m in at.metric if m.label == "Draft cost (mean)")
-    baseline = at.sidebar.selectbox(key="baseline").value
-    plans = [api.load_plan(api.PLANS_DIR / f"{baseline}.yaml"), api.load_plan(edited)]
+    baseline = at.sidebar.selectbox(key="baseline").value  # a bundled program's or plan's id
+    units = api.load_units([*api.bundled_program_paths(), *api.bundled_plan_paths()])
+    base = next(unit for unit in units if unit.id == baseline)
+    plans = [base, draft_plan(edited, base)]  # as the designer runs them
     data = synthesize(reps=args.reps, seed=0)
     engine = []
     for _ in range(args.edits):
