@@ -394,23 +394,23 @@ def sensitivity(plans: Sequence[PlanSource], data: DataSource | TrialSource | No
 
 def calibrate(plan: PlanSource | ProgramSource, *, lever: str = "rates", cost_neutral_to: Any = None,
               budget: float | None = None, pay_at_quota: float | None = None, data: DataSource | None = None,
-              trials: int | None = None, seed: int = 0, texts: dict[str, str] | None = None,
-              on_step: Any = None, scheduler: Scheduler = None) -> Calibration:
+              trials: int | None = None, seed: int = 0, idle_reps: IdleReps = "inactive",
+              texts: dict[str, str] | None = None, on_step: Any = None, scheduler: Scheduler = None) -> Calibration:
     """Solve one scale on a lever (``ti``, ``rates``, ``upside``) of a plan or of every plan of a
     program so that its mean cost over the data (or ``trials`` Monte-Carlo trials around it)
     meets a target within 0.1%: the cost of the plan or program ``cost_neutral_to``, a
     ``budget``, or a ``pay_at_quota`` (payout % of TI of reps within 5% of quota). Returns the
     scale, the figure reached, the calibrated plans and their YAML (comments and key order kept;
     ``texts`` gives plan texts by id when the plans were not read from files) and the guard
-    figures before and after. ``scheduler`` as for ``simulate``: every run of the search goes to
-    it, over trials sent to its workers once."""
+    figures before and after. ``idle_reps`` and ``scheduler`` as for ``simulate``: every run of
+    the search goes to the scheduler, over trials sent to its workers once."""
     unit = load_unit(plan)
     dataset = load_data(data)
     if trials is not None and trials <= 0:
         raise UsageError(Issue("trials must be a whole number above 0", path="trials", value=trials))
     _check_work(trials or 1, len(dataset.reps))
     source: TrialSource = (HistoricalSource(dataset) if trials is None or trials == 1
-                           else MonteCarloSource.from_dataset(dataset, trials, seed))
+                           else MonteCarloSource.from_dataset(dataset, trials, seed, idle_reps=idle_reps))
     reference = None if cost_neutral_to is None else load_unit(cost_neutral_to)
     with open_cluster(scheduler) as cluster:
         baseline = None

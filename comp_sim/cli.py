@@ -145,6 +145,9 @@ SchedulerOption = Annotated[str | None, typer.Option(
     "--scheduler", help="Run the trials on a Dask cluster, with the same numbers: a scheduler's address "
                         "(tcp://host:8786), or local:N for N worker processes on this machine.",
     show_default=False)]
+IdleRepsOption = Annotated[str, typer.Option(
+    "--idle-reps", help="In --trials around --data, reps without a deal in the data: inactive (book "
+                        "nothing) or team (book at their team's level).")]
 EXPLAIN_FORMATS = ("text", "json", "html")
 
 
@@ -166,9 +169,7 @@ def run(
                          "reps (default: replay the data once).",
         show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same numbers.")] = 0,
-    idle_reps: Annotated[str, typer.Option(
-        "--idle-reps", help="In --trials around --data, reps without a deal in the data: inactive (book "
-                            "nothing) or team (book at their team's level).")] = "inactive",
+    idle_reps: IdleRepsOption = "inactive",
     baseline: Annotated[str | None, typer.Option(
         "--baseline", help="Plan or program id to compare the others with (default: the first --program, else the "
                            "first --plan).", show_default=False)] = None,
@@ -444,6 +445,8 @@ def calibrate(
     trials: Annotated[int | None, typer.Option("--trials", help="Monte-Carlo trials around the data (default: "
                                                                 "the data as it happened).", show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the trials.")] = 0,
+    idle_reps: IdleRepsOption = "inactive",
+    history_before: HistoryOption = None,
     force: ForceOption = False,
     scheduler: SchedulerOption = None,
 ) -> None:
@@ -452,6 +455,7 @@ def calibrate(
     at quota. Prints the scale, the figure reached and the guard figures before and after, and
     writes the calibrated plan keeping the original's comments and key order."""
     lever = _choice(lever, api.LEVERS, "--lever")
+    idle_reps = _choice(idle_reps, api.IDLE_REPS, "--idle-reps")
     _positive(trials, "--trials")
     if out_path is None:
         raise UsageError(Issue("Missing option '--out': where to write the calibrated plan", path="--out"))
@@ -463,12 +467,12 @@ def calibrate(
         api.check_output_file(out_path, force)
     baseline = api.load_units([cost_neutral_to]) if cost_neutral_to is not None else []
     api.check_output_apart(out_path, _inputs([unit, *baseline], data, mapping))
-    dataset = _load_data(data, mapping, map_pairs)
+    dataset = _load_data(data, mapping, map_pairs, history_before)
     _prepare_kernel(trials, None)
     with _progress("Calibrating", unit="runs") as progress:
         result = api.calibrate(unit, lever=lever, cost_neutral_to=cost_neutral_to, budget=budget,
                                pay_at_quota=pay_at_quota, data=dataset, trials=trials, seed=seed,
-                               on_step=lambda step, scale, figure: progress(step, 0), scheduler=scheduler)
+                               idle_reps=idle_reps, on_step=lambda step, scale, figure: progress(step, 0), scheduler=scheduler)
     currency = unit.currency
     _say(f"{unit.id}: {lever} lever x {result.scale:.6g} meets {result.target.label}: "
          f"{'cost' if result.target.kind == 'cost' else 'payout at quota'} "

@@ -37,10 +37,11 @@ def draft_plan(text: str, baseline: api.Program) -> api.Plan:
 
 @st.cache_resource(show_spinner="Running the draft...", max_entries=8)
 def run_draft(baseline: UnitText, draft_text: str, data_key: tuple, trials: int, seed: int,
-              _dataset) -> api.Simulation:
+              _dataset, idle_reps: str = "inactive") -> api.Simulation:
     """The baseline and the draft over the data, through the API (keyed on both texts)."""
     base = parse_unit(baseline)
-    return api.simulate([base, draft_plan(draft_text, base)], _dataset, trials=trials, seed=seed, detail_trials=1)
+    return api.simulate([base, draft_plan(draft_text, base)], _dataset, trials=trials, seed=seed, detail_trials=1,
+                        idle_reps=idle_reps)
 
 
 def _starting_points(inputs: Inputs) -> dict[str, PlanText]:
@@ -127,7 +128,7 @@ def live_comparison(text: str, inputs: Inputs) -> api.Comparison:
     baseline = inputs.unit(inputs.baseline)
     st.subheader(f"Against {inputs.names[baseline.id]}, over the reps the draft covers")
     sim = run_draft(inputs.unit_text(baseline.id), text, inputs.data_key, inputs.trials, inputs.seed,
-                    inputs.dataset)
+                    inputs.dataset, inputs.idle_reps)
     comparison = api.compare(sim, baseline.id)
     draft = comparison.plans.iloc[1]
     same_reps = comparison.reps["baseline_payout"].sum()
@@ -190,10 +191,10 @@ def cost_neutral(text: str, comparison: api.Comparison, lever: str, inputs: Inpu
             path="baseline", value=baseline.id))
     target = float(comparison.reps["baseline_payout"].sum())
     calibration = api.calibrate(plan, lever=lever, budget=target, data=inputs.dataset, trials=inputs.trials,
-                                seed=inputs.seed, texts={plan.id: text})
+                                seed=inputs.seed, idle_reps=inputs.idle_reps, texts={plan.id: text})
     calibrated = calibration.yaml[plan.id]
     after = api.compare(run_draft(inputs.unit_text(baseline.id), calibrated, inputs.data_key, inputs.trials,
-                                  inputs.seed, inputs.dataset), baseline.id).plans.iloc[1]
+                                  inputs.seed, inputs.dataset, inputs.idle_reps), baseline.id).plans.iloc[1]
     return {"text": calibrated, "lever": lever, "scale": calibration.scale, "target": target,
             "reached": calibration.reached, "reps": int(before["common_reps"]), "currency": baseline.currency,
             "before": {**calibration.before, "winners": int(before["winners"]), "losers": int(before["losers"])},

@@ -43,6 +43,7 @@ CRM_EXPORT = "CRM export"  # mapped in the page by comp_sim.app.crm
 DEFAULT_TRIALS = 1  # the data as it happened: the figures of the story the bundled sample tells
 MONTE_CARLO_TRIALS = 500  # what "draw Monte-Carlo trials" asks for
 MAX_TRIALS = 5000
+IDLE_REPS_LABELS = {"inactive": "book nothing", "team": "book as their team does"}
 
 KERNEL_SPINNER = ("Preparing the Monte-Carlo trial kernel: the first run on this machine compiles it "
                   "(some seconds, once), later runs load it from disk...")
@@ -61,6 +62,7 @@ class Inputs:
     trials: int
     seed: int
     baseline: str
+    idle_reps: str = "inactive"  # in trials around the data, reps without a deal: api.IDLE_REPS
 
     @property
     def names(self) -> dict[str, str]:
@@ -182,13 +184,13 @@ def _uploaded_name(source: str | None, folder: str) -> str | None:
 
 @st.cache_resource(show_spinner="Running the plans...", max_entries=16)
 def run(unit_texts: tuple[UnitText, ...], data_key: tuple, trials: int, seed: int,
-        _dataset: Dataset) -> api.Simulation:
+        _dataset: Dataset, idle_reps: str = "inactive") -> api.Simulation:
     """The plans and programs over the data, via the API; shared, not copied, across reruns
     (read-only).
 
     Payout detail is kept for the first trial only: statements and downloads read trial 0."""
     return api.simulate([parse_unit(unit) for unit in unit_texts], _dataset, trials=trials, seed=seed,
-                        detail_trials=1)
+                        detail_trials=1, idle_reps=idle_reps)
 
 
 def historical(inputs: Inputs) -> api.Simulation:
@@ -198,7 +200,7 @@ def historical(inputs: Inputs) -> api.Simulation:
 
 def simulation(inputs: Inputs) -> api.Simulation:
     """The units over the sidebar's Monte-Carlo trials and seed."""
-    return run(inputs.unit_texts, inputs.data_key, inputs.trials, inputs.seed, inputs.dataset)
+    return run(inputs.unit_texts, inputs.data_key, inputs.trials, inputs.seed, inputs.dataset, inputs.idle_reps)
 
 
 def show_errors(title: str, error: CompSimError) -> None:
@@ -234,6 +236,13 @@ def sidebar() -> Inputs | None:
                                  help="1 replays the data as it happened; more draws trials around it.")
         seed = st.number_input("Seed", min_value=0, value=0, step=1, key="seed",
                                help="The same seed gives the same trials.")
+        idle_reps = "inactive"
+        if trials > 1:
+            idle_reps = st.radio("Reps without a deal in the data", api.IDLE_REPS, key="idle_reps",
+                                 format_func=IDLE_REPS_LABELS.get, horizontal=True,
+                                 help="In the trials around the data: a rep with no deal of their own books "
+                                      "nothing (say, a rep on leave), or as their team does (say, a new hire "
+                                      "whose deals are not in the export yet).")
         if not unit_texts:
             st.warning("Pick at least one plan or program.")
             return None
@@ -255,7 +264,7 @@ def sidebar() -> Inputs | None:
     if trials > 1:
         prepare_trials()
     dataset, data_key, label = data
-    return Inputs(unit_texts, units, dataset, data_key, label, int(trials), int(seed), baseline)
+    return Inputs(unit_texts, units, dataset, data_key, label, int(trials), int(seed), baseline, idle_reps)
 
 
 def prepare_trials() -> None:

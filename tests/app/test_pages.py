@@ -372,3 +372,34 @@ def test_the_designer_warns_about_the_edited_plan_as_lint_does(app):
     after = f"Warnings: {len(warnings)}" + (f", {high} high" if high else "")
     assert after != before
     assert any(e.label == after for e in app.expander)
+
+
+IDLE_REPS = b"rep_id,role,team\nA,AE,T\nB,AE,T\nC,AE,T\n"  # C has a quota and no deal
+IDLE_DEALS = ("deal_id,rep_id,close_date,amount\n"
+              + "".join(f"D{m},{'A' if m % 2 else 'B'},2026-{m:02d}-10,20000\n" for m in range(1, 13))).encode()
+IDLE_QUOTAS = b"rep_id,period,target\nA,2026,120000\nB,2026,120000\nC,2026,120000\n"
+IDLE_FORECASTS = ("rep_id,period,forecast\n" + "".join(f"{r},2026-Q{q},60000\n" for r in "AB" for q in range(1, 5))).encode()
+
+
+def test_trials_ask_what_reps_without_deals_book_and_run_as_the_api_does(app, tmp_path):
+    app.sidebar.radio(key="data_source").set_value("Uploaded files").run()
+    files = [("reps.csv", IDLE_REPS), ("deals.csv", IDLE_DEALS), ("quotas.csv", IDLE_QUOTAS),
+             ("forecasts.csv", IDLE_FORECASTS)]
+    app.sidebar.file_uploader(key="data_upload").set_value([(n, c, "text/csv") for n, c in files]).run()
+    assert not [r for r in app.sidebar.radio if r.key == "idle_reps"]  # the data as it happened: no trials
+    app.sidebar.number_input(key="trials").set_value(40).run()
+    assert app.sidebar.radio(key="idle_reps").value == "inactive"
+    for name, content in files:
+        (tmp_path / name).write_bytes(content)
+    data = api.load_data(tmp_path)
+    costs = {}
+    for idle in ("inactive", "team"):
+        app.sidebar.radio(key="idle_reps").set_value(idle).run()
+        assert_clean(app)
+        expected = api.compare(api.simulate(PROGRAMS, data, trials=40, seed=0, idle_reps=idle),
+                               BASELINE).plans.set_index("name")
+        shown = table(app, *expected.index)
+        for name, row in expected.iterrows():
+            assert money_value(shown.loc["Total payout (USD)", name]) == approx_money(row["total_payout"])
+        costs[idle] = expected["total_payout"].iloc[0]
+    assert costs["team"] > costs["inactive"]  # C books at the team's level, and is paid for it

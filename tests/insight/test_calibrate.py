@@ -155,3 +155,19 @@ def test_pay_at_quota_is_nan_without_reps_near_quota(plan_path):
     assert math.isnan(pay_at_quota(api.simulate([plan_path], far).units[0]))  # one at 2.0, one at 0.5
     with pytest.raises(api.UsageError, match="no rep finishes the year within 5% of quota"):
         api.calibrate(plan_path, lever="rates", pay_at_quota=1.0, data=far)
+
+
+def test_trials_around_the_data_give_reps_without_deals_their_team_level_when_asked(plan_path):
+    """R3 has a quota and no deal: in trials it books nothing, or (idle_reps="team") at the team's
+    level, so the cost before the scale is the one simulate gives either way, and higher with it."""
+    base = data()
+    reps = pd.concat([base.reps, pd.DataFrame([{"rep_id": "R3", "role": "AE"}])], ignore_index=True)
+    quotas = pd.DataFrame([{"rep_id": r, "period": "2027", "target": 100000} for r in ("R1", "R2", "R3")])
+    idle = api.Dataset.from_frames(reps, deals=base.deals, quotas=quotas)
+    before = {}
+    for how in api.IDLE_REPS:
+        result = api.calibrate(plan_path, lever="rates", budget=50000, data=idle, trials=40, seed=2, idle_reps=how)
+        before[how] = result.before["cost"]
+        expected = api.simulate([plan_path], idle, trials=40, seed=2, idle_reps=how).summary["total_payout"].iloc[0]
+        assert before[how] == pytest.approx(expected, rel=1e-9)
+    assert before["team"] > before["inactive"]
