@@ -115,6 +115,7 @@ def schema(
     if out_file is None:
         sys.stdout.write(text)
     else:
+        api.check_output_file(out_file, force=True)  # regenerated in place, never through a link
         api.write_text_atomic(out_file, text)
         _say(f"wrote {out_file}")
 

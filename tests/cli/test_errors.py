@@ -122,7 +122,8 @@ BAD = {
     "scheduler of no local workers": (["sensitivity", "--plan", CURRENT, "--scheduler", "local:0"],
                                       "scheduler: local:N starts N worker processes on this machine: N is a whole "
                                       "number from 1 to 64 (got 'local:0')"),
-    "schema output is a folder": (["schema", "--out", "{tmp}/full"], "full: cannot write here"),
+    "schema output is a folder": (["schema", "--out", "{tmp}/full"],
+                                  "full: the output must be a file, and a folder has that name"),
 }
 
 BAD_PLAN = """\

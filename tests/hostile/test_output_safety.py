@@ -4,6 +4,8 @@ between the two renames of --force loses nothing."""
 
 from __future__ import annotations
 
+import json
+
 import os
 import shutil
 import subprocess
@@ -89,6 +91,18 @@ def test_explain_refuses_to_write_over_its_plan_or_through_a_link(work):
     assert "statement.html: the output is a symbolic link" in done.stderr
     assert listing(work) == before
     assert (work / "inputs" / "data" / "reps.csv").read_bytes() == (SAMPLE / "reps.csv").read_bytes()
+
+
+def test_schema_regenerates_its_file_but_never_writes_through_a_link(work):
+    (work / "plan.schema.json").write_text("old")
+    assert comp_sim("schema", "--out", "plan.schema.json", cwd=work).returncode == 0  # make schema's way
+    assert json.loads((work / "plan.schema.json").read_text())["title"]
+    (work / "schema-link.json").symlink_to(work / "inputs" / "data" / "reps.csv")
+    before = listing(work)
+    done = comp_sim("schema", "--out", "schema-link.json", cwd=work)
+    assert done.returncode == 1
+    assert "schema-link.json: the output is a symbolic link" in done.stderr
+    assert listing(work) == before
 
 
 def test_without_data_the_bundled_sample_is_the_input(work, monkeypatch, capsys):
