@@ -274,7 +274,7 @@ def _draws(compiled: CompiledPlan, components: tuple[ComponentRun, ...], roster:
         early = (roster.tenure >= 1) & (roster.tenure <= rule.months)  # (reps, months)
         applies = np.logical_or.reduceat(early, [w.first for w in windows], axis=1)
     due = np.where(applies, rule.fraction_of_ti * roster.window_ti(windows), 0.0)
-    return DrawRun(windows, due, paid, draw_lines(due, paid, rule.recoverable))
+    return DrawRun(windows, due, paid, draw_lines(due, paid, rule.recoverable, applies))
 
 
 def _plan_year_measures(compiled: CompiledPlan, cube: Cube, roster: Roster,

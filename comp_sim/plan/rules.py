@@ -532,16 +532,19 @@ class DrawLines:
     balance_after: np.ndarray
 
 
-def draw_lines(due: np.ndarray, paid: np.ndarray, recoverable: bool) -> DrawLines:
-    """SPEC "Draws", period by period in date order. ``due`` (reps, periods) is D, 0 where the
-    draw does not apply; ``paid`` (trials, reps, periods) is P, the rep's component payments in
-    the period after true-ups and the cap. Where P < D the draw pays D - P (and, recoverable, the
-    balance grows by it); where P > D and the balance is positive, a recovery pays
-    -min(balance, P - D).
+def draw_lines(due: np.ndarray, paid: np.ndarray, recoverable: bool, applies: np.ndarray) -> DrawLines:
+    """SPEC "Draws", period by period in date order. ``applies`` (reps, periods) says where the
+    draw applies and ``due`` (reps, periods) is D there, 0 elsewhere; ``paid`` (trials, reps,
+    periods) is P, the rep's component payments in the period after true-ups and the cap. Where
+    the draw applies and P < D, the draw pays D - P (and, recoverable, the balance grows by it);
+    where P > D and the balance is positive, a recovery pays -min(balance, P - D). Where the draw
+    does not apply, a negative P (a claw-back) pays no draw line.
 
-    >>> lines = draw_lines(np.array([[100.0, 100.0, 0.0]]), np.array([[[40.0, 130.0, 500.0]]]), True)
+    >>> applies = np.array([[True, True, False, False]])
+    >>> lines = draw_lines(np.array([[100.0, 100.0, 0.0, 0.0]]), np.array([[[40.0, 130.0, 500.0, -50.0]]]), True,
+    ...                    applies)
     >>> lines.draw.tolist(), lines.recovery.tolist(), lines.balance_after.tolist()
-    ([[[60.0, 0.0, 0.0]]], [[[0.0, -30.0, -30.0]]], [[[60.0, 30.0, 0.0]]])
+    ([[[60.0, 0.0, 0.0, 0.0]]], [[[0.0, -30.0, -30.0, 0.0]]], [[[60.0, 30.0, 0.0, 0.0]]])
     """
     shape = np.broadcast_shapes(paid.shape, (1, *due.shape))
     draw, recovery = np.zeros(shape), np.zeros(shape)
@@ -550,7 +553,7 @@ def draw_lines(due: np.ndarray, paid: np.ndarray, recoverable: bool) -> DrawLine
     for period in range(shape[2]):
         d, p = due[None, :, period], paid[..., period]
         before[..., period] = balance
-        draw[..., period] = np.where(p < d, d - p, 0.0)
+        draw[..., period] = np.where(applies[None, :, period] & (p < d), d - p, 0.0)
         if recoverable:
             balance = balance + draw[..., period]
             recovered = np.where(p > d, np.minimum(balance, p - d), 0.0)

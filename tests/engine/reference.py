@@ -305,7 +305,7 @@ def pay_draw(plan: Plan, rep: dict, annual_ti: float, months: list[Month], metri
             for offset in range(window.first, window.last + 1))
         due = rule.fraction_of_ti * window_ti_to_date(rep, annual_ti, months, windows, index, False) if applies else 0.0
         paid = sum(lines[key].amount for pay_month, _, key in payments if window.first <= pay_month <= window.last)
-        draw = due - paid if paid < due else 0.0
+        draw = due - paid if applies and paid < due else 0.0
         recovered = 0.0
         if rule.recoverable:
             balance += draw
