@@ -28,7 +28,7 @@ import pyarrow.csv as pa_csv
 from comp_sim.data.dataset import CREDIT_TYPES, COLUMNS, DATES, NUMBERS, REQUIRED, TABLES, TEXT, Dataset, text_values
 from comp_sim.data.files import Unreadable as _Unreadable
 from comp_sim.data.files import check_file, check_workbook, csv_line_breaks, read_parquet
-from comp_sim.data.mapping import Mapping, TableMapping, load_mapping, missing_columns_hint
+from comp_sim.data.mapping import Mapping, TableMapping, guess_columns, load_mapping, missing_columns_hint
 from comp_sim.errors import MAX_REPORTED, NO_VALUE, DataError, Issue, closest, did_you_mean
 from comp_sim.limits import MAX_DATA_FILE_BYTES, MAX_NUMBER, NUMBER_RULE
 from comp_sim.output import file_problem
@@ -752,6 +752,7 @@ def _check_deals(t: _Table, deals: pd.DataFrame, report: _Report) -> None:
     deal_codes, _ = pd.factorize(deals["deal_id"], use_na_sentinel=True)
     rep_codes, _ = pd.factorize(deals["rep_id"], use_na_sentinel=True)
     _repeats(t, report, [deal_codes, rep_codes], "deal_id", "repeats the deal and rep of line {}")
+    _check_currency(t, deals, report)
     revenue = np.ones(len(deals), dtype=bool)
     if "credit_type" in deals:
         credit = deals["credit_type"].str.lower()
@@ -772,6 +773,25 @@ def _check_deals(t: _Table, deals: pd.DataFrame, report: _Report) -> None:
     report.rows(t, "split", over, "the splits of deal '{}' sum to {:g}; a deal's splits sum to at most 1 "
                 "(overlay credits are not counted)",
                 details=[deals["deal_id"], totals[codes]], show_value=False)
+
+
+def _check_currency(t: _Table, deals: pd.DataFrame, report: _Report) -> None:
+    """Amounts are added up as they are, so deals in another currency than the others are
+    refused: the deals' ``currency``, or else an export column named like one (Pipedrive's
+    ``Deal - Currency``, Salesforce's ``CurrencyIsoCode``) that the mapping left unmapped."""
+    others = [c for c in deals.columns if c not in COLUMNS["deals"]]
+    column = "currency" if "currency" in deals else guess_columns("deals", others).get("currency")
+    if column is None:
+        return
+    codes, currencies = pd.factorize(text_values(deals[column]).str.upper(), use_na_sentinel=True)
+    if len(currencies) < 2:
+        return
+    main = int(np.argmax(np.bincount(codes[codes >= 0])))  # the commonest, the first seen on a tie
+    count = int((codes == main).sum())
+    report.rows(t, column, (codes >= 0) & (codes != main),
+                f"is not the currency of the other deals ({currencies[main]}, {count:,} rows): comp_sim converts no "
+                "currency; map an amount in one currency and its currency column as deals.columns.currency, "
+                "or keep one currency with the mapping's filter")
 
 
 # --------------------------------------------------------------------------- reporting
