@@ -514,9 +514,7 @@ def _missing_columns(t: _Table, missing: list[str]) -> str:
     """Required columns a table lacks, with the file's own header and the columns of it that
     look like them (as a mapping would name them)."""
     header = list(t.export_columns or t.frame.columns)
-    separated = next((f"; the header looks separated by '{sep}': save the file with commas"
-                      for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), "")
-    hint = separated or missing_columns_hint(t.name, missing, header, list(t.origin.values()))
+    hint = missing_columns_hint(t.name, missing, header, list(t.origin.values()))
     return f"missing required column(s) {', '.join(missing)} (the file has: {', '.join(header) or 'no columns'}){hint}"
 
 

@@ -49,3 +49,13 @@ def test_deals_in_one_currency_load_and_a_mapped_currency_column_is_checked_too(
         load_data(export, mapping=mapping)
     assert [line.split(": is not")[0] for line in str(caught.value).splitlines()] == [
         f"{export}/deals-export.csv:5: Deal - Currency"]  # usd is USD; a currency code has no case
+
+
+def test_a_semicolon_separated_export_is_refused_at_each_file_before_its_mapping_is_read():
+    export = EXPORTS / "zoho"
+    with pytest.raises(DataError) as caught:
+        load_data(export, mapping=export / "mapping.yaml")
+    separated = ("the header is separated by ';', not by commas (as Excel saves CSV in many European locales, where "
+                 "1.234,50 is a number): save it as \"CSV UTF-8 (Comma delimited)\" with numbers written 1234.50")
+    assert str(caught.value).splitlines() == [f"{export}/Users.csv: {separated}",
+                                              f"{export}/Deals_2026.csv: {separated}"]
