@@ -254,10 +254,16 @@ def _read_table(place: _Place, table: str, mapping: Mapping | None, report: _Rep
         report.issue(exc.message, source=place.label)
         return None
     frame.columns = [str(c).strip() for c in frame.columns]
-    repeated = sorted(set(frame.columns[frame.columns.duplicated()]))
-    if repeated:
-        report.issue(f"the header names column(s) {', '.join(map(repr, repeated))} more than once", source=place.label, line=1)
+    repeated = set(frame.columns[frame.columns.duplicated()])
+    read = {*rules.columns.values(), *rules.filter, *(c for c in COLUMNS[table] if c not in rules.columns)}
+    if repeated & read:
+        report.issue(f"the header names column(s) {', '.join(map(repr, sorted(repeated & read)))} more than once, "
+                     "and the table reads it: rename one of them", source=place.label, line=1)
         return None
+    if repeated:  # an export's audit columns (Zoho's two 'Modified By'): nothing reads them
+        frame = frame.loc[:, ~frame.columns.isin(repeated)]
+        report.warn(f"{place.label}: column(s) {', '.join(map(repr, sorted(repeated)))} appear more than once in "
+                    "the header and are left out (nothing the mapping names reads them)")
     blank = frame.isna().all(axis=1).to_numpy() if len(frame.columns) else np.ones(len(frame), bool)
     if blank.any():
         frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]

@@ -131,7 +131,7 @@ CASES = [
      ["{d}: no reps table: it is required, as reps.csv, reps.parquet, reps.xlsx or a 'reps' sheet of a workbook "
       "(found: deals.csv, forecasts.csv, mbo.csv, quotas.csv)"]),
     ("header names a column twice", {"mbo.csv": "rep_id,period,score,score\nR1,2027,1,2\n"},
-     ["{d}/mbo.csv:1: the header names column(s) 'score' more than once"]),
+     ["{d}/mbo.csv:1: the header names column(s) 'score' more than once, and the table reads it: rename one of them"]),
     ("not UTF-8", {"reps.csv": reps(R1, "R2,Bj\xf6rn,AE,EU,2027-03-01,,1,1").encode("latin-1")},
      ['{d}/reps.csv: cannot read as CSV: the file is not UTF-8 text (save it as "CSV UTF-8")']),
 ]

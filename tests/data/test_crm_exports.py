@@ -59,3 +59,31 @@ def test_a_semicolon_separated_export_is_refused_at_each_file_before_its_mapping
                  "1.234,50 is a number): save it as \"CSV UTF-8 (Comma delimited)\" with numbers written 1234.50")
     assert str(caught.value).splitlines() == [f"{export}/Users.csv: {separated}",
                                               f"{export}/Deals_2026.csv: {separated}"]
+
+
+DYNAMICS = ("\ufeffDeal Id,Deal Owner,Stage,Closing Date,Amount,Account Name,Modified By,Modified By\r\n"
+            "z1,Jan Kowalski,Closed Won,2026-05-05,12500.00,Kunde 1,Jan Kowalski,2026-12-01\r\n"
+            "z2,Anna Muller,Closed Won,2026-03-10,4990.5,Kunde 2,Anna Muller,2026-12-01\r\n"
+            ",,,,,,,\r\n,,,,,,,\r\n")
+DYNAMICS_MAPPING = {
+    "reps": {"file": "users.csv", "columns": {"rep_id": "Full Name"}},
+    "deals": {"file": "deals.csv", "filter": {"Stage": "Closed Won"},
+              "columns": {"deal_id": "Deal Id", "rep_id": "Deal Owner", "close_date": "Closing Date",
+                          "amount": "Amount", "account_id": "Account Name"}},
+    "defaults": {"reps": {"role": "AE"}},
+}
+
+
+def test_a_column_repeated_in_the_header_is_left_out_when_nothing_reads_it(tmp_path: Path):
+    export = write(tmp_path / "dynamics", {"deals.csv": DYNAMICS,
+                                           "users.csv": "Full Name,Email\nAnna Muller,a@x.de\nJan Kowalski,j@x.de\n"})
+    data = load_data(export, mapping=DYNAMICS_MAPPING)
+    assert data.deals["amount"].tolist() == [12500.0, 4990.5]  # the BOM and the blank rows at the end are no rows
+    assert "Modified By" not in data.deals
+    assert f"{export}/deals.csv: column(s) 'Modified By' appear more than once in the header and are left out " \
+           "(nothing the mapping names reads them)" in data.warnings
+    mapping = {**DYNAMICS_MAPPING, "deals": {**DYNAMICS_MAPPING["deals"], "filter": {"Modified By": "Jan Kowalski"}}}
+    with pytest.raises(DataError) as caught:
+        load_data(export, mapping=mapping)
+    assert str(caught.value) == (f"{export}/deals.csv:1: the header names column(s) 'Modified By' more than once, "
+                                 "and the table reads it: rename one of them")
