@@ -501,7 +501,8 @@ def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame
     for name in ("quotas", "deals", "forecasts", "mbo"):
         if name in out:
             unknown = out[name]["rep_id"].notna() & ~out[name]["rep_id"].isin(known)
-            report.rows(tables[name], "rep_id", unknown, f"is not a rep of {tables['reps'].label}")
+            hint = _other_rep_key(tables["reps"], out[name]["rep_id"][unknown]) if unknown.any() else ""
+            report.rows(tables[name], "rep_id", unknown, f"is not a rep of {tables['reps'].label}{hint}")
     if "quotas" in out:
         quotas = out["quotas"]
         quotas = quotas.assign(metric=quotas["metric"].fillna("bookings") if "metric" in quotas else "bookings")
@@ -514,6 +515,18 @@ def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame
     if "deals" in out:
         _check_deals(tables["deals"], out["deals"], report)
     return out
+
+
+def _other_rep_key(reps: _Table, ids: pd.Series) -> str:
+    """Where the reps file holds the ids another table names its reps by (deals owned by an
+    email, reps keyed by name): ``; its column 'Email' holds them: ...``, or nothing."""
+    wanted = set(ids.dropna().unique())
+    holding = [(int(text_values(reps.frame[c]).isin(wanted).sum()), c) for c in reps.frame.columns if c != "rep_id"]
+    count, column = max(holding, default=(0, ""))
+    if not count:
+        return ""
+    return (f"; its column '{reps.column_label(column)}' holds {count:,} of these ids: "
+            f"map reps.columns.rep_id: {reps.column_label(column)}")
 
 
 def _missing_columns(t: _Table, missing: list[str]) -> str:

@@ -87,3 +87,13 @@ def test_a_column_repeated_in_the_header_is_left_out_when_nothing_reads_it(tmp_p
         load_data(export, mapping=mapping)
     assert str(caught.value) == (f"{export}/deals.csv:1: the header names column(s) 'Modified By' more than once, "
                                  "and the table reads it: rename one of them")
+
+
+def test_deals_owned_by_an_email_name_the_reps_column_that_holds_the_emails(tmp_path: Path):
+    deals = DYNAMICS.replace("Jan Kowalski,Closed", "jan@firma.de,Closed")
+    export = write(tmp_path / "dynamics", {"deals.csv": deals,
+                                           "users.csv": "Full Name,Email\nAnna Muller,a@x.de\nJan Kowalski,jan@firma.de\n"})
+    with pytest.raises(DataError) as caught:
+        load_data(export, mapping=DYNAMICS_MAPPING)
+    assert str(caught.value) == (f"{export}/deals.csv:2: Deal Owner: is not a rep of {export}/users.csv; its column "
+                                 "'Email' holds 1 of these ids: map reps.columns.rep_id: Email (got 'jan@firma.de')")
