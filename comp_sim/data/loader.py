@@ -254,6 +254,7 @@ def _read_table(place: _Place, table: str, mapping: Mapping | None, report: _Rep
         report.issue(exc.message, source=place.label)
         return None
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame, lines = _below_title_rows(frame, lines, rules, place.label, report)
     repeated = set(frame.columns[frame.columns.duplicated()])
     read = {*rules.columns.values(), *rules.filter, *(c for c in COLUMNS[table] if c not in rules.columns)}
     if repeated & read:
@@ -268,6 +269,27 @@ def _read_table(place: _Place, table: str, mapping: Mapping | None, report: _Rep
     if blank.any():
         frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
     return _apply_mapping(_Table(table, place.label, frame, lines), rules, mapping, report)
+
+
+TITLE_ROWS = 30  # the rows a report's title may fill above its header
+
+
+def _below_title_rows(frame: pd.DataFrame, lines: np.ndarray, rules: TableMapping, label: str,
+                      report: _Report) -> tuple[pd.DataFrame, np.ndarray]:
+    """A report exported as a workbook (Salesforce's formatted report) has title rows above its
+    header: when the first row lacks a column the mapping names and a row of the first
+    ``TITLE_ROWS`` holds every one, that row is the header (and a note says so)."""
+    wanted = {*rules.columns.values(), *rules.filter}
+    if not wanted or wanted <= set(frame.columns):
+        return frame, lines
+    for row in range(min(TITLE_ROWS, len(frame))):
+        names = text_values(frame.iloc[row].astype(object)).fillna("").tolist()
+        if wanted <= set(names):
+            report.warn(f"{label}: the header is on line {int(lines[row])}, below the report's title; "
+                        f"the {row + 1} line(s) above it are left out")
+            body = frame.iloc[row + 1:].set_axis([n or f"Unnamed: {i}" for i, n in enumerate(names)], axis=1)
+            return body.reset_index(drop=True), lines[row + 1:]
+    return frame, lines
 
 
 def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame, np.ndarray]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from comp_sim.data.loader import load_data
+from comp_sim.data.mapping import load_mapping
 from comp_sim.errors import DataError
 from data_files import ROOT, write
 
@@ -97,3 +98,21 @@ def test_deals_owned_by_an_email_name_the_reps_column_that_holds_the_emails(tmp_
         load_data(export, mapping=DYNAMICS_MAPPING)
     assert str(caught.value) == (f"{export}/deals.csv:2: Deal Owner: is not a rep of {export}/users.csv; its column "
                                  "'Email' holds 1 of these ids: map reps.columns.rep_id: Email (got 'jan@firma.de')")
+
+
+def test_a_salesforce_report_workbook_loads_below_its_title_rows_and_its_totals_are_filtered_out():
+    export = EXPORTS / "salesforce-report"
+    data = load_data(export, mapping=export / "mapping.yaml")
+    assert data.deals["deal_id"].tolist() == ["0065g00000Op001AAA", "0065g00000Op002AAA", "0065g00000Op003AAA"]
+    assert data.deals["amount"].tolist() == [84000.0, 26500.5, 41250.0]  # currency-formatted number cells
+    assert data.deals["close_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-02-27", "2026-06-30", "2026-11-02"]
+    assert f"{export}/won-opportunities.xlsx: the header is on line 5, below the report's title; the 4 line(s) " \
+           "above it are left out" in data.warnings
+    assert f"{export}/won-opportunities.xlsx: the mapping's filter (Stage = 'Closed Won') kept 3 of 8 rows" \
+           in data.warnings  # two subtotals, the grand total and two footer lines
+    broken = load_mapping(export / "mapping.yaml").model_dump()
+    broken["deals"]["filter"] = {}
+    with pytest.raises(DataError) as caught:
+        load_data(export, mapping=broken)
+    assert f"{export}/won-opportunities.xlsx:8: Opportunity ID: is empty; the column is required" \
+           in str(caught.value).splitlines()  # the first subtotal, at its sheet row
