@@ -9,8 +9,8 @@ Normalized columns (what every consumer may rely on):
   metric (str, default ``bookings``), target (float).
 - ``deals``: deal_id, rep_id, close_date (datetime64), amount (float), product, account_id (str
   or NA), new_logo (bool), discount (float, default 0), split (float, default 1), credit_type
-  (``revenue`` or ``overlay``, default revenue), plus any other columns of the file as loaded
-  (plan metrics may filter or add them up). Where a deal has no new_logo flag, it is new-logo
+  (``revenue`` or ``overlay``, default revenue), currency (an ISO code or NA, one for all deals),
+  plus any other columns of the file as loaded (plan metrics may filter or add them up). Where a deal has no new_logo flag, it is new-logo
   when it is its account's first closed deal in the data; deals closed before a
   ``history_before`` date only serve that history and are then left out.
 - ``forecasts``: rep_id, period, forecast (float). ``mbo``: rep_id, period, score (float).
@@ -36,7 +36,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
              "target_incentive"),
     "quotas": ("rep_id", "period", "metric", "target"),
     "deals": ("deal_id", "rep_id", "close_date", "amount", "product", "account_id", "new_logo", "discount", "split",
-              "credit_type"),
+              "credit_type", "currency"),
     "forecasts": ("rep_id", "period", "forecast"),
     "mbo": ("rep_id", "period", "score"),
 }
@@ -48,7 +48,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "mbo": ("rep_id", "period", "score"),
 }
 TEXT = {"rep_id", "name", "role", "team", "region", "manager_id", "deal_id", "product", "account_id", "metric",
-        "period", "credit_type"}
+        "period", "credit_type", "currency"}
 CREDIT_TYPES = ("revenue", "overlay")  # revenue credits of a deal share it; overlay credits come on top
 DATES = {"hire_date", "end_date", "close_date"}
 NUMBERS = {"base_salary", "target_incentive", "target", "amount", "discount", "split", "forecast", "score"}
@@ -170,6 +170,7 @@ def normalize(table: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     if table == "deals":
         frame["new_logo"] = _new_logo(frame)
         frame["credit_type"] = frame["credit_type"].str.lower()
+        frame["currency"] = frame["currency"].str.upper()
     return frame
 
 

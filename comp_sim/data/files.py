@@ -94,6 +94,12 @@ def csv_line_breaks(path: Path) -> int:
         columns = len(next(csv.reader([header])))
     except (csv.Error, StopIteration):
         columns = header.count(",") + 1
+    separator = next((sep for sep in (";", "\t", "|") if columns == 1 and sep in header), None)
+    if separator:
+        shown = "a tab" if separator == "\t" else f"'{separator}'"
+        raise Unreadable(f"the header is separated by {shown}, not by commas (as Excel saves CSV in many European "
+                         "locales, where 1.234,50 is a number): save it as \"CSV UTF-8 (Comma delimited)\" with "
+                         "numbers written 1234.50")
     problem = _too_big(max(breaks - 1, 0), columns, "the file has up to ")
     if problem:
         raise Unreadable(problem)

@@ -28,7 +28,7 @@ import pyarrow.csv as pa_csv
 from comp_sim.data.dataset import CREDIT_TYPES, COLUMNS, DATES, NUMBERS, REQUIRED, TABLES, TEXT, Dataset, text_values
 from comp_sim.data.files import Unreadable as _Unreadable
 from comp_sim.data.files import check_file, check_workbook, csv_line_breaks, read_parquet
-from comp_sim.data.mapping import Mapping, TableMapping, load_mapping, missing_columns_hint
+from comp_sim.data.mapping import Mapping, TableMapping, guess_columns, load_mapping, missing_columns_hint
 from comp_sim.errors import MAX_REPORTED, NO_VALUE, DataError, Issue, closest, did_you_mean
 from comp_sim.limits import MAX_DATA_FILE_BYTES, MAX_NUMBER, NUMBER_RULE
 from comp_sim.output import file_problem
@@ -254,14 +254,42 @@ def _read_table(place: _Place, table: str, mapping: Mapping | None, report: _Rep
         report.issue(exc.message, source=place.label)
         return None
     frame.columns = [str(c).strip() for c in frame.columns]
-    repeated = sorted(set(frame.columns[frame.columns.duplicated()]))
-    if repeated:
-        report.issue(f"the header names column(s) {', '.join(map(repr, repeated))} more than once", source=place.label, line=1)
+    frame, lines = _below_title_rows(frame, lines, rules, place.label, report)
+    repeated = set(frame.columns[frame.columns.duplicated()])
+    read = {*rules.columns.values(), *rules.filter, *(c for c in COLUMNS[table] if c not in rules.columns)}
+    if repeated & read:
+        report.issue(f"the header names column(s) {', '.join(map(repr, sorted(repeated & read)))} more than once, "
+                     "and the table reads it: rename one of them", source=place.label, line=1)
         return None
+    if repeated:  # an export's audit columns (Zoho's two 'Modified By'): nothing reads them
+        frame = frame.loc[:, ~frame.columns.isin(repeated)]
+        report.warn(f"{place.label}: column(s) {', '.join(map(repr, sorted(repeated)))} appear more than once in "
+                    "the header and are left out (nothing the mapping names reads them)")
     blank = frame.isna().all(axis=1).to_numpy() if len(frame.columns) else np.ones(len(frame), bool)
     if blank.any():
         frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
     return _apply_mapping(_Table(table, place.label, frame, lines), rules, mapping, report)
+
+
+TITLE_ROWS = 30  # the rows a report's title may fill above its header
+
+
+def _below_title_rows(frame: pd.DataFrame, lines: np.ndarray, rules: TableMapping, label: str,
+                      report: _Report) -> tuple[pd.DataFrame, np.ndarray]:
+    """A report exported as a workbook (Salesforce's formatted report) has title rows above its
+    header: when the first row lacks a column the mapping names and a row of the first
+    ``TITLE_ROWS`` holds every one, that row is the header (and a note says so)."""
+    wanted = {*rules.columns.values(), *rules.filter}
+    if not wanted or wanted <= set(frame.columns):
+        return frame, lines
+    for row in range(min(TITLE_ROWS, len(frame))):
+        names = text_values(frame.iloc[row].astype(object)).fillna("").tolist()
+        if wanted <= set(names):
+            report.warn(f"{label}: the header is on line {int(lines[row])}, below the report's title; "
+                        f"the {row + 1} line(s) above it are left out")
+            body = frame.iloc[row + 1:].set_axis([n or f"Unnamed: {i}" for i, n in enumerate(names)], axis=1)
+            return body.reset_index(drop=True), lines[row + 1:]
+    return frame, lines
 
 
 def _read(place: _Place, table: str, rules: TableMapping) -> tuple[pd.DataFrame, np.ndarray]:
@@ -495,7 +523,8 @@ def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame
     for name in ("quotas", "deals", "forecasts", "mbo"):
         if name in out:
             unknown = out[name]["rep_id"].notna() & ~out[name]["rep_id"].isin(known)
-            report.rows(tables[name], "rep_id", unknown, f"is not a rep of {tables['reps'].label}")
+            hint = _other_rep_key(tables["reps"], out[name]["rep_id"][unknown]) if unknown.any() else ""
+            report.rows(tables[name], "rep_id", unknown, f"is not a rep of {tables['reps'].label}{hint}")
     if "quotas" in out:
         quotas = out["quotas"]
         quotas = quotas.assign(metric=quotas["metric"].fillna("bookings") if "metric" in quotas else "bookings")
@@ -510,13 +539,23 @@ def _check(tables: dict[str, _Table], report: _Report) -> dict[str, pd.DataFrame
     return out
 
 
+def _other_rep_key(reps: _Table, ids: pd.Series) -> str:
+    """Where the reps file holds the ids another table names its reps by (deals owned by an
+    email, reps keyed by name): ``; its column 'Email' holds them: ...``, or nothing."""
+    wanted = set(ids.dropna().unique())
+    holding = [(int(text_values(reps.frame[c]).isin(wanted).sum()), c) for c in reps.frame.columns if c != "rep_id"]
+    count, column = max(holding, default=(0, ""))
+    if not count:
+        return ""
+    return (f"; its column '{reps.column_label(column)}' holds {count:,} of these ids: "
+            f"map reps.columns.rep_id: {reps.column_label(column)}")
+
+
 def _missing_columns(t: _Table, missing: list[str]) -> str:
     """Required columns a table lacks, with the file's own header and the columns of it that
     look like them (as a mapping would name them)."""
     header = list(t.export_columns or t.frame.columns)
-    separated = next((f"; the header looks separated by '{sep}': save the file with commas"
-                      for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), "")
-    hint = separated or missing_columns_hint(t.name, missing, header, list(t.origin.values()))
+    hint = missing_columns_hint(t.name, missing, header, list(t.origin.values()))
     return f"missing required column(s) {', '.join(missing)} (the file has: {', '.join(header) or 'no columns'}){hint}"
 
 
@@ -752,6 +791,7 @@ def _check_deals(t: _Table, deals: pd.DataFrame, report: _Report) -> None:
     deal_codes, _ = pd.factorize(deals["deal_id"], use_na_sentinel=True)
     rep_codes, _ = pd.factorize(deals["rep_id"], use_na_sentinel=True)
     _repeats(t, report, [deal_codes, rep_codes], "deal_id", "repeats the deal and rep of line {}")
+    _check_currency(t, deals, report)
     revenue = np.ones(len(deals), dtype=bool)
     if "credit_type" in deals:
         credit = deals["credit_type"].str.lower()
@@ -772,6 +812,25 @@ def _check_deals(t: _Table, deals: pd.DataFrame, report: _Report) -> None:
     report.rows(t, "split", over, "the splits of deal '{}' sum to {:g}; a deal's splits sum to at most 1 "
                 "(overlay credits are not counted)",
                 details=[deals["deal_id"], totals[codes]], show_value=False)
+
+
+def _check_currency(t: _Table, deals: pd.DataFrame, report: _Report) -> None:
+    """Amounts are added up as they are, so deals in another currency than the others are
+    refused: the deals' ``currency``, or else an export column named like one (Pipedrive's
+    ``Deal - Currency``, Salesforce's ``CurrencyIsoCode``) that the mapping left unmapped."""
+    others = [c for c in deals.columns if c not in COLUMNS["deals"]]
+    column = "currency" if "currency" in deals else guess_columns("deals", others).get("currency")
+    if column is None:
+        return
+    codes, currencies = pd.factorize(text_values(deals[column]).str.upper(), use_na_sentinel=True)
+    if len(currencies) < 2:
+        return
+    main = int(np.argmax(np.bincount(codes[codes >= 0])))  # the commonest, the first seen on a tie
+    count = int((codes == main).sum())
+    report.rows(t, column, (codes >= 0) & (codes != main),
+                f"is not the currency of the other deals ({currencies[main]}, {count:,} rows): comp_sim converts no "
+                "currency; map an amount in one currency and its currency column as deals.columns.currency, "
+                "or keep one currency with the mapping's filter")
 
 
 # --------------------------------------------------------------------------- reporting

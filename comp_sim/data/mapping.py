@@ -282,6 +282,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "discount": ("discountrate", "discountpercent", "discountpct"),
         "split": ("splitpercent", "splitpct", "share"),
         "credit_type": ("credittype", "splittype", "credit"),
+        "currency": ("currencyisocode", "currencycode", "dealcurrency", "opportunitycurrency", "amountcurrency"),
         "metric": ("quotatype", "measure"),
         "target": ("quota", "quotaamount", "amount", "target"),
         "forecast": ("forecastamount", "commit", "forecastcommit", "submission", "amount"),

@@ -35,8 +35,8 @@ CASES = [
     ("missing column", {"deals.csv": "deal_id,rep_id,close_date,product\nD1,R1,2027-01-15,Core\n"},
      ["{d}/deals.csv:1: missing required column(s) amount (the file has: deal_id, rep_id, close_date, product)"]),
     ("semicolon separated", {"forecasts.csv": "rep_id;period;forecast\nR1;2027-Q1;5\n"},
-     ["{d}/forecasts.csv:1: missing required column(s) rep_id, period, forecast (the file has: rep_id;period;forecast); "
-      "the header looks separated by ';': save the file with commas"]),
+     ["{d}/forecasts.csv: the header is separated by ';', not by commas (as Excel saves CSV in many European "
+      "locales, where 1.234,50 is a number): save it as \"CSV UTF-8 (Comma delimited)\" with numbers written 1234.50"]),
     ("bad close date", {"deals.csv": deals(D1, "D2,R1,2027-02-30,5,Core,A2,0,1")},
      [f"{{d}}/deals.csv:3: close_date: {DATE} (got '2027-02-30')"]),
     ("hire date not ISO", {"reps.csv": reps(R1, "R2,Bob Ray,AE,EU,03/01/2027,,85000,")},
@@ -131,7 +131,7 @@ CASES = [
      ["{d}: no reps table: it is required, as reps.csv, reps.parquet, reps.xlsx or a 'reps' sheet of a workbook "
       "(found: deals.csv, forecasts.csv, mbo.csv, quotas.csv)"]),
     ("header names a column twice", {"mbo.csv": "rep_id,period,score,score\nR1,2027,1,2\n"},
-     ["{d}/mbo.csv:1: the header names column(s) 'score' more than once"]),
+     ["{d}/mbo.csv:1: the header names column(s) 'score' more than once, and the table reads it: rename one of them"]),
     ("not UTF-8", {"reps.csv": reps(R1, "R2,Bj\xf6rn,AE,EU,2027-03-01,,1,1").encode("latin-1")},
      ['{d}/reps.csv: cannot read as CSV: the file is not UTF-8 text (save it as "CSV UTF-8")']),
 ]

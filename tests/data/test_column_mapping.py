@@ -241,7 +241,7 @@ def test_a_map_pair_for_a_column_comp_sim_does_not_have_is_refused():
         parse_map_pairs(["deals.amnt=X"])
     assert str(caught.value) == (
         "--map: unknown column 'amnt' of the deals table; did you mean 'amount'? (its columns: deal_id, rep_id, "
-        "close_date, amount, product, account_id, new_logo, discount, split, credit_type) (got 'deals.amnt=X')")
+        "close_date, amount, product, account_id, new_logo, discount, split, credit_type, currency) (got 'deals.amnt=X')")
 
 
 def test_missing_required_columns_show_the_exports_header_and_the_columns_that_look_like_them(tmp_path: Path):
