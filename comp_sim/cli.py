@@ -154,9 +154,12 @@ EXPLAIN_FORMATS = ("text", "json", "html")
 
 @command(epilog="""Examples:\n
   comp-sim run --program programs/current-2026.yaml --program programs/proposed-2027.yaml --out results\n
-  comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --out results\n
+  comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --out results\n  comp-sim run --plan plans/*.yaml --out results-all\n
   comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --synthetic 200 --trials 500 --seed 7 --format xlsx --out results-mc""")
 def run(
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="More plan or program files, after the --plan and --program ones (so --plan plans/*.yaml compares "
+             "every plan the pattern finds).", show_default=False)] = None,
     plan: PlanOption = None,
     program: ProgramOption = None,
     out_dir: Annotated[Path | None, typer.Option(
@@ -195,7 +198,7 @@ def run(
         raise UsageError(Issue("--mapping, --map and --history-before read --data files; "
                                "they do not apply to --synthetic", path="--map"))
     api.check_output_folder(out_dir, force)
-    units = api.load_units(_sources(plan, program))
+    units = api.load_units(_sources(plan, program, files))
     api.check_output_apart(out_dir, _inputs(units, None if synthetic else data, mapping))
     ids = [u.id for u in units]
     if baseline is not None and baseline not in ids:
@@ -527,9 +530,10 @@ def app_command(
     raise typer.Exit(subprocess.call(command_line, env={**os.environ, api.DATA_ROOT_VARIABLE: str(root)}))
 
 
-def _sources(plans: list[Path] | None, programs: list[Path] | None) -> list[Path]:
-    """What a command compares: the --program files, then the --plan files."""
-    sources = [*(programs or []), *(plans or [])]
+def _sources(plans: list[Path] | None, programs: list[Path] | None, more: list[Path] | None = None) -> list[Path]:
+    """What a command compares: the --program files, then the --plan files, then the files
+    given without an option (a plan or a program file is told apart by what it holds)."""
+    sources = [*(programs or []), *(plans or []), *(more or [])]
     if not sources:
         raise UsageError(Issue("give at least one --plan or --program", path="--plan"))
     return sources

@@ -78,6 +78,17 @@ def test_run_on_the_bundled_sample_writes_csv_that_reconciles_with_the_api(tmp_p
     assert len(winners_losers) == len(comparison.reps)
 
 
+def test_run_takes_the_files_a_shell_pattern_after_plan_expands_to(tmp_path):
+    """`--plan plans/*.yaml` reaches the command as --plan FIRST SECOND ...: every file is compared,
+    programs told apart by what they hold, and the baseline is the first."""
+    program = ROOT / "programs" / "proposed-2027.yaml"
+    comp_sim("run", "--plan", CURRENT, BALANCED, program, "--out", tmp_path / "out")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary == json.loads(api.simulate([CURRENT, BALANCED, program]).summary_json())
+    assert list(pd.read_csv(tmp_path / "out" / "comparison.csv")["plan"]) == [
+        "current-2026", "balanced-2027", "proposed-2027"]
+
+
 def test_run_xlsx_on_a_data_folder_is_one_formatted_workbook_with_the_api_totals(tmp_path, data_dir):
     comp_sim("run", "--plan", CURRENT, "--plan", BALANCED, "--data", data_dir, "--format", "xlsx",
              "--baseline", "balanced-2027", "--out", tmp_path / "out")
