@@ -27,6 +27,7 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed at /usr/bin/chromium "
                        "(make test installs it with apt-get when run as root)"),
 ]
+REDRAW_MS = 120_000  # how long a value the app is redrawing may take to read as expected (not a speed check)
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 
@@ -169,10 +170,12 @@ def test_the_app_opens_on_the_programs_with_who_wins_and_why_drawn(page):
     assert "Current plan 2026" in picked and "Proposed role plans 2027" in picked
     main = page.locator('[data-testid="stMain"]')
     assert main.get_by_text("Winners and losers against Current plan 2026", exact=True).count() == 1
-    _compare_done(page)  # the metrics of this run, not a half-drawn page
-    metrics = main.locator('[data-testid="stMetric"]').all()[:2]
-    assert [(m.locator('[data-testid="stMetricLabel"]').inner_text(), m.locator('[data-testid="stMetricValue"]')
-             .inner_text()) for m in metrics] == [("Winners", "48"), ("Losers", "31")]
+    # the page may still be redrawing them: expect waits until they read so (or fails saying what they read)
+    metrics = main.locator('[data-testid="stMetric"]')
+    expect = playwright_api.expect
+    for index, (label, value) in enumerate([("Winners", "48"), ("Losers", "31")]):
+        expect(metrics.nth(index).locator('[data-testid="stMetricLabel"]')).to_have_text(label, timeout=REDRAW_MS)
+        expect(metrics.nth(index).locator('[data-testid="stMetricValue"]')).to_have_text(value, timeout=REDRAW_MS)
     page.wait_for_selector(".st-key-who_wins_proposed-2027 .vega-embed :is(canvas, svg)")
     who = page.locator(".st-key-who_wins_proposed-2027")
     box = who.locator(".vega-embed").bounding_box()
