@@ -169,10 +169,11 @@ def test_the_app_opens_on_the_programs_with_who_wins_and_why_drawn(page):
     picked = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.inner_text()
     assert "Current plan 2026" in picked and "Proposed role plans 2027" in picked
     main = page.locator('[data-testid="stMain"]')
-    assert main.get_by_text("Winners and losers against Current plan 2026", exact=True).count() == 1
-    # the page may still be redrawing them: expect waits until they read so (or fails saying what they read)
-    metrics = main.locator('[data-testid="stMetric"]')
+    # the page may still be redrawing: expect waits until it reads so (or fails saying what it read)
     expect = playwright_api.expect
+    expect(main.get_by_text("Winners and losers against Current plan 2026", exact=True)).to_have_count(
+        1, timeout=REDRAW_MS)
+    metrics = main.locator('[data-testid="stMetric"]')
     for index, (label, value) in enumerate([("Winners", "48"), ("Losers", "31")]):
         expect(metrics.nth(index).locator('[data-testid="stMetricLabel"]')).to_have_text(label, timeout=REDRAW_MS)
         expect(metrics.nth(index).locator('[data-testid="stMetricValue"]')).to_have_text(value, timeout=REDRAW_MS)
@@ -180,7 +181,7 @@ def test_the_app_opens_on_the_programs_with_who_wins_and_why_drawn(page):
     who = page.locator(".st-key-who_wins_proposed-2027")
     box = who.locator(".vega-embed").bounding_box()
     assert box["width"] > 400 and box["height"] > 200  # drawn at the page's width, a bar pair per behaviour
-    assert main.get_by_text("on 4 of 4 behaviours").count() == 1
+    expect(main.get_by_text("on 4 of 4 behaviours")).to_have_count(1, timeout=REDRAW_MS)
     who.screenshot(path=str(_shots() / "who_wins_chart.png"))
     _compare_done(page)
     assert _charts_drawn(page) >= 10  # winners, who wins, scatter, components, six plans' curves
