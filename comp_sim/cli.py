@@ -154,7 +154,8 @@ EXPLAIN_FORMATS = ("text", "json", "html")
 
 @command(epilog="""Examples:\n
   comp-sim run --program programs/current-2026.yaml --program programs/proposed-2027.yaml --out results\n
-  comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --out results\n  comp-sim run --plan plans/*.yaml --out results-all\n
+  comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --out results\n
+  comp-sim run --plan plans/*.yaml --out results-all\n
   comp-sim run --plan plans/current-2026.yaml --plan plans/balanced-2027.yaml --synthetic 200 --trials 500 --seed 7 --format xlsx --out results-mc""")
 def run(
     files: Annotated[list[Path] | None, typer.Argument(
